@@ -1,0 +1,222 @@
+"""`familytime`: the administrator's tool (database, imports, invites, people, running the bot)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from bot.settings import Settings, load_settings
+from bot.wiring import load_config, make_database
+from handlers.clock import SystemClock
+from handlers.identity import create_invite, deactivate_person, find_person, invite_link
+from handlers.importing import ImportFailed, import_records
+from handlers.service_config import ServiceConfigError
+from storage.database import Database
+from storage.migrate import upgrade_database
+
+app = typer.Typer(
+    help="Family Time assistant: run the bot and look after its data.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+people_app = typer.Typer(help="People who use the bot.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(people_app, name="people")
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        settings = load_settings()
+        load_config(settings)
+    except (ServiceConfigError, ValueError) as exc:
+        print(f"Configuration problem: {exc}")
+        raise typer.Exit(2) from exc
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # The Bot API URL contains the token: keep HTTP clients' request logs quiet.
+    for noisy in ("httpx", "httpcore", "aiohttp.access", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return settings
+
+
+def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    async def _run() -> T:
+        db = make_database(settings)
+        try:
+            await upgrade_database(db)
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(_run())
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the database schema to the latest version."""
+    settings = _settings()
+
+    async def _noop(_: Database) -> None:
+        return None
+
+    _with_db(settings, _noop)
+    print("Database is up to date.")
+
+
+@app.command("import")
+def import_csv(
+    people: Annotated[Path | None, typer.Option(help="people.csv", exists=True)] = None,
+    children: Annotated[Path | None, typer.Option(help="children.csv", exists=True)] = None,
+    sessions: Annotated[Path | None, typer.Option(help="sessions.csv", exists=True)] = None,
+) -> None:
+    """Import people, children and sessions from CSV files (all or nothing)."""
+    settings = _settings()
+    config = load_config(settings)
+    texts = {
+        name: p.read_text(encoding="utf-8-sig") if p else None
+        for name, p in (("people", people), ("children", children), ("sessions", sessions))
+    }
+
+    async def _import(db: Database) -> str:
+        async with db.unit_of_work() as session:
+            done = await import_records(session, config, now=SystemClock().now(), **texts)
+        return f"Imported {done.people} people, {done.children} children, {done.sessions} sessions."
+
+    try:
+        print(_with_db(settings, _import))
+    except ImportFailed as exc:
+        print("Nothing was imported. Please fix these rows and run the import again:")
+        for error in exc.errors:
+            print(f"  {error}")
+        raise typer.Exit(1) from exc
+
+
+@app.command("invite")
+def invite(
+    ref: Annotated[str, typer.Argument(help="The person's reference, as in people.csv")],
+    bot_username: Annotated[str, typer.Option(help="The bot's @username")] = "familytime_bot",
+    hours: Annotated[int | None, typer.Option(help="Hours the link stays valid")] = None,
+) -> None:
+    """Print a single-use invite link for one person."""
+    settings = _settings()
+    config = load_config(settings)
+    valid_for = timedelta(hours=hours or config.invite_valid_hours)
+
+    async def _invite(db: Database) -> str | None:
+        async with db.unit_of_work() as session:
+            person = await find_person(session, ref)
+            if person is None or not person.is_active:
+                return None
+            return await create_invite(
+                session, person, now=SystemClock().now(), valid_for=valid_for
+            )
+
+    token = _with_db(settings, _invite)
+    if token is None:
+        print(f"No active person with reference {ref}.")
+        raise typer.Exit(1)
+    print(invite_link(bot_username.lstrip("@"), token))
+    print(f"Single use; valid for {int(valid_for.total_seconds() // 3600)} hours.")
+
+
+@people_app.command("list")
+def people_list() -> None:
+    """List people with their role and whether they have linked Telegram."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from storage.models import Person
+
+    async def _list(db: Database) -> list[str]:
+        async with db.unit_of_work() as session:
+            people = await session.scalars(
+                select(Person).options(selectinload(Person.link)).order_by(Person.ref)
+            )
+            return [
+                f"{p.ref:<12} {p.role:<14} {'active' if p.is_active else 'deactivated':<12} "
+                f"{'linked' if p.link else 'not linked':<11} {p.first_name} {p.last_name}"
+                for p in people
+            ]
+
+    for line in _with_db(_settings(), _list):
+        print(line)
+
+
+@people_app.command("deactivate")
+def people_deactivate(ref: Annotated[str, typer.Argument(help="The person's reference")]) -> None:
+    """Cut a person's access at once (unlinks Telegram, closes invites and conversations)."""
+
+    async def _deactivate(db: Database) -> bool:
+        async with db.unit_of_work() as session:
+            person = await find_person(session, ref)
+            if person is None:
+                return False
+            await deactivate_person(session, person, now=SystemClock().now())
+            return True
+
+    if not _with_db(_settings(), _deactivate):
+        print(f"No person with reference {ref}.")
+        raise typer.Exit(1)
+    print(f"{ref} is deactivated; the bot no longer answers them.")
+
+
+@app.command("run")
+def run(
+    runtime: Annotated[str | None, typer.Option(help="ptb or aiogram")] = None,
+) -> None:
+    """Run the bot against Telegram; without FAMILYTIME_TELEGRAM_TOKEN, run the local sandbox."""
+    settings = _settings()
+    if settings.telegram_token is None:
+        print("FAMILYTIME_TELEGRAM_TOKEN is not set, so starting the local sandbox instead.")
+        sandbox(runtime=runtime)
+        return
+    from bot.app import FamilyTimeApp
+    from bot.wiring import make_gateway
+
+    token = settings.telegram_token.get_secret_value()
+    gateway = make_gateway(runtime or settings.runtime, token, settings.telegram_api_url)
+    config = load_config(settings)
+
+    async def _run(db: Database) -> None:
+        await _until_signal(FamilyTimeApp(db, gateway, config, SystemClock()).run)
+
+    _with_db(settings, _run)
+
+
+@app.command("sandbox")
+def sandbox(
+    runtime: Annotated[str | None, typer.Option(help="ptb or aiogram")] = None,
+    port: Annotated[int, typer.Option(help="Port of the local Bot API emulator")] = 8081,
+    database: Annotated[str, typer.Option(help="Database URL for the sandbox")] = (
+        "sqlite+aiosqlite:///./sandbox.sqlite3"
+    ),
+) -> None:
+    """Run the bot offline against the local Bot API emulator with demo data."""
+    from bot.sandbox import run_sandbox
+
+    settings = _settings()
+    config = load_config(settings)
+
+    async def _main() -> None:
+        await _until_signal(
+            lambda stop: run_sandbox(stop, config, runtime or settings.runtime, port, database)
+        )
+
+    asyncio.run(_main())
+
+
+async def _until_signal(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await main(stop)

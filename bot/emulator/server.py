@@ -1,0 +1,268 @@
+"""The emulator's HTTP server: the Bot API for the bot, and a control API for simulated people."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+from multidict import MultiMapping
+
+from bot.emulator.methods import METHODS, message_json
+from bot.emulator.params import ApiError, Params, UploadedFile
+from bot.emulator.state import (
+    CallbackAnswer,
+    EmulatedMessage,
+    EmulatorState,
+    Fault,
+)
+
+log = logging.getLogger(__name__)
+
+
+class BotApiEmulator:
+    """A local stand-in for api.telegram.org that both runtimes talk to unmodified."""
+
+    def __init__(self, token: str, *, bot_username: str = "familytime_sandbox_bot") -> None:
+        self.token = token
+        self.state = EmulatorState(bot_id=int(token.split(":", 1)[0]), bot_username=bot_username)
+        self._runner: web.AppRunner | None = None
+        self._is_closing = False
+
+    # -- the server ---------------------------------------------------------------------------
+
+    async def start(self, *, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Listen on host:port (0 picks a free port) and return the Bot API root URL."""
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._bot_api)
+        app.router.add_post("/_emulator/users/{user_id}/messages", self._control_send)
+        app.router.add_post("/_emulator/users/{user_id}/press", self._control_press)
+        app.router.add_get("/_emulator/chats/{chat_id}/messages", self._control_read)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        bound = self._runner.addresses[0]
+        return f"http://{host}:{bound[1]}"
+
+    async def stop(self) -> None:
+        """Release waiting long polls and close the server."""
+        self._is_closing = True
+        self.state.wake()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _bot_api(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response(ApiError(401, "Unauthorized").body(), status=401)
+        name = request.match_info["method"]
+        method = METHODS.get(name.lower())
+        if method is None:
+            return web.json_response(ApiError(404, "Not Found").body(), status=404)
+        try:
+            params = await _read_params(request)
+            self.state.calls.append((name, _loggable(params)))
+            await self._apply_fault(name, params)
+            if self._is_closing and name.lower() == "getupdates":
+                result: Any = []
+            else:
+                result = await method(self.state, params)
+        except ApiError as error:
+            return web.json_response(error.body(), status=error.code)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _apply_fault(self, method: str, params: Params) -> None:
+        try:
+            chat_id = int(params.raw("chat_id"))
+        except (TypeError, ValueError):
+            chat_id = None
+        fault = self.state.take_fault(method, chat_id)
+        if fault is None:
+            return
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault.error_code:
+            raise ApiError(fault.error_code, fault.description, retry_after=fault.retry_after)
+
+    # -- simulated people ---------------------------------------------------------------------
+
+    def add_user(self, user_id: int, first_name: str | None = None) -> None:
+        """Make a Telegram user known (they have not messaged the bot yet)."""
+        self.state.user(user_id, first_name)
+
+    def user_sends_text(self, user_id: int, text: str, *, first_name: str | None = None) -> int:
+        """A person types a message to the bot; returns the update_id."""
+        user = self.state.user(user_id, first_name)
+        user.has_started = True
+        message = self.state.new_message(user, from_bot=False, text=text)
+        return self.state.enqueue({"message": message_json(self.state, message)})
+
+    def user_presses(
+        self, user_id: int, message_id: int, callback_data: str, *, strict: bool = True
+    ) -> int:
+        """A person taps an inline button; with strict=False, even one no longer shown."""
+        user = self.state.user(user_id)
+        message = self.state.stored.get((user_id, message_id))
+        if message is None or not message.from_bot:
+            raise ValueError(f"chat {user_id} has no bot message {message_id}")
+        shown = {
+            button.get("callback_data")
+            for row in (message.reply_markup or {}).get("inline_keyboard", [])
+            for button in row
+        }
+        if strict and callback_data not in shown:
+            raise ValueError(f"message {message_id} shows no button with data {callback_data!r}")
+        callback_id = self.state.next_callback_id()
+        self.state.open_callbacks.add(callback_id)
+        return self.state.enqueue(
+            {
+                "callback_query": {
+                    "id": callback_id,
+                    "from": user.as_json(),
+                    "message": message_json(self.state, message),
+                    "chat_instance": f"ci{user_id}",
+                    "data": callback_data,
+                }
+            }
+        )
+
+    def user_resends(self, update_id: int) -> None:
+        """Telegram delivers an update again (as after a crash before it was confirmed)."""
+        self.state.redeliver.append(self.state.sent_updates[update_id])
+        self.state.wake()
+
+    def block_bot(self, user_id: int) -> None:
+        """The person blocks the bot: sends to them now fail with 403."""
+        self.state.user(user_id).has_blocked_bot = True
+
+    def unblock_bot(self, user_id: int) -> None:
+        """The person unblocks the bot."""
+        self.state.user(user_id).has_blocked_bot = False
+
+    def inject_fault(self, fault: Fault) -> None:
+        """Make matching calls fail or stall (429, 5xx, 403, slow responses)."""
+        self.state.faults.append(fault)
+
+    # -- what happened ------------------------------------------------------------------------
+
+    def messages(self, chat_id: int) -> list[EmulatedMessage]:
+        """Everything the bot sent to a chat, with each edit as its own entry, oldest first."""
+        return list(self.state.log.get(chat_id, []))
+
+    def current_messages(self, chat_id: int) -> list[EmulatedMessage]:
+        """The bot's messages in a chat as they look now (after any edits)."""
+        latest: dict[int, EmulatedMessage] = {}
+        for message in self.state.log.get(chat_id, []):
+            latest[message.message_id] = message
+        return [latest[k] for k in sorted(latest)]
+
+    def all_bot_messages(self) -> list[EmulatedMessage]:
+        """Every message and edit the bot sent, in every chat."""
+        return [m for chat in self.state.log.values() for m in chat]
+
+    @property
+    def callback_answers(self) -> list[CallbackAnswer]:
+        """The bot's answers to button presses."""
+        return list(self.state.callback_answers)
+
+    @property
+    def calls(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every Bot API call the bot made, with its (non-file) parameters."""
+        return list(self.state.calls)
+
+    def commands(self, chat_id: int | None = None) -> list[tuple[str, str]]:
+        """The command menu published for a chat (or the default one)."""
+        return list(self.state.commands.get(f"chat:{chat_id}" if chat_id else "default", []))
+
+    # -- the control API over HTTP (for the sandbox and curl) ---------------------------------
+
+    async def _control_send(self, request: web.Request) -> web.Response:
+        body = await _control_body(request)
+        text = body.get("text")
+        if not isinstance(text, str) or not text:
+            return _control_error('send JSON like {"text": "/start"}')
+        first_name = body.get("first_name")
+        update_id = self.user_sends_text(
+            int(request.match_info["user_id"]),
+            text,
+            first_name=first_name if isinstance(first_name, str) else None,
+        )
+        return web.json_response({"update_id": update_id})
+
+    async def _control_press(self, request: web.Request) -> web.Response:
+        body = await _control_body(request)
+        try:
+            update_id = self.user_presses(
+                int(request.match_info["user_id"]),
+                int(body.get("message_id", 0)),
+                str(body.get("callback_data", "")),
+            )
+        except (TypeError, ValueError) as exc:
+            return _control_error(str(exc))
+        return web.json_response({"update_id": update_id})
+
+    async def _control_read(self, request: web.Request) -> web.Response:
+        chat_id = int(request.match_info["chat_id"])
+        return web.json_response(
+            {
+                "messages": [
+                    {
+                        "message_id": m.message_id,
+                        "text": m.text,
+                        "buttons": [{"text": t, "callback_data": d} for t, d in m.buttons],
+                        "protect_content": m.protect_content,
+                        "document": m.document.file_name if m.document else None,
+                    }
+                    for m in self.current_messages(chat_id)
+                ]
+            }
+        )
+
+
+async def _read_params(request: web.Request) -> Params:
+    values: dict[str, Any] = dict(request.query)
+    if request.can_read_body:
+        if request.content_type == "application/json":
+            try:
+                body = await request.json()
+            except json.JSONDecodeError:
+                raise ApiError(400, "Bad Request: can't parse JSON request body") from None
+            if not isinstance(body, dict):
+                raise ApiError(400, "Bad Request: JSON request body must be an object")
+            values.update(body)
+        else:
+            values.update(_form_values(await request.post()))
+    return Params(values)
+
+
+def _form_values(form: MultiMapping[Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in form.items():
+        if isinstance(value, web.FileField):
+            values[key] = UploadedFile(value.filename or key, value.file.read())
+        else:
+            values[key] = value
+    return values
+
+
+def _loggable(params: Params) -> dict[str, Any]:
+    return {
+        name: params.raw(name)
+        for name in params.names()
+        if not isinstance(params.raw(name), UploadedFile)
+    }
+
+
+async def _control_body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _control_error(message: str) -> web.Response:
+    return web.json_response({"error": message}, status=400)

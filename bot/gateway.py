@@ -1,0 +1,82 @@
+"""What the app needs from a Telegram runtime: fetch updates, send deliveries, classify errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from handlers.chat import ChatEvent, Delivery, DeliveryResult
+
+ALLOWED_UPDATES = ("message", "callback_query")
+
+RawUpdates = Sequence[tuple[int, ChatEvent | None]]
+
+
+class Gateway(Protocol):
+    """One Telegram runtime (python-telegram-bot or aiogram) behind the same small surface."""
+
+    name: str
+
+    async def start(self) -> str:
+        """Connect, check the token with getMe, and return the bot's username."""
+        ...
+
+    async def fetch_updates(self, offset: int | None, timeout: int) -> RawUpdates:
+        """Long-poll getUpdates; passing `offset` acknowledges every update before it."""
+        ...
+
+    async def deliver(self, chat_id: int, delivery: Delivery) -> DeliveryResult:
+        """Send one delivery and classify the outcome; never raises for Telegram errors."""
+        ...
+
+    async def close(self) -> None:
+        """Release HTTP sessions."""
+        ...
+
+
+def classify_bad_request(description: str) -> DeliveryResult:
+    """Telegram's 400s: a few are harmless, the rest will not succeed by retrying."""
+    text = description.lower()
+    if "message is not modified" in text:
+        return DeliveryResult(ok=True, error=description)
+    return DeliveryResult(ok=False, is_permanent=True, error=description)
+
+
+def forbidden(description: str) -> DeliveryResult:
+    """403: the person blocked the bot or deleted their account; retrying will not help."""
+    return DeliveryResult(ok=False, is_permanent=True, error=description)
+
+
+def transient(description: str, retry_after: float | None = None) -> DeliveryResult:
+    """A failure worth retrying later (5xx, time-outs, 429)."""
+    return DeliveryResult(ok=False, retry_after=retry_after, error=description)
+
+
+def event_from_update(update: Mapping[str, Any]) -> ChatEvent | None:
+    """An update in Bot API JSON as the core's event; only private text and buttons count."""
+    update_id = int(update["update_id"])
+    query = update.get("callback_query")
+    if query is not None:
+        message = query.get("message") or {}
+        chat = message.get("chat") or {}
+        if chat.get("type") != "private":
+            return None
+        return ChatEvent(
+            update_id=update_id,
+            telegram_user_id=int(query["from"]["id"]),
+            chat_id=int(chat["id"]),
+            first_name=str(query["from"].get("first_name", "")),
+            callback_id=str(query["id"]),
+            callback_data=str(query.get("data") or ""),
+            message_id=int(message["message_id"]),
+        )
+    message = update.get("message")
+    if message is None or "from" not in message or message["chat"].get("type") != "private":
+        return None
+    return ChatEvent(
+        update_id=update_id,
+        telegram_user_id=int(message["from"]["id"]),
+        chat_id=int(message["chat"]["id"]),
+        first_name=str(message["from"].get("first_name", "")),
+        text=str(message.get("text") or message.get("caption") or ""),
+    )

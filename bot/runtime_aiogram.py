@@ -1,0 +1,132 @@
+"""The aiogram runtime: its Bot client fetches updates and renders deliveries."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramRetryAfter,
+)
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+
+from bot.gateway import (
+    ALLOWED_UPDATES,
+    RawUpdates,
+    classify_bad_request,
+    event_from_update,
+    forbidden,
+    transient,
+)
+from handlers.chat import (
+    AnswerButton,
+    ChatEvent,
+    Delivery,
+    DeliveryResult,
+    EditMessage,
+    Keyboard,
+    SendMessage,
+    SetCommands,
+)
+
+log = logging.getLogger(__name__)
+
+
+class AiogramGateway:
+    """Telegram through aiogram's `Bot`."""
+
+    name = "aiogram"
+
+    def __init__(self, token: str, api_url: str, *, poll_timeout: int = 25) -> None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+        self._bot = Bot(token, session=session)
+        self._poll_timeout = poll_timeout
+
+    async def start(self) -> str:
+        """Connect, check the token with getMe, and return the bot's username."""
+        me = await self._bot.get_me()
+        return me.username or ""
+
+    async def close(self) -> None:
+        """Release HTTP sessions."""
+        await self._bot.session.close()
+
+    async def fetch_updates(self, offset: int | None, timeout: int) -> RawUpdates:
+        """Long-poll getUpdates; passing `offset` acknowledges every update before it."""
+        updates = await self._bot.get_updates(
+            offset=offset,
+            timeout=timeout,
+            allowed_updates=list(ALLOWED_UPDATES),
+            request_timeout=timeout + 10,
+        )
+        return [(u.update_id, to_event(u)) for u in updates]
+
+    async def deliver(self, chat_id: int, delivery: Delivery) -> DeliveryResult:
+        """Send one delivery and classify the outcome; never raises for Telegram errors."""
+        try:
+            return await self._deliver(chat_id, delivery)
+        except TelegramRetryAfter as exc:
+            return transient(exc.message, float(exc.retry_after))
+        except TelegramForbiddenError as exc:
+            return forbidden(exc.message)
+        except TelegramBadRequest as exc:
+            return classify_bad_request(exc.message)
+        except TelegramAPIError as exc:  # server errors, network errors
+            return transient(f"{type(exc).__name__}: {exc.message}")
+        except TimeoutError:
+            return transient("timed out")
+
+    async def _deliver(self, chat_id: int, delivery: Delivery) -> DeliveryResult:
+        if isinstance(delivery, SendMessage):
+            sent = await self._bot.send_message(
+                chat_id,
+                delivery.text,
+                reply_markup=_markup(delivery.keyboard),
+                protect_content=delivery.protect_content,
+            )
+            return DeliveryResult(ok=True, message_id=sent.message_id)
+        if isinstance(delivery, EditMessage):
+            await self._bot.edit_message_text(
+                text=delivery.text,
+                chat_id=chat_id,
+                message_id=delivery.message_id,
+                reply_markup=_markup(delivery.keyboard),
+            )
+            return DeliveryResult(ok=True, message_id=delivery.message_id)
+        if isinstance(delivery, AnswerButton):
+            await self._bot.answer_callback_query(delivery.callback_id, text=delivery.text)
+            return DeliveryResult(ok=True)
+        if isinstance(delivery, SetCommands):
+            await self._bot.set_my_commands(
+                [BotCommand(command=c, description=d) for c, d in delivery.commands],
+                scope=BotCommandScopeChat(chat_id=chat_id),
+            )
+            return DeliveryResult(ok=True)
+        raise TypeError(delivery)
+
+
+def to_event(update: Update) -> ChatEvent | None:
+    """A aiogram update as the core's event (None for anything the bot does not handle)."""
+    return event_from_update(update.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+
+def _markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
+    if not keyboard:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row]
+            for row in keyboard
+        ]
+    )

@@ -1,0 +1,131 @@
+"""The python-telegram-bot runtime: its Bot client fetches updates and renders deliveries."""
+
+from __future__ import annotations
+
+import datetime as dtm
+import logging
+import warnings
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+
+from bot.gateway import (
+    ALLOWED_UPDATES,
+    RawUpdates,
+    classify_bad_request,
+    event_from_update,
+    forbidden,
+    transient,
+)
+from handlers.chat import (
+    AnswerButton,
+    ChatEvent,
+    Delivery,
+    DeliveryResult,
+    EditMessage,
+    Keyboard,
+    SendMessage,
+    SetCommands,
+)
+
+log = logging.getLogger(__name__)
+
+
+class PtbGateway:
+    """Telegram through python-telegram-bot's `Bot`."""
+
+    name = "ptb"
+
+    def __init__(self, token: str, api_url: str, *, poll_timeout: int = 25) -> None:
+        self._bot = Bot(
+            token,
+            base_url=f"{api_url}/bot",
+            base_file_url=f"{api_url}/file/bot",
+            request=HTTPXRequest(connection_pool_size=16, read_timeout=15, write_timeout=15),
+            get_updates_request=HTTPXRequest(read_timeout=poll_timeout + 10),
+        )
+
+    async def start(self) -> str:
+        """Connect, check the token with getMe, and return the bot's username."""
+        await self._bot.initialize()
+        return self._bot.username
+
+    async def close(self) -> None:
+        """Release HTTP sessions."""
+        await self._bot.shutdown()
+
+    async def fetch_updates(self, offset: int | None, timeout: int) -> RawUpdates:
+        """Long-poll getUpdates; passing `offset` acknowledges every update before it."""
+        updates = await self._bot.get_updates(
+            offset=offset, timeout=timeout, allowed_updates=list(ALLOWED_UPDATES)
+        )
+        return [(u.update_id, to_event(u)) for u in updates]
+
+    async def deliver(self, chat_id: int, delivery: Delivery) -> DeliveryResult:
+        """Send one delivery and classify the outcome; never raises for Telegram errors."""
+        try:
+            return await self._deliver(chat_id, delivery)
+        except RetryAfter as exc:
+            return transient(str(exc), _seconds(exc))
+        except Forbidden as exc:
+            return forbidden(exc.message)
+        except BadRequest as exc:
+            return classify_bad_request(exc.message)
+        except TelegramError as exc:  # NetworkError, TimedOut, 5xx
+            return transient(f"{type(exc).__name__}: {exc.message}")
+
+    async def _deliver(self, chat_id: int, delivery: Delivery) -> DeliveryResult:
+        if isinstance(delivery, SendMessage):
+            sent = await self._bot.send_message(
+                chat_id,
+                delivery.text,
+                reply_markup=_markup(delivery.keyboard),
+                protect_content=delivery.protect_content,
+            )
+            return DeliveryResult(ok=True, message_id=sent.message_id)
+        if isinstance(delivery, EditMessage):
+            await self._bot.edit_message_text(
+                delivery.text,
+                chat_id=chat_id,
+                message_id=delivery.message_id,
+                reply_markup=_markup(delivery.keyboard),
+            )
+            return DeliveryResult(ok=True, message_id=delivery.message_id)
+        if isinstance(delivery, AnswerButton):
+            await self._bot.answer_callback_query(delivery.callback_id, text=delivery.text)
+            return DeliveryResult(ok=True)
+        if isinstance(delivery, SetCommands):
+            await self._bot.set_my_commands(
+                [BotCommand(c, d) for c, d in delivery.commands],
+                scope=BotCommandScopeChat(chat_id),
+            )
+            return DeliveryResult(ok=True)
+        raise TypeError(delivery)
+
+
+def to_event(update: Update) -> ChatEvent | None:
+    """A PTB update as the core's event (None for anything the bot does not handle)."""
+    return event_from_update(update.to_dict())
+
+
+def _markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
+    if not keyboard:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in keyboard]
+    )
+
+
+def _seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)

@@ -1,0 +1,81 @@
+"""The offline sandbox: the local Bot API emulator, demo data and the bot, in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from bot.app import FamilyTimeApp
+from bot.demo import DEMO_ACCOUNTS, DEMO_CHILDREN, DEMO_PEOPLE, demo_sessions
+from bot.emulator import BotApiEmulator
+from bot.wiring import make_gateway
+from handlers.clock import SystemClock
+from handlers.identity import create_invite, find_person
+from handlers.importing import import_records
+from handlers.service_config import ServiceConfig
+from storage.database import Database
+from storage.migrate import upgrade_database
+from storage.models import TelegramLink
+
+log = logging.getLogger(__name__)
+
+SANDBOX_TOKEN = "123456:SANDBOX-NOT-A-REAL-TOKEN"
+
+
+async def run_sandbox(
+    stop: asyncio.Event, config: ServiceConfig, runtime: str, port: int, database_url: str
+) -> None:
+    """Start the emulator and the bot, link the demo people, and print how to chat."""
+    clock = SystemClock()
+    emulator = BotApiEmulator(token=SANDBOX_TOKEN)
+    root = await emulator.start(host="127.0.0.1", port=port)
+    db = Database(database_url)
+    await upgrade_database(db)
+    tokens: dict[str, str] = {}
+    async with db.unit_of_work() as session:
+        await import_records(
+            session,
+            config,
+            now=clock.now(),
+            people=DEMO_PEOPLE,
+            children=DEMO_CHILDREN,
+            sessions=demo_sessions(clock.now().date()),
+        )
+        for ref in DEMO_ACCOUNTS:
+            person = await find_person(session, ref)
+            if person is not None and await session.get(TelegramLink, person.id) is None:
+                tokens[ref] = await create_invite(
+                    session, person, now=clock.now(), valid_for=timedelta(hours=1)
+                )
+    app = FamilyTimeApp(
+        db, make_gateway(runtime, SANDBOX_TOKEN, root, poll_timeout=10), config, clock
+    )
+    task = asyncio.create_task(app.run(stop))
+    await app.ready.wait()
+    for ref, token in tokens.items():
+        emulator.user_sends_text(DEMO_ACCOUNTS[ref], f"/start {token}", first_name=ref.title())
+    _explain(port)
+    try:
+        await task
+    finally:
+        with contextlib.suppress(Exception):
+            await emulator.stop()
+        await db.dispose()
+
+
+def _explain(port: int) -> None:
+    base = f"http://127.0.0.1:{port}/_emulator"
+    log.info(
+        "Sandbox ready. Chat as the demo carer (Telegram user 5001):\n"
+        "  curl -s -X POST %s/users/5001/messages -H 'Content-Type: application/json' "
+        '-d \'{"text": "/illness"}\'\n'
+        "  curl -s %s/chats/5001/messages\n"
+        "  curl -s -X POST %s/users/5001/press -H 'Content-Type: application/json' "
+        '-d \'{"message_id": N, "callback_data": "..."}\'\n'
+        "The worker is user 5002 and the coordinator 5003. Stop with Ctrl+C.",
+        base,
+        base,
+        base,
+    )

@@ -1,0 +1,77 @@
+"""Process settings from `FAMILYTIME_*` environment variables and `.env`, built once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EXAMPLE_SERVICE_CONFIG = Path(__file__).with_name("service.example.toml")
+
+
+def async_database_url(url: str) -> str:
+    """Give plain SQLite and PostgreSQL URLs the async driver SQLAlchemy needs."""
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+class Settings(BaseSettings):
+    """Where the data lives, how to reach Telegram, and which service config to use."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FAMILYTIME_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = "sqlite+aiosqlite:///./familytime.sqlite3"
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    runtime: Literal["ptb", "aiogram"] = "ptb"
+    service_config: Path | None = None
+    webhook_secret: SecretStr | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return async_database_url(value.strip())
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("telegram_token", "webhook_secret", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram allows 1-256 characters of A-Z, a-z, 0-9, _ and -; refuse guessable ones.
+        secret = value.get_secret_value() if value else None
+        if secret is not None and (
+            len(secret) < 24 or not all(c.isalnum() or c in "_-" for c in secret)
+        ):
+            raise ValueError("use at least 24 characters of letters, digits, _ and -")
+        return value
+
+    def service_config_path(self) -> Path:
+        """The council's service config, or the documented example when none is set."""
+        return self.service_config or EXAMPLE_SERVICE_CONFIG
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment and `.env` (call once, at start-up)."""
+    return Settings()

@@ -1,0 +1,107 @@
+"""The carer's illness report: which child, is it catching, what's wrong, send."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conversations.engine import Choose, Data, Flow, FreeText, Option, Step
+from handlers.context import ServiceContext
+from handlers.illness import CONTAGIOUS_WORDS, children_of_carer, report_illness
+from storage.models import Contagious, Person
+
+
+def _children(data: Data) -> Sequence[Option]:
+    return [Option(key, label) for key, label in data["children"]]
+
+
+def _initials(data: Data) -> str:
+    chosen = data.get("child")
+    return next((label for key, label in data["children"] if key == chosen), "the child")
+
+
+def _contagious_options(_: Data) -> Sequence[Option]:
+    return [Option(c.value, CONTAGIOUS_WORDS[c]) for c in Contagious]
+
+
+def _confirm_options(_: Data) -> Sequence[Option]:
+    return [Option("send", "✅ Send"), Option("change", "✏️ Change something")]
+
+
+def _summary(data: Data) -> str:
+    return (
+        "Please check and send:\n"
+        f"Child: {_initials(data)}\n"
+        f"Could be catching: {CONTAGIOUS_WORDS[Contagious(data['contagious'])]}\n"
+        f"What's wrong: {data['description']}"
+    )
+
+
+def _after_confirm(data: Data) -> str:
+    return "__finish__" if data["confirm"] == "send" else "child"
+
+
+ILLNESS = Flow(
+    name="illness",
+    title="reporting that a child is ill",
+    steps=(
+        Step(
+            name="child",
+            ask=lambda _: "Which child is ill?",
+            expects=Choose(_children, skip_when_single=True),
+            save_as="child",
+        ),
+        Step(
+            name="contagious",
+            ask=lambda d: (
+                f"Could {_initials(d)} pass it on to others "
+                "(for example sickness, diarrhoea, chickenpox, a high temperature)?"
+            ),
+            expects=Choose(_contagious_options),
+            save_as="contagious",
+        ),
+        Step(
+            name="description",
+            ask=lambda d: f"What's wrong with {_initials(d)}? A few words is enough.",
+            expects=FreeText(max_length=500, example="temperature and a cough since last night"),
+            save_as="description",
+        ),
+        Step(
+            name="confirm",
+            ask=_summary,
+            expects=Choose(_confirm_options),
+            save_as="confirm",
+            next=_after_confirm,
+        ),
+    ),
+)
+
+
+async def prepare_illness(
+    session: AsyncSession, person: Person, ctx: ServiceContext
+) -> dict[str, Any] | str:
+    """The carer's children as choices, or a sentence saying why the report can't start."""
+    children = await children_of_carer(session, person.id)
+    if not children:
+        return (
+            "I can't find any children linked to you yet. Please phone the office on "
+            f"{ctx.config.contacts.office_phone} to tell them the child is ill."
+        )
+    return {"children": [[str(c.id), c.initials] for c in children]}
+
+
+async def finish_illness(
+    session: AsyncSession, person: Person, data: dict[str, Any], ctx: ServiceContext
+) -> str:
+    """Hand the answers to the use case; its reply is what the carer reads."""
+    done = await report_illness(
+        session,
+        carer=person,
+        child_id=int(data["child"]),
+        contagious=Contagious(data["contagious"]),
+        description=str(data["description"]),
+        ctx=ctx,
+    )
+    return done.reply

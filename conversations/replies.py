@@ -1,0 +1,57 @@
+"""Answers to the event being handled, all written to the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.chat import AnswerButton, ChatEvent, Delivery, EditMessage, Keyboard, SendMessage
+from handlers.context import ServiceContext
+from handlers.outbox import queue_delivery
+from handlers.service_hours import describe_hours
+
+
+@dataclass
+class Reply:
+    """Queues what the bot says back in the chat an event came from."""
+
+    session: AsyncSession
+    event: ChatEvent
+    ctx: ServiceContext
+    person_id: int | None = None
+    _count: int = field(default=0, init=False)
+    _answered: bool = field(default=False, init=False)
+
+    async def _queue(self, delivery: Delivery) -> None:
+        self._count += 1
+        await queue_delivery(
+            self.session,
+            delivery,
+            now=self.ctx.now(),
+            chat_id=self.event.chat_id,
+            dedupe_key=f"update:{self.event.update_id}:{self._count}",
+        )
+
+    async def say(self, text: str, keyboard: Keyboard = (), *, protect: bool = False) -> None:
+        """Send a new message in this chat."""
+        await self._queue(SendMessage(text, keyboard, protect_content=protect))
+
+    async def send(self, message: SendMessage) -> None:
+        """Send a message built elsewhere (a flow prompt)."""
+        await self._queue(message)
+
+    async def edit_pressed(self, text: str) -> None:
+        """Replace the message whose button was pressed, removing its buttons."""
+        if self.event.message_id is not None:
+            await self._queue(EditMessage(self.event.message_id, text))
+
+    async def answer_button(self, notice: str | None = None) -> None:
+        """Stop the button's spinner, once, with an optional short notice."""
+        if self.event.callback_id is not None and not self._answered:
+            self._answered = True
+            await self._queue(AnswerButton(self.event.callback_id, notice))
+
+    def hours(self) -> str:
+        """The opening hours in words."""
+        return describe_hours(self.ctx.config)

@@ -1,0 +1,62 @@
+"""Conversation state kept in our own table, keyed by person, guarded by a version column."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conversations.engine import FlowState
+from storage.models import ConversationState
+
+
+async def load_state(session: AsyncSession, person_id: int) -> ConversationState | None:
+    """The person's stored conversation row, if they are in one."""
+    return await session.scalar(
+        select(ConversationState).where(ConversationState.person_id == person_id)
+    )
+
+
+def as_flow_state(row: ConversationState) -> FlowState:
+    """The engine's view of a stored row."""
+    return FlowState(row.flow, row.step, dict(row.data), tuple(row.history), row.nonce)
+
+
+async def save_state(
+    session: AsyncSession,
+    person_id: int,
+    row: ConversationState | None,
+    state: FlowState | None,
+    *,
+    now: datetime,
+) -> None:
+    """Write the new state (or end the conversation); a concurrent change fails the commit."""
+    if state is None:
+        if row is not None:
+            await session.delete(row)
+        return
+    if row is None:
+        session.add(
+            ConversationState(
+                person_id=person_id,
+                flow=state.flow,
+                step=state.step,
+                data=state.data,
+                history=list(state.history),
+                nonce=state.nonce,
+                updated_at=now,
+            )
+        )
+        return
+    row.flow = state.flow
+    row.step = state.step
+    row.data = dict(state.data)
+    row.history = list(state.history)
+    row.nonce = state.nonce
+    row.updated_at = now
+
+
+async def drop_state(session: AsyncSession, person_id: int) -> None:
+    """Forget a person's conversation (on deactivation, say)."""
+    await session.execute(delete(ConversationState).where(ConversationState.person_id == person_id))

@@ -1,0 +1,35 @@
+"""Append steps to the audit timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import AuditEvent
+
+
+def record_audit(
+    session: AsyncSession,
+    action: str,
+    *,
+    at: datetime,
+    actor_person_id: int | None = None,
+    actor_telegram_id: int | None = None,
+    subject: str | None = None,
+    note: str | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """Add one event to the timeline; ids only, never a child's name."""
+    event = AuditEvent(
+        at=at,
+        action=action,
+        actor_person_id=actor_person_id,
+        actor_telegram_id=actor_telegram_id,
+        subject=subject,
+        note=note,
+        details=details,
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,168 @@
+"""Invites, linking a Telegram account to a person, and cutting access."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.audit import record_audit
+from storage.models import ConversationState, Invite, InviteFailure, Person, TelegramLink
+
+BAD_TOKEN_WINDOW = timedelta(hours=1)
+
+
+def hash_token(token: str) -> str:
+    """The stored form of an invite token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite_link(bot_username: str, token: str) -> str:
+    """The deep link a person opens to start the bot with their invite."""
+    return f"https://t.me/{bot_username}?start={token}"
+
+
+async def find_person(session: AsyncSession, ref: str) -> Person | None:
+    """A person by the council's reference."""
+    return await session.scalar(select(Person).where(Person.ref == ref))
+
+
+async def create_invite(
+    session: AsyncSession, person: Person, *, now: datetime, valid_for: timedelta
+) -> str:
+    """A fresh single-use token for one person; only its hash is kept."""
+    if not person.is_active:
+        raise ValueError(f"person {person.ref} is deactivated")
+    token = secrets.token_urlsafe(24)  # 32 characters of [A-Za-z0-9_-]: a valid deep-link payload
+    session.add(
+        Invite(
+            person_id=person.id,
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=now + valid_for,
+        )
+    )
+    record_audit(session, "invite.issued", at=now, subject=f"person:{person.id}")
+    return token
+
+
+class Redeemed(enum.StrEnum):
+    """How an attempt to use an invite ended."""
+
+    LINKED = "linked"
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+    RATE_LIMITED = "rate_limited"
+    DEACTIVATED = "deactivated"
+    ACCOUNT_TAKEN = "account_taken"
+
+
+@dataclass(frozen=True)
+class Redemption:
+    """The outcome, and the person when linked."""
+
+    outcome: Redeemed
+    person: Person | None = None
+
+
+async def redeem_invite(
+    session: AsyncSession,
+    token: str,
+    *,
+    telegram_user_id: int,
+    chat_id: int,
+    now: datetime,
+    max_failures_per_hour: int,
+) -> Redemption:
+    """Bind a Telegram account to the invite's person, once, before it expires."""
+    failures = await session.scalar(
+        select(func.count(InviteFailure.id)).where(
+            InviteFailure.telegram_user_id == telegram_user_id,
+            InviteFailure.at > now - BAD_TOKEN_WINDOW,
+        )
+    )
+    if (failures or 0) >= max_failures_per_hour:
+        record_audit(session, "invite.rate_limited", at=now, actor_telegram_id=telegram_user_id)
+        return Redemption(Redeemed.RATE_LIMITED)
+    invite = await session.scalar(select(Invite).where(Invite.token_hash == hash_token(token)))
+    outcome = _check_invite(invite, now)
+    person = await session.get(Person, invite.person_id) if invite else None
+    if outcome is None and (person is None or not person.is_active):
+        outcome = Redeemed.DEACTIVATED
+    if outcome is None:
+        taken = await session.scalar(
+            select(TelegramLink).where(TelegramLink.telegram_user_id == telegram_user_id)
+        )
+        if taken is not None and person is not None and taken.person_id != person.id:
+            outcome = Redeemed.ACCOUNT_TAKEN
+    if outcome is not None or invite is None or person is None:
+        session.add(InviteFailure(telegram_user_id=telegram_user_id, at=now))
+        record_audit(
+            session,
+            "invite.refused",
+            at=now,
+            actor_telegram_id=telegram_user_id,
+            reason=str(outcome),
+        )
+        return Redemption(outcome or Redeemed.UNKNOWN)
+    invite.used_at = now
+    invite.used_by_telegram_id = telegram_user_id
+    await session.execute(delete(TelegramLink).where(TelegramLink.person_id == person.id))
+    session.add(
+        TelegramLink(
+            person_id=person.id,
+            telegram_user_id=telegram_user_id,
+            chat_id=chat_id,
+            linked_at=now,
+            is_reachable=True,
+        )
+    )
+    record_audit(
+        session,
+        "invite.redeemed",
+        at=now,
+        actor_person_id=person.id,
+        actor_telegram_id=telegram_user_id,
+        subject=f"person:{person.id}",
+    )
+    return Redemption(Redeemed.LINKED, person)
+
+
+def _check_invite(invite: Invite | None, now: datetime) -> Redeemed | None:
+    """Why an invite cannot be used, or None if it can."""
+    if invite is None:
+        return Redeemed.UNKNOWN
+    if invite.used_at is not None:
+        return Redeemed.USED
+    if invite.expires_at <= now:
+        return Redeemed.EXPIRED
+    return None
+
+
+async def find_linked_person(session: AsyncSession, telegram_user_id: int) -> Person | None:
+    """The active person a Telegram account is linked to, if any."""
+    return await session.scalar(
+        select(Person)
+        .join(TelegramLink, TelegramLink.person_id == Person.id)
+        .where(TelegramLink.telegram_user_id == telegram_user_id, Person.is_active.is_(True))
+    )
+
+
+async def deactivate_person(session: AsyncSession, person: Person, *, now: datetime) -> None:
+    """Cut a person's access at once: unlink their account and drop any open conversation."""
+    person.is_active = False
+    person.deactivated_at = now
+    await session.execute(delete(TelegramLink).where(TelegramLink.person_id == person.id))
+    await session.execute(delete(ConversationState).where(ConversationState.person_id == person.id))
+    await session.execute(
+        update(Invite)
+        .where(Invite.person_id == person.id, Invite.used_at.is_(None))
+        .values(expires_at=now)
+    )
+    record_audit(session, "person.deactivated", at=now, subject=f"person:{person.id}")

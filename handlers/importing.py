@@ -1,0 +1,254 @@
+"""Import people, children and sessions from CSV: all rows or none, errors by row number."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from handlers.audit import record_audit
+from handlers.service_config import ServiceConfig
+from handlers.venues import sync_venues
+from storage.models import Child, Person, Role, Session
+
+PEOPLE_COLUMNS = ("ref", "first_name", "last_name", "role", "venue", "phone")
+CHILDREN_COLUMNS = ("ref", "initials", "social_worker_ref", "carer_refs")
+SESSIONS_COLUMNS = (
+    "ref",
+    "venue",
+    "room",
+    "date",
+    "start",
+    "end",
+    "worker_ref",
+    "child_refs",
+    "supervision",
+)
+
+
+class ImportFailed(Exception):
+    """The files had errors; nothing was imported."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+
+class PersonRow(_Row):
+    """One line of people.csv."""
+
+    ref: str
+    first_name: str
+    last_name: str
+    role: Role
+    venue: str = ""
+    phone: str = ""
+
+
+class ChildRow(_Row):
+    """One line of children.csv."""
+
+    ref: str
+    initials: str
+    social_worker_ref: str = ""
+    carer_refs: str = ""
+
+    @field_validator("initials")
+    @classmethod
+    def _short(cls, value: str) -> str:
+        if not 1 <= len(value) <= 8:
+            raise ValueError("initials must be 1 to 8 characters, e.g. A.B.")
+        return value
+
+
+class SessionRow(_Row):
+    """One line of sessions.csv; date and times are local to the service."""
+
+    ref: str
+    venue: str
+    room: str = ""
+    date: date
+    start: time
+    end: time
+    worker_ref: str = ""
+    child_refs: str
+    supervision: str = ""
+
+
+def _refs(text: str) -> list[str]:
+    return [r.strip() for r in text.split(";") if r.strip()]
+
+
+@dataclass
+class ImportSummary:
+    """How many rows of each kind were added or updated."""
+
+    people: int = 0
+    children: int = 0
+    sessions: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _read(
+    name: str, text: str, columns: tuple[str, ...], model: type[_Row], errors: list[str]
+) -> list[tuple[int, _Row]]:
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in columns if c not in (reader.fieldnames or [])]
+    required = [c for c in missing if model.model_fields[c].is_required()]
+    if required:
+        errors.append(f"{name}: missing column(s) {', '.join(required)}")
+        return []
+    rows: list[tuple[int, _Row]] = []
+    for number, raw in enumerate(reader, start=2):  # line 1 is the header
+        try:
+            rows.append((number, model.model_validate({k: v or "" for k, v in raw.items() if k})))
+        except ValidationError as exc:
+            for err in exc.errors():
+                where = ".".join(str(p) for p in err["loc"])
+                errors.append(f"{name} row {number}: {where}: {err['msg']}")
+    return rows
+
+
+async def import_records(
+    session: AsyncSession,
+    config: ServiceConfig,
+    *,
+    now: datetime,
+    people: str | None = None,
+    children: str | None = None,
+    sessions: str | None = None,
+) -> ImportSummary:
+    """Validate every file first, then write; raises ImportFailed and writes nothing on errors."""
+    errors: list[str] = []
+    person_rows = _read("people.csv", people, PEOPLE_COLUMNS, PersonRow, errors) if people else []
+    child_rows = (
+        _read("children.csv", children, CHILDREN_COLUMNS, ChildRow, errors) if children else []
+    )
+    session_rows = (
+        _read("sessions.csv", sessions, SESSIONS_COLUMNS, SessionRow, errors) if sessions else []
+    )
+    venues = {v.code for v in config.venues}
+    summary = ImportSummary()
+    await sync_venues(session, config)
+    people_by_ref = {p.ref: p for p in await session.scalars(select(Person))}
+    for number, row in person_rows:
+        assert isinstance(row, PersonRow)
+        if row.venue and row.venue not in venues:
+            errors.append(f"people.csv row {number}: venue: unknown venue {row.venue!r}")
+            continue
+        person = people_by_ref.get(row.ref)
+        if person is None:
+            person = Person(ref=row.ref, created_at=now, is_active=True)
+            session.add(person)
+            people_by_ref[row.ref] = person
+        person.first_name, person.last_name = row.first_name, row.last_name
+        person.role = row.role.value
+        person.venue_code = row.venue or None
+        person.phone = row.phone or None
+        summary.people += 1
+    await session.flush()
+    children_by_ref = {
+        c.ref: c for c in await session.scalars(select(Child).options(selectinload(Child.carers)))
+    }
+    for number, row in child_rows:
+        assert isinstance(row, ChildRow)
+        carers = [people_by_ref.get(r) for r in _refs(row.carer_refs)]
+        social_worker = people_by_ref.get(row.social_worker_ref) if row.social_worker_ref else None
+        problems = [
+            f"carer_refs: unknown or not a carer: {r}"
+            for r, p in zip(_refs(row.carer_refs), carers, strict=True)
+            if p is None or p.role != Role.CARER
+        ]
+        if row.social_worker_ref and (
+            social_worker is None or social_worker.role != Role.SOCIAL_WORKER
+        ):
+            problems.append(f"social_worker_ref: unknown social worker {row.social_worker_ref}")
+        if problems:
+            errors += [f"children.csv row {number}: {p}" for p in problems]
+            continue
+        child = children_by_ref.get(row.ref)
+        if child is None:
+            child = Child(ref=row.ref, initials=row.initials, carers=[])
+            session.add(child)
+            children_by_ref[row.ref] = child
+        child.initials = row.initials
+        child.social_worker_id = social_worker.id if social_worker else None
+        child.carers = [p for p in carers if p is not None]
+        summary.children += 1
+    await session.flush()
+    await _import_sessions(
+        session, config, session_rows, people_by_ref, children_by_ref, venues, errors, summary
+    )
+    if errors:
+        raise ImportFailed(errors)
+    record_audit(
+        session,
+        "records.imported",
+        at=now,
+        people=summary.people,
+        children=summary.children,
+        sessions=summary.sessions,
+    )
+    return summary
+
+
+async def _import_sessions(
+    session: AsyncSession,
+    config: ServiceConfig,
+    rows: list[tuple[int, _Row]],
+    people_by_ref: dict[str, Person],
+    children_by_ref: dict[str, Child],
+    venues: set[str],
+    errors: list[str],
+    summary: ImportSummary,
+) -> None:
+    zone = ZoneInfo(config.timezone)
+    existing = {
+        s.ref: s
+        for s in await session.scalars(select(Session).options(selectinload(Session.children)))
+    }
+    for number, row in rows:
+        assert isinstance(row, SessionRow)
+        problems: list[str] = []
+        if row.venue not in venues:
+            problems.append(f"venue: unknown venue {row.venue!r}")
+        if row.end <= row.start:
+            problems.append("end: must be after start")
+        worker = people_by_ref.get(row.worker_ref) if row.worker_ref else None
+        if row.worker_ref and (worker is None or worker.role not in (Role.WORKER, Role.SENIOR)):
+            problems.append(f"worker_ref: unknown Family Time Worker {row.worker_ref}")
+        kids = [children_by_ref.get(r) for r in _refs(row.child_refs)]
+        problems += [
+            f"child_refs: unknown child {r}"
+            for r, c in zip(_refs(row.child_refs), kids, strict=True)
+            if c is None
+        ]
+        if not kids:
+            problems.append("child_refs: at least one child is needed")
+        if problems:
+            errors += [f"sessions.csv row {number}: {p}" for p in problems]
+            continue
+        record = existing.get(row.ref)
+        if record is None:
+            record = Session(ref=row.ref, children=[])
+            session.add(record)
+            existing[row.ref] = record
+        record.venue_code = row.venue
+        record.room = row.room or None
+        record.starts_at = datetime.combine(row.date, row.start, zone)
+        record.ends_at = datetime.combine(row.date, row.end, zone)
+        record.worker_id = worker.id if worker else None
+        record.supervision_level = row.supervision or None
+        record.children = [c for c in kids if c is not None]
+        summary.sessions += 1

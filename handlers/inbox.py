@@ -1,0 +1,55 @@
+"""The inbox: every update is committed before it is acknowledged and processed exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.chat import ChatEvent
+from storage.models import InboxUpdate
+
+
+async def record_updates(
+    session: AsyncSession, updates: Sequence[tuple[int, ChatEvent | None]], *, now: datetime
+) -> int:
+    """Store new updates by update_id; repeats are ignored. Returns how many were new."""
+    if not updates:
+        return 0
+    ids = [update_id for update_id, _ in updates]
+    known = set(
+        await session.scalars(select(InboxUpdate.update_id).where(InboxUpdate.update_id.in_(ids)))
+    )
+    added = 0
+    for update_id, event in updates:
+        if update_id in known:
+            continue
+        known.add(update_id)
+        session.add(
+            InboxUpdate(
+                update_id=update_id,
+                telegram_user_id=event.telegram_user_id if event else None,
+                event=event.to_json() if event else {},
+                received_at=now,
+                # Updates the bot does not handle (edits, joins…) are settled on arrival.
+                processed_at=None if event else now,
+                outcome=None if event else "ignored",
+            )
+        )
+        added += 1
+    return added
+
+
+async def claim_next_update(session: AsyncSession, *, skip_locked: bool) -> InboxUpdate | None:
+    """The oldest unprocessed update, locked for this transaction where the database can."""
+    query = (
+        select(InboxUpdate)
+        .where(InboxUpdate.processed_at.is_(None))
+        .order_by(InboxUpdate.update_id)
+        .limit(1)
+    )
+    if skip_locked:
+        query = query.with_for_update(skip_locked=True)
+    return await session.scalar(query)

@@ -1,0 +1,86 @@
+"""What each role can do from the chat: commands, menu buttons and the greeting."""
+
+from __future__ import annotations
+
+from handlers.chat import Button, Keyboard
+from handlers.service_config import ServiceConfig
+from storage.models import Person, Role
+
+MENU_PREFIX = "m:"
+
+_CARER_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("illness", "Tell us a child is ill"),
+    ("contacts", "Phone numbers and opening hours"),
+    ("cancel", "Stop what you are doing"),
+    ("help", "What I can do"),
+)
+_STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("contacts", "Phone numbers and opening hours"),
+    ("cancel", "Stop what you are doing"),
+    ("help", "What I can do"),
+)
+PUBLIC_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", "Start, or link your account with an invite"),
+    ("contacts", "Phone numbers and opening hours"),
+)
+
+_ROLE_NAMES = {
+    Role.CARER: "carer",
+    Role.WORKER: "Family Time Worker",
+    Role.SENIOR: "senior Family Time Worker",
+    Role.MANAGER: "manager",
+    Role.COORDINATOR: "Family Time Coordinator",
+    Role.SOCIAL_WORKER: "social worker",
+    Role.ADMIN: "administrator",
+}
+
+
+def commands_for(role: str) -> tuple[tuple[str, str], ...]:
+    """The slash commands a role sees in Telegram's menu."""
+    return _CARER_COMMANDS if role == Role.CARER else _STAFF_COMMANDS
+
+
+def main_menu(role: str) -> Keyboard:
+    """The buttons under every greeting and 'what next?' message."""
+    rows: list[tuple[Button, ...]] = []
+    if role == Role.CARER:
+        rows.append((Button("🤒 Report a child is ill", f"{MENU_PREFIX}illness"),))
+    rows.append((Button("📞 Contacts", f"{MENU_PREFIX}contacts"),))
+    return tuple(rows)
+
+
+def greeting(person: Person, service_name: str) -> str:
+    """The welcome a person gets once linked, by role."""
+    role = _ROLE_NAMES.get(Role(person.role), person.role)
+    lines = [f"Hello {person.first_name}, you're linked to {service_name} as a {role}."]
+    if person.role == Role.CARER:
+        lines.append("Tap a button below, or send /illness to tell us a child is ill.")
+    else:
+        lines.append("Tap a button below, or send /help to see what I can do.")
+    return "\n".join(lines)
+
+
+def help_text(role: str) -> str:
+    """A short list of what a role can ask for."""
+    lines = ["Here's what you can do:"]
+    lines += [f"/{name} — {description}" for name, description in commands_for(role)]
+    return "\n".join(lines)
+
+
+def contacts_text(config: ServiceConfig, hours: str) -> str:
+    """The service's public phone numbers and hours; safe for anyone."""
+    contacts = config.contacts
+    return (
+        f"{config.service_name}\n"
+        f"Office: {contacts.office_phone} ({hours})\n"
+        f"Out of hours, in an emergency: Emergency Social Work Team {contacts.out_of_hours_phone}\n"
+        "If a child is in immediate danger, call 999."
+    )
+
+
+def stranger_text(config: ServiceConfig, hours: str) -> str:
+    """All a person who is not linked gets: public contacts and how to get an invite."""
+    return (
+        "I can only help people who have been invited by the Family Time service.\n"
+        f"{config.contacts.invite_help}\n\n{contacts_text(config, hours)}"
+    )

@@ -1,0 +1,44 @@
+"""Queue outgoing deliveries in the same transaction as the decision that wants them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.chat import Delivery, delivery_to_json
+from storage.models import OutboxMessage, Priority
+
+
+async def queue_delivery(
+    session: AsyncSession,
+    delivery: Delivery,
+    *,
+    now: datetime,
+    person_id: int | None = None,
+    chat_id: int | None = None,
+    priority: Priority = Priority.REPLY,
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+) -> OutboxMessage | None:
+    """Add one delivery to the outbox; a repeated dedupe key adds nothing and returns None."""
+    if person_id is None and chat_id is None:
+        raise ValueError("a delivery needs a person or a chat")
+    if dedupe_key is not None:
+        existing = await session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+        )
+        if existing is not None:
+            return None
+    row = OutboxMessage(
+        dedupe_key=dedupe_key,
+        person_id=person_id,
+        chat_id=chat_id,
+        payload=delivery_to_json(delivery),
+        priority=priority.value,
+        created_at=now,
+        not_before=not_before or now,
+    )
+    session.add(row)
+    return row

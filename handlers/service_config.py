@@ -1,0 +1,164 @@
+"""The council's service config (TOML): venues, hours, contacts, escalation and reminders."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, time
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class ServiceConfigError(ValueError):
+    """The service config cannot be used; the message names the file and the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Contacts(_Strict):
+    """Public phone numbers; safe to give to anyone who messages the bot."""
+
+    office_phone: str = Field(min_length=5)
+    out_of_hours_phone: str = Field(min_length=3)
+    office_email: str | None = None
+    invite_help: str = Field(min_length=5)
+
+
+class OpeningTimes(_Strict):
+    """One day's opening, local wall-clock time."""
+
+    opens: time
+    closes: time
+
+    @model_validator(mode="after")
+    def _opens_before_closing(self) -> OpeningTimes:
+        if self.opens >= self.closes:
+            raise ValueError("opens must be before closes")
+        return self
+
+
+class Hours(_Strict):
+    """When the office answers; outside these, people get the out-of-hours number."""
+
+    monday: OpeningTimes | None = None
+    tuesday: OpeningTimes | None = None
+    wednesday: OpeningTimes | None = None
+    thursday: OpeningTimes | None = None
+    friday: OpeningTimes | None = None
+    saturday: OpeningTimes | None = None
+    sunday: OpeningTimes | None = None
+    bank_holidays: Literal["england-and-wales", "scotland", "northern-ireland", "none"] = (
+        "england-and-wales"
+    )
+    closed_dates: tuple[date, ...] = ()
+
+    def on(self, weekday: int) -> OpeningTimes | None:
+        """The opening times for a weekday (0 = Monday), or None when closed."""
+        opening: OpeningTimes | None = getattr(self, WEEKDAYS[weekday])
+        return opening
+
+
+class Venue(_Strict):
+    """A place where family time happens."""
+
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    name: str = Field(min_length=1)
+    address: str = ""
+    parking: str = ""
+    arrival: str = ""
+
+
+Severity = Literal["immediate", "urgent", "worry"]
+
+
+class EscalationLevel(_Strict):
+    """One rung of the alert chain: who is pinged and how long before the next rung."""
+
+    roles: tuple[str, ...] = Field(min_length=1)
+    on_site_only: bool = False
+    timeout_minutes: dict[Severity, float]
+
+    @field_validator("timeout_minutes")
+    @classmethod
+    def _every_severity(cls, value: dict[str, float]) -> dict[str, float]:
+        missing = {"immediate", "urgent", "worry"} - set(value)
+        if missing:
+            raise ValueError(f"needs a timeout for {', '.join(sorted(missing))}")
+        if any(minutes <= 0 for minutes in value.values()):
+            raise ValueError("timeouts must be more than zero minutes")
+        return value
+
+
+class Escalation(_Strict):
+    """The safeguarding alert chain (used by the alerts feature)."""
+
+    levels: tuple[EscalationLevel, ...] = ()
+    repeat_minutes: float = Field(default=5, gt=0)
+    resolve_reminder_minutes: float = Field(default=60, gt=0)
+    outcomes: tuple[str, ...] = ()
+    readiness_check: time = time(8, 0)
+
+
+class Reminders(_Strict):
+    """When session reminders go out (used by the reminders feature)."""
+
+    carer_evening_before: time = time(18, 0)
+    carer_minutes_before: int = Field(default=120, ge=0)
+    worker_briefing: time = time(8, 0)
+    worker_minutes_before: int = Field(default=30, ge=0)
+
+
+class ServiceConfig(_Strict):
+    """Everything a council sets for its Family Time service."""
+
+    service_name: str = Field(min_length=1)
+    timezone: str = "Europe/London"
+    contacts: Contacts
+    hours: Hours
+    venues: tuple[Venue, ...] = Field(min_length=1)
+    escalation: Escalation = Escalation()
+    reminders: Reminders = Reminders()
+    conversation_idle_minutes: int = Field(default=30, ge=1)
+    invite_valid_hours: int = Field(default=72, ge=1, le=24 * 30)
+    bad_invite_attempts: int = Field(default=5, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("venues")
+    @classmethod
+    def _unique_codes(cls, value: tuple[Venue, ...]) -> tuple[Venue, ...]:
+        codes = [venue.code for venue in value]
+        if len(codes) != len(set(codes)):
+            raise ValueError("venue codes must be unique")
+        return value
+
+
+def load_service_config(path: Path) -> ServiceConfig:
+    """Read and check a service config file; any problem names the file and the field."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ServiceConfigError(f"{path}: cannot read the file ({exc.strerror})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ServiceConfigError(f"{path}: not valid TOML ({exc})") from exc
+    try:
+        return ServiceConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or '(top level)'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ServiceConfigError(f"{path}: {problems}") from exc

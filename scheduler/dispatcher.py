@@ -1,0 +1,156 @@
+"""Deliver the outbox: claim due rows, send them through the runtime, record what happened."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.audit import record_audit
+from handlers.chat import DeliveryResult, Sender, delivery_from_json
+from handlers.clock import Clock
+from storage.database import Database
+from storage.models import OutboxMessage, OutboxStatus, Person, TelegramLink
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 12
+
+
+class Dispatcher:
+    """Sends what the outbox holds, wakes at once when told, and never drops a row."""
+
+    def __init__(self, db: Database, sender: Sender, clock: Clock, *, batch: int = 50) -> None:
+        self._db = db
+        self._sender = sender
+        self._clock = clock
+        self._batch = batch
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Ask for a drain as soon as possible (after a commit that queued messages)."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:
+        """Drain whenever woken, and at least every `idle_seconds`, until `stop` is set."""
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("outbox drain failed; will retry")
+            waiter = asyncio.ensure_future(self._wake.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait(
+                {waiter, stopper}, timeout=idle_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+            waiter.cancel()
+            stopper.cancel()
+
+    async def drain(self) -> int:
+        """Send every due row, most urgent first; returns how many were attempted."""
+        attempted = 0
+        while True:
+            claimed = await self._claim()
+            if not claimed:
+                return attempted
+            for row_id, chat_id in claimed:
+                await self._send(row_id, chat_id)
+                attempted += 1
+
+    async def _claim(self) -> list[tuple[int, int | None]]:
+        """Lease a batch of due rows so no other instance sends them meanwhile."""
+        now = self._clock.now()
+        async with self._db.unit_of_work() as session:
+            query = (
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.status == OutboxStatus.PENDING.value,
+                    OutboxMessage.not_before <= now,
+                )
+                .order_by(OutboxMessage.priority, OutboxMessage.id)
+                .limit(self._batch)
+            )
+            if self._db.is_postgres:
+                query = query.with_for_update(skip_locked=True)
+            rows = list(await session.scalars(query))
+            claimed: list[tuple[int, int | None]] = []
+            for row in rows:
+                chat_id = await _resolve_chat(session, row, now)
+                if chat_id is None:
+                    continue
+                row.attempts += 1
+                row.not_before = now + LEASE
+                claimed.append((row.id, chat_id))
+            return claimed
+
+    async def _send(self, row_id: int, chat_id: int | None) -> None:
+        async with self._db.unit_of_work() as session:
+            row = await session.get(OutboxMessage, row_id)
+            payload = dict(row.payload) if row else None
+        if payload is None or chat_id is None:
+            return
+        try:
+            result = await self._sender.deliver(chat_id, delivery_from_json(payload))
+        except Exception as exc:  # The runtime should classify; anything else is transient.
+            log.exception("delivery of outbox row %s raised", row_id)
+            result = DeliveryResult(ok=False, error=type(exc).__name__)
+        async with self._db.unit_of_work() as session:
+            row = await session.get(OutboxMessage, row_id)
+            if row is not None:
+                await _record(session, row, result, self._clock.now())
+
+
+async def _resolve_chat(session: AsyncSession, row: OutboxMessage, now: datetime) -> int | None:
+    """The chat to send to; a person who can't be reached fails the row at once."""
+    if row.person_id is None:
+        return row.chat_id
+    person = await session.get(Person, row.person_id)
+    link = await session.get(TelegramLink, row.person_id)
+    reason = None
+    if person is None or not person.is_active:
+        reason = "person deactivated"
+    elif link is None:
+        reason = "person has not linked Telegram"
+    if reason is None and link is not None:
+        return link.chat_id
+    _fail(session, row, reason or "unreachable", now)
+    return None
+
+
+async def _record(
+    session: AsyncSession, row: OutboxMessage, result: DeliveryResult, now: datetime
+) -> None:
+    if result.ok:
+        row.status = OutboxStatus.SENT.value
+        row.sent_at = now
+        row.telegram_message_id = result.message_id
+        return
+    if result.is_permanent or row.attempts >= MAX_ATTEMPTS:
+        _fail(session, row, result.error or "failed", now)
+        if result.is_permanent and row.person_id is not None:
+            link = await session.get(TelegramLink, row.person_id)
+            if link is not None:
+                link.is_reachable = False
+                link.unreachable_reason = (result.error or "")[:200]
+        return
+    delay = result.retry_after or min(60.0, 2.0**row.attempts)
+    row.not_before = now + timedelta(seconds=delay)
+    row.last_error = (result.error or "")[:300]
+
+
+def _fail(session: AsyncSession, row: OutboxMessage, reason: str, now: datetime) -> None:
+    row.status = OutboxStatus.FAILED.value
+    row.last_error = reason[:300]
+    record_audit(
+        session,
+        "delivery.failed",
+        at=now,
+        subject=f"outbox:{row.id}",
+        person_id=row.person_id,
+        reason=reason[:200],
+    )

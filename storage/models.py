@@ -1,0 +1,49 @@
+"""Every table, in one import, so Alembic and callers see the whole schema."""
+
+from __future__ import annotations
+
+from storage.base import Base, UTCDateTime
+from storage.messaging import (
+    AuditEvent,
+    AuditIsAppendOnly,
+    ConversationState,
+    InboxUpdate,
+    OutboxMessage,
+    OutboxStatus,
+    Priority,
+)
+from storage.people import (
+    Child,
+    Invite,
+    InviteFailure,
+    Person,
+    Role,
+    TelegramLink,
+    Venue,
+    child_carers,
+)
+from storage.sessions import Contagious, IllnessReport, Session, SessionStatus
+
+__all__ = [
+    "AuditEvent",
+    "AuditIsAppendOnly",
+    "Base",
+    "Child",
+    "Contagious",
+    "ConversationState",
+    "IllnessReport",
+    "InboxUpdate",
+    "Invite",
+    "InviteFailure",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Person",
+    "Priority",
+    "Role",
+    "Session",
+    "SessionStatus",
+    "TelegramLink",
+    "UTCDateTime",
+    "Venue",
+    "child_carers",
+]

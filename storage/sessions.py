@@ -1,0 +1,68 @@
+"""Family time sessions and the illness reports carers make about the children in them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.base import Base, UTCDateTime
+from storage.people import Child
+
+
+class SessionStatus(enum.StrEnum):
+    """Where a session stands."""
+
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+
+
+session_children = Table(
+    "session_children",
+    Base.metadata,
+    Column("session_id", ForeignKey("sessions.id"), primary_key=True),
+    Column("child_id", ForeignKey("children.id"), primary_key=True),
+)
+
+
+class Session(Base):
+    """One supervised family time session at a venue, with its worker."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(40), unique=True)
+    venue_code: Mapped[str] = mapped_column(ForeignKey("venues.code"))
+    room: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default=SessionStatus.SCHEDULED.value)
+    supervision_level: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+    children: Mapped[list[Child]] = relationship(secondary=session_children)
+
+
+class Contagious(enum.StrEnum):
+    """The carer's answer to "is it catching?"."""
+
+    YES = "yes"
+    NO = "no"
+    NOT_SURE = "not_sure"
+
+
+class IllnessReport(Base):
+    """A carer telling the service that a child is ill."""
+
+    __tablename__ = "illness_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    reported_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    next_session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"), nullable=True)
+    contagious: Mapped[str] = mapped_column(String(10))
+    description: Mapped[str] = mapped_column(Text)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)

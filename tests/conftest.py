@@ -1,0 +1,73 @@
+"""Shared fixtures: a fresh database on SQLite, and on PostgreSQL when CI provides one."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from handlers.service_config import ServiceConfig, load_service_config
+from storage.database import Database
+from storage.migrate import upgrade_database
+
+EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "bot" / "service.example.toml"
+POSTGRES_ENV = "FAMILYTIME_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(scope="session")
+def service_config() -> ServiceConfig:
+    return load_service_config(EXAMPLE_CONFIG)
+
+
+def _postgres_base() -> str | None:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        return None
+    return url.replace("postgresql://", "postgresql+asyncpg://", 1).replace(
+        "postgres://", "postgresql+asyncpg://", 1
+    )
+
+
+async def _admin(base: str, sql: str) -> None:
+    import asyncpg
+
+    url = make_url(base)
+    conn = await asyncpg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database=url.database,
+    )
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """An empty, migrated database of each kind; PostgreSQL gets its own throwaway database."""
+    dropping: tuple[str, str] | None = None
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'familytime.sqlite3'}"
+    else:
+        base = _postgres_base()
+        if base is None:
+            pytest.skip(f"PostgreSQL not configured: set {POSTGRES_ENV} (.ci/run does)")
+        name = f"ft_test_{uuid.uuid4().hex[:12]}"
+        await _admin(base, f'CREATE DATABASE "{name}"')
+        url = make_url(base).set(database=name).render_as_string(hide_password=False)
+        dropping = (base, name)
+    db = Database(url)
+    await upgrade_database(db)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+        if dropping is not None:
+            await _admin(dropping[0], f'DROP DATABASE IF EXISTS "{dropping[1]}" WITH (FORCE)')

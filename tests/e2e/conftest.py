@@ -1,0 +1,27 @@
+"""End-to-end fixtures: every scenario runs on both runtimes and both databases."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from handlers.service_config import ServiceConfig
+from storage.database import Database
+from tests.e2e.fixtures import CHILDREN, MONDAY_MORNING, PEOPLE, SESSIONS
+from tests.e2e.harness import Harness
+
+
+@pytest.fixture(params=["ptb", "aiogram"])
+def runtime(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def harness(
+    database: Database, service_config: ServiceConfig, runtime: str
+) -> AsyncIterator[Harness]:
+    async with Harness(database, service_config, runtime, MONDAY_MORNING) as h:
+        await h.import_records(people=PEOPLE, children=CHILDREN, sessions=SESSIONS)
+        await h.start_bot()
+        yield h

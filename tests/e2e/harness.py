@@ -1,0 +1,146 @@
+"""Drive the whole bot through the local Bot API emulator, as simulated people would."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select
+
+from bot.app import FamilyTimeApp
+from bot.emulator import BotApiEmulator, EmulatedMessage
+from bot.wiring import make_gateway
+from handlers.clock import FakeClock
+from handlers.identity import create_invite, find_person
+from handlers.importing import import_records
+from handlers.service_config import ServiceConfig
+from storage.database import Database
+from storage.models import InboxUpdate, OutboxMessage, OutboxStatus
+
+TOKEN = "123456:TEST-TOKEN-FOR-THE-EMULATOR"
+
+
+class Harness:
+    """The emulator, the database and a running bot, with helpers to act and to read chats."""
+
+    def __init__(self, db: Database, config: ServiceConfig, runtime: str, now: datetime) -> None:
+        self.db = db
+        self.config = config
+        self.runtime = runtime
+        self.clock = FakeClock(now)
+        self.emulator = BotApiEmulator(token=TOKEN, bot_username="familytime_test_bot")
+        self.root = ""
+        self.app: FamilyTimeApp | None = None
+        self._stop: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._read: dict[int, int] = {}
+        self._sent_updates: set[int] = set()
+
+    async def __aenter__(self) -> Harness:
+        self.root = await self.emulator.start(host="127.0.0.1", port=0)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop_bot()
+        await self.emulator.stop()
+
+    async def start_bot(self) -> None:
+        """Start a bot process (in this event loop) against the emulator and database."""
+        gateway = make_gateway(self.runtime, TOKEN, self.root, poll_timeout=1)
+        self.app = FamilyTimeApp(
+            self.db, gateway, self.config, self.clock, poll_timeout=1, tick_seconds=0.2
+        )
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(self.app.run(self._stop))
+        await asyncio.wait_for(self.app.ready.wait(), 10)
+
+    async def stop_bot(self) -> None:
+        """Stop the bot as a shutdown would; state lives on in the database."""
+        if self._stop is not None and self._task is not None:
+            self._stop.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(self._task, 15)
+        self._stop = self._task = self.app = None
+
+    async def import_records(self, **files: str) -> None:
+        async with self.db.unit_of_work() as session:
+            await import_records(session, self.config, now=self.clock.now(), **files)
+
+    async def invite(self, ref: str, valid_for: timedelta = timedelta(hours=72)) -> str:
+        async with self.db.unit_of_work() as session:
+            person = await find_person(session, ref)
+            assert person is not None, ref
+            return await create_invite(session, person, now=self.clock.now(), valid_for=valid_for)
+
+    async def send(self, user_id: int, text: str, *, settle: bool = True) -> int:
+        update_id = self.emulator.user_sends_text(user_id, text)
+        self._sent_updates.add(update_id)
+        if settle:
+            await self.settle()
+        return update_id
+
+    async def press(self, user_id: int, label: str, *, settle: bool = True) -> int:
+        """Press the newest button whose text contains `label` in this person's chat."""
+        for message in reversed(self.emulator.current_messages(user_id)):
+            for text, data in message.buttons:
+                if label.lower() in text.lower():
+                    update_id = self.emulator.user_presses(user_id, message.message_id, data)
+                    self._sent_updates.add(update_id)
+                    if settle:
+                        await self.settle()
+                    return update_id
+        raise AssertionError(f"no button {label!r} in chat {user_id}")
+
+    async def settle(self, timeout: float = 15.0) -> None:
+        """Wait until every update sent is processed and every due message is delivered."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        calm = 0
+        while calm < 3:
+            calm = calm + 1 if await self._is_settled() else 0
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("the bot did not settle")
+            await asyncio.sleep(0.03)
+
+    async def _is_settled(self) -> bool:
+        now = self.clock.now()
+        async with self.db.unit_of_work() as session:
+            processed = await session.scalar(
+                select(func.count()).where(
+                    InboxUpdate.update_id.in_(self._sent_updates),
+                    InboxUpdate.processed_at.is_not(None),
+                )
+            )
+            waiting = await session.scalar(
+                select(func.count()).where(
+                    OutboxMessage.status == OutboxStatus.PENDING.value,
+                    or_(
+                        OutboxMessage.not_before <= now,
+                        and_(OutboxMessage.last_error.is_(None), OutboxMessage.attempts > 0),
+                    ),
+                )
+            )
+        return processed == len(self._sent_updates) and waiting == 0
+
+    def unread(self, chat_id: int) -> list[EmulatedMessage]:
+        """Messages (and edits) this chat got since it was last read, marking them read."""
+        messages = self.emulator.messages(chat_id)
+        start = self._read.get(chat_id, 0)
+        self._read[chat_id] = len(messages)
+        return messages[start:]
+
+    def last_text(self, chat_id: int) -> str:
+        messages = self.emulator.messages(chat_id)
+        return messages[-1].text if messages else ""
+
+    def assert_no_unexpected_messages(self) -> None:
+        """Every chat's messages have been read by the test; nobody got anything else."""
+        leftovers = {
+            chat: [m.text for m in self.emulator.messages(chat)[self._read.get(chat, 0) :]]
+            for chat in self._chats()
+        }
+        leftovers = {chat: texts for chat, texts in leftovers.items() if texts}
+        assert not leftovers, f"unexpected messages: {leftovers}"
+
+    def _chats(self) -> set[int]:
+        return {m.chat_id for m in self.emulator.all_bot_messages()} | set(self._read)
