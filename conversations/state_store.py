@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import FlowState
@@ -55,8 +55,3 @@ async def save_state(
     row.history = list(state.history)
     row.nonce = state.nonce
     row.updated_at = now
-
-
-async def drop_state(session: AsyncSession, person_id: int) -> None:
-    """Forget a person's conversation (on deactivation, say)."""
-    await session.execute(delete(ConversationState).where(ConversationState.person_id == person_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -97,7 +97,6 @@ class ImportSummary:
     people: int = 0
     children: int = 0
     sessions: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 def _read(

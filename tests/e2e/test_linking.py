@@ -1,0 +1,56 @@
+"""Linking through the bot: role menus, refused invites, and deactivation cutting access at once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from handlers.identity import deactivate_person, find_person
+from tests.e2e.fixtures import CARER, STRANGER, WORKER
+from tests.e2e.harness import Harness
+
+
+async def test_linking_publishes_the_commands_of_the_persons_role(harness: Harness) -> None:
+    h = harness
+    await h.send(CARER, f"/start {await h.invite('C1')}")
+    await h.send(WORKER, f"/start {await h.invite('W1')}")
+    (carer_greeting,) = h.unread(CARER)
+    assert "as a carer" in carer_greeting.text
+    assert any("ill" in text for text, _ in carer_greeting.buttons)
+    assert "Family Time Worker" in h.unread(WORKER)[0].text
+    assert "illness" in [c for c, _ in h.emulator.commands(CARER)]
+    assert "illness" not in [c for c, _ in h.emulator.commands(WORKER)]
+    h.assert_no_unexpected_messages()
+
+
+async def test_an_expired_invite_and_repeated_guesses_get_a_clear_refusal(
+    harness: Harness,
+) -> None:
+    h = harness
+    token = await h.invite("C1", valid_for=timedelta(hours=1))
+    h.clock.advance(timedelta(hours=2))
+    await h.send(CARER, f"/start {token}")
+    assert "expired" in h.unread(CARER)[0].text
+    for attempt in range(h.config.bad_invite_attempts):
+        await h.send(STRANGER, f"/start wrong-{attempt}")
+        assert "isn't valid" in h.unread(STRANGER)[0].text
+    await h.send(STRANGER, "/start wrong-again")
+    assert "wait an hour" in h.unread(STRANGER)[0].text
+    h.assert_no_unexpected_messages()
+
+
+async def test_a_deactivated_carer_is_cut_off_mid_conversation(harness: Harness) -> None:
+    h = harness
+    await h.send(CARER, f"/start {await h.invite('C1')}")
+    await h.send(CARER, "/illness")
+    h.unread(CARER)
+    async with h.db.unit_of_work() as session:
+        person = await find_person(session, "C1")
+        assert person is not None
+        await deactivate_person(session, person, now=h.clock.now())
+
+    await h.press(CARER, "A.B.")
+    await h.send(CARER, "/illness")
+    replies = [m.text for m in h.unread(CARER)]
+    assert replies and all("invited" in text for text in replies)
+    assert not any("contagious" in text.lower() for text in replies)
+    h.assert_no_unexpected_messages()

@@ -1,0 +1,87 @@
+"""The administrator's `familytime` commands, run as a person would, against an SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.e2e.fixtures import CHILDREN, PEOPLE, SESSIONS
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    for name in ("TELEGRAM_TOKEN", "SERVICE_CONFIG", "RUNTIME", "TELEGRAM_API_URL"):
+        monkeypatch.delenv(f"FAMILYTIME_{name}", raising=False)
+    monkeypatch.setenv("FAMILYTIME_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    (tmp_path / "people.csv").write_text(PEOPLE)
+    (tmp_path / "children.csv").write_text(CHILDREN)
+    (tmp_path / "sessions.csv").write_text(SESSIONS)
+    return tmp_path
+
+
+def _import(*extra: str) -> tuple[int, str]:
+    result = runner.invoke(
+        app,
+        ["import", "--people", "people.csv", "--children", "children.csv", *extra],
+    )
+    return result.exit_code, result.output
+
+
+def test_help_lists_every_command() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("db", "import", "invite", "people", "run", "sandbox"):
+        assert command in result.output
+
+
+def test_import_then_list_people(workdir: Path) -> None:
+    code, output = _import("--sessions", "sessions.csv")
+    assert code == 0, output
+    assert "Imported 6 people, 3 children, 2 sessions." in output
+    listed = runner.invoke(app, ["people", "list"]).output
+    assert "C1" in listed and "carer" in listed and "not linked" in listed
+
+
+def test_a_bad_import_names_rows_and_changes_nothing(workdir: Path) -> None:
+    (workdir / "people.csv").write_text(PEOPLE + "X1,Xavier,Bad,wizard,,\n")
+    code, output = _import()
+    assert code == 1
+    assert "Nothing was imported" in output and "people.csv row 8: role" in output
+    assert "C1" not in runner.invoke(app, ["people", "list"]).output
+
+
+def test_invite_prints_a_single_use_deep_link(workdir: Path) -> None:
+    assert _import()[0] == 0
+    result = runner.invoke(app, ["invite", "C1", "--bot-username", "@example_bot"])
+    assert result.exit_code == 0, result.output
+    link = result.output.splitlines()[0]
+    assert link.startswith("https://t.me/example_bot?start=")
+    assert 20 < len(link.rsplit("=", 1)[1]) <= 64
+    assert "valid for 72 hours" in result.output
+    unknown = runner.invoke(app, ["invite", "NOBODY"])
+    assert unknown.exit_code == 1 and "No active person" in unknown.output
+
+
+def test_deactivate_cuts_access_and_stops_new_invites(workdir: Path) -> None:
+    assert _import()[0] == 0
+    result = runner.invoke(app, ["people", "deactivate", "C1"])
+    assert result.exit_code == 0 and "deactivated" in result.output
+    assert "deactivated" in runner.invoke(app, ["people", "list"]).output
+    assert runner.invoke(app, ["invite", "C1"]).exit_code == 1
+
+
+def test_a_bad_service_config_stops_with_the_field_named(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = workdir / "service.toml"
+    bad.write_text('service_name = "X"\ntimezone = "Mars/Olympus"\n')
+    monkeypatch.setenv("FAMILYTIME_SERVICE_CONFIG", str(bad))
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 2
+    assert "service.toml" in result.output and "timezone" in result.output

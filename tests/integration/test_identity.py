@@ -1,0 +1,118 @@
+"""Invites link one account to one person, once, before they expire; deactivation cuts access."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from handlers.identity import (
+    Redeemed,
+    create_invite,
+    deactivate_person,
+    find_linked_person,
+    find_person,
+    redeem_invite,
+)
+from handlers.importing import import_records
+from handlers.service_config import ServiceConfig
+from storage.database import Database
+from storage.models import AuditEvent, Invite, Person
+from tests.e2e.fixtures import CARER, MONDAY_MORNING, PEOPLE, STRANGER
+
+NOW = MONDAY_MORNING
+
+
+async def _invite(db: Database, config: ServiceConfig, ref: str = "C1", hours: int = 72) -> str:
+    async with db.unit_of_work() as session:
+        await import_records(session, config, now=NOW, people=PEOPLE)
+        person = await find_person(session, ref)
+        assert person is not None
+        return await create_invite(session, person, now=NOW, valid_for=timedelta(hours=hours))
+
+
+async def _redeem(db: Database, token: str, user: int, at_hours: float = 0) -> Redeemed:
+    async with db.unit_of_work() as session:
+        result = await redeem_invite(
+            session,
+            token,
+            telegram_user_id=user,
+            chat_id=user,
+            now=NOW + timedelta(hours=at_hours),
+            max_failures_per_hour=5,
+        )
+        return result.outcome
+
+
+async def test_an_invite_is_stored_only_as_a_hash(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    token = await _invite(database, service_config)
+    assert 20 < len(token) <= 64
+    async with database.unit_of_work() as session:
+        stored = list(await session.scalars(select(Invite.token_hash)))
+    assert stored and token not in stored
+
+
+async def test_an_invite_links_once_and_then_is_refused(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    token = await _invite(database, service_config)
+    assert await _redeem(database, token, CARER) == Redeemed.LINKED
+    assert await _redeem(database, token, STRANGER) == Redeemed.USED
+    async with database.unit_of_work() as session:
+        linked = await find_linked_person(session, CARER)
+        assert linked is not None and linked.ref == "C1"
+        assert await find_linked_person(session, STRANGER) is None
+
+
+async def test_an_expired_or_unknown_invite_is_refused(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    token = await _invite(database, service_config, hours=72)
+    assert await _redeem(database, token, CARER, at_hours=72) == Redeemed.EXPIRED
+    assert await _redeem(database, "not-a-real-token", CARER) == Redeemed.UNKNOWN
+
+
+async def test_repeated_bad_invites_from_one_account_are_rate_limited(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    token = await _invite(database, service_config)
+    for attempt in range(5):
+        assert await _redeem(database, f"guess-{attempt}", STRANGER) == Redeemed.UNKNOWN
+    # Even the right token is refused while the account is cooling off, then works an hour later.
+    assert await _redeem(database, token, STRANGER, at_hours=0.5) == Redeemed.RATE_LIMITED
+    assert await _redeem(database, token, STRANGER, at_hours=1.01) == Redeemed.LINKED
+    async with database.unit_of_work() as session:
+        actions = list(await session.scalars(select(AuditEvent.action)))
+    assert actions.count("invite.refused") == 5 and "invite.rate_limited" in actions
+
+
+async def test_a_new_invite_moves_the_person_to_a_new_phone(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    first = await _invite(database, service_config)
+    assert await _redeem(database, first, CARER) == Redeemed.LINKED
+    second = await _invite(database, service_config)
+    assert await _redeem(database, second, STRANGER) == Redeemed.LINKED
+    async with database.unit_of_work() as session:
+        assert await find_linked_person(session, CARER) is None
+        moved = await find_linked_person(session, STRANGER)
+        assert moved is not None and moved.ref == "C1"
+
+
+async def test_deactivating_a_person_cuts_access_and_closes_their_invites(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    token = await _invite(database, service_config)
+    assert await _redeem(database, token, CARER) == Redeemed.LINKED
+    spare = await _invite(database, service_config)
+    async with database.unit_of_work() as session:
+        person = await find_person(session, "C1")
+        assert person is not None
+        await deactivate_person(session, person, now=NOW)
+    async with database.unit_of_work() as session:
+        assert await find_linked_person(session, CARER) is None
+        person = await session.scalar(select(Person).where(Person.ref == "C1"))
+        assert person is not None and not person.is_active
+    assert await _redeem(database, spare, CARER) in (Redeemed.EXPIRED, Redeemed.DEACTIVATED)

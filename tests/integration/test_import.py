@@ -1,0 +1,72 @@
+"""CSV imports are all or nothing, name the rows that are wrong, and can be run again."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from handlers.importing import ImportFailed, import_records
+from handlers.service_config import ServiceConfig
+from storage.database import Database
+from storage.models import Child, Person, Session
+from tests.e2e.fixtures import CHILDREN, MONDAY_MORNING, PEOPLE, SESSIONS
+
+
+async def _counts(db: Database) -> tuple[int, int, int]:
+    async with db.unit_of_work() as session:
+        counts = [
+            int(await session.scalar(select(func.count()).select_from(table)) or 0)
+            for table in (Person, Child, Session)
+        ]
+    return counts[0], counts[1], counts[2]
+
+
+async def test_a_clean_import_adds_everything_and_a_second_run_updates_in_place(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    for _ in range(2):
+        async with database.unit_of_work() as session:
+            done = await import_records(
+                session,
+                service_config,
+                now=MONDAY_MORNING,
+                people=PEOPLE,
+                children=CHILDREN,
+                sessions=SESSIONS,
+            )
+        assert (done.people, done.children, done.sessions) == (6, 3, 2)
+    assert await _counts(database) == (6, 3, 2)
+
+
+async def test_bad_rows_are_named_and_nothing_is_imported(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    people = PEOPLE + "X1,Xavier,Bad,wizard,,\nX2,Xena,Bad,worker,atlantis,\n"
+    sessions = SESSIONS + "S9,coffee-hall,Room 1,2026-11-24,12:00,11:00,W1,CH1,full\n"
+    with pytest.raises(ImportFailed) as failed:
+        async with database.unit_of_work() as session:
+            await import_records(
+                session,
+                service_config,
+                now=MONDAY_MORNING,
+                people=people,
+                children=CHILDREN,
+                sessions=sessions,
+            )
+    errors = "\n".join(failed.value.errors)
+    assert "people.csv row 8: role" in errors
+    assert "people.csv row 9: venue" in errors
+    assert "sessions.csv row 4" in errors
+    assert await _counts(database) == (0, 0, 0)
+
+
+async def test_a_file_missing_a_column_is_refused_whole(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    with pytest.raises(ImportFailed) as failed:
+        async with database.unit_of_work() as session:
+            await import_records(
+                session, service_config, now=MONDAY_MORNING, people="ref,first_name\nC1,Casey\n"
+            )
+    assert "missing column" in failed.value.errors[0]
+    assert await _counts(database) == (0, 0, 0)
