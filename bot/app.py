@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -17,6 +18,7 @@ from handlers.inbox import record_updates
 from handlers.service_config import ServiceConfig
 from handlers.venues import sync_venues
 from scheduler.dispatcher import Dispatcher
+from scheduler.escalations import EscalationWorker
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,7 @@ class FamilyTimeApp:
         *,
         poll_timeout: int = 25,
         tick_seconds: float = 5.0,
+        receives_updates: bool = True,
     ) -> None:
         self.db = db
         self.gateway = gateway
@@ -41,14 +44,37 @@ class FamilyTimeApp:
         self.clock = clock
         self.poll_timeout = poll_timeout
         self.tick_seconds = tick_seconds
+        self.receives_updates = receives_updates
         self.dispatcher = Dispatcher(db, gateway, clock)
         self._inbox_wake = asyncio.Event()
+        self._escalation_wake = asyncio.Event()
+        self.dispatcher.on_alert_unreachable = self._escalation_wake.set
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._escalation_passes = (0, 0)  # (started, finished)
         self.ready = asyncio.Event()
 
     def wake(self) -> None:
-        """Look at the inbox and outbox now (the scheduler tick, or a test moving the clock)."""
+        """Look at everything due now (the scheduler tick, or a test moving the clock)."""
         self._inbox_wake.set()
+        self._escalation_wake.set()
         self.dispatcher.wake()
+
+    async def caught_up(self) -> None:
+        """Wait for a full pass over due work that began after this call (tests move the clock)."""
+        target = self._escalation_passes[0] + 1
+        while self._escalation_passes[1] < target:
+            await asyncio.sleep(0.01)
+
+    def _wake_at(self, deadline: datetime) -> None:
+        """An exact wake-up for the nearest deadline, so escalations don't wait for a tick."""
+        delay = (deadline - self.clock.now()).total_seconds()
+        if delay <= 0:
+            self._escalation_wake.set()
+            return
+        run_date = datetime.now(UTC) + timedelta(seconds=delay)
+        self._scheduler.add_job(
+            self.wake, "date", run_date=run_date, id="deadline", replace_existing=True
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set; everything due is in the database, so stopping loses nothing."""
@@ -56,14 +82,19 @@ class FamilyTimeApp:
         ctx = ServiceContext(self.config, self.clock, username)
         async with self.db.unit_of_work() as session:
             await sync_venues(session, self.config)
-        scheduler = AsyncIOScheduler(timezone="UTC")
-        scheduler.add_job(self.wake, "interval", seconds=self.tick_seconds, id="tick")
-        scheduler.start()
-        tasks = [
-            asyncio.create_task(self._guard("poller", self._poll, stop)),
-            asyncio.create_task(self._guard("inbox", lambda s: self._work_inbox(s, ctx), stop)),
-            asyncio.create_task(self._guard("outbox", self.dispatcher.run, stop)),
-        ]
+        escalations = EscalationWorker(
+            self.db, ctx, on_queued=self.dispatcher.wake, on_next_deadline=self._wake_at
+        )
+        self._scheduler.add_job(self.wake, "interval", seconds=self.tick_seconds, id="tick")
+        self._scheduler.start()
+        loops: dict[str, Callable[[asyncio.Event], Awaitable[None]]] = {
+            "outbox": self.dispatcher.run,
+            "escalations": lambda s: self._work_escalations(s, escalations),
+        }
+        if self.receives_updates:
+            loops["poller"] = self._poll
+            loops["inbox"] = lambda s: self._work_inbox(s, ctx)
+        tasks = [asyncio.create_task(self._guard(name, loop, stop)) for name, loop in loops.items()]
         log.info("bot @%s running on %s", username, self.gateway.name)
         self.ready.set()
         try:
@@ -74,7 +105,7 @@ class FamilyTimeApp:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            scheduler.shutdown(wait=False)
+            self._scheduler.shutdown(wait=False)
             await self.gateway.close()
 
     async def _guard(
@@ -113,7 +144,20 @@ class FamilyTimeApp:
             self._inbox_wake.clear()
             if await process_pending_updates(self.db, ctx):
                 self.dispatcher.wake()
+                self._escalation_wake.set()  # a new alert's deadline gets its exact wake-up
             await _wait_either(self._inbox_wake, stop, self.tick_seconds)
+
+    async def _work_escalations(self, stop: asyncio.Event, worker: EscalationWorker) -> None:
+        """Act on due deadlines whenever woken (tick, exact deadline, or an undeliverable ping)."""
+        while not stop.is_set():
+            self._escalation_wake.clear()
+            started, finished = self._escalation_passes
+            self._escalation_passes = (started + 1, finished)
+            try:
+                await worker.run_once()
+            finally:
+                self._escalation_passes = (self._escalation_passes[0], finished + 1)
+            await _wait_either(self._escalation_wake, stop, self.tick_seconds)
 
 
 async def _wait_either(event: asyncio.Event, stop: asyncio.Event, timeout: float) -> None:

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
-from bot.settings import Settings, load_settings
-from bot.wiring import load_config, make_database
+from bot.cli_alerts import alerts_app, rota_app
+from bot.cli_support import checked_settings, with_database
+from bot.wiring import load_config
 from handlers.clock import SystemClock
 from handlers.identity import create_invite, deactivate_person, find_person, invite_link
 from handlers.importing import ImportFailed, import_records
-from handlers.service_config import ServiceConfigError
 from storage.database import Database
-from storage.migrate import upgrade_database
 
 app = typer.Typer(
     help="Family Time assistant: run the bot and look after its data.", no_args_is_help=True
@@ -28,47 +26,19 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 people_app = typer.Typer(help="People who use the bot.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(people_app, name="people")
-
-T = TypeVar("T")
-
-
-def _settings() -> Settings:
-    try:
-        settings = load_settings()
-        load_config(settings)
-    except (ServiceConfigError, ValueError) as exc:
-        print(f"Configuration problem: {exc}")
-        raise typer.Exit(2) from exc
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # The Bot API URL contains the token: keep HTTP clients' request logs quiet.
-    for noisy in ("httpx", "httpcore", "aiohttp.access", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    return settings
-
-
-def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
-    async def _run() -> T:
-        db = make_database(settings)
-        try:
-            await upgrade_database(db)
-            return await work(db)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(_run())
+app.add_typer(rota_app, name="rota")
+app.add_typer(alerts_app, name="alerts")
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the database schema to the latest version."""
-    settings = _settings()
+    settings = checked_settings()
 
     async def _noop(_: Database) -> None:
         return None
 
-    _with_db(settings, _noop)
+    with_database(settings, _noop)
     print("Database is up to date.")
 
 
@@ -79,7 +49,7 @@ def import_csv(
     sessions: Annotated[Path | None, typer.Option(help="sessions.csv", exists=True)] = None,
 ) -> None:
     """Import people, children and sessions from CSV files (all or nothing)."""
-    settings = _settings()
+    settings = checked_settings()
     config = load_config(settings)
     texts = {
         name: p.read_text(encoding="utf-8-sig") if p else None
@@ -92,7 +62,7 @@ def import_csv(
         return f"Imported {done.people} people, {done.children} children, {done.sessions} sessions."
 
     try:
-        print(_with_db(settings, _import))
+        print(with_database(settings, _import))
     except ImportFailed as exc:
         print("Nothing was imported. Please fix these rows and run the import again:")
         for error in exc.errors:
@@ -107,7 +77,7 @@ def invite(
     hours: Annotated[int | None, typer.Option(help="Hours the link stays valid")] = None,
 ) -> None:
     """Print a single-use invite link for one person."""
-    settings = _settings()
+    settings = checked_settings()
     config = load_config(settings)
     valid_for = timedelta(hours=hours or config.invite_valid_hours)
 
@@ -120,7 +90,7 @@ def invite(
                 session, person, now=SystemClock().now(), valid_for=valid_for
             )
 
-    token = _with_db(settings, _invite)
+    token = with_database(settings, _invite)
     if token is None:
         print(f"No active person with reference {ref}.")
         raise typer.Exit(1)
@@ -147,7 +117,7 @@ def people_list() -> None:
                 for p in people
             ]
 
-    for line in _with_db(_settings(), _list):
+    for line in with_database(checked_settings(), _list):
         print(line)
 
 
@@ -163,7 +133,7 @@ def people_deactivate(ref: Annotated[str, typer.Argument(help="The person's refe
             await deactivate_person(session, person, now=SystemClock().now())
             return True
 
-    if not _with_db(_settings(), _deactivate):
+    if not with_database(checked_settings(), _deactivate):
         print(f"No person with reference {ref}.")
         raise typer.Exit(1)
     print(f"{ref} is deactivated; the bot no longer answers them.")
@@ -174,7 +144,7 @@ def run(
     runtime: Annotated[str | None, typer.Option(help="ptb or aiogram")] = None,
 ) -> None:
     """Run the bot against Telegram; without FAMILYTIME_TELEGRAM_TOKEN, run the local sandbox."""
-    settings = _settings()
+    settings = checked_settings()
     if settings.telegram_token is None:
         print("FAMILYTIME_TELEGRAM_TOKEN is not set, so starting the local sandbox instead.")
         sandbox(runtime=runtime)
@@ -187,9 +157,12 @@ def run(
     config = load_config(settings)
 
     async def _run(db: Database) -> None:
-        await _until_signal(FamilyTimeApp(db, gateway, config, SystemClock()).run)
+        bot_app = FamilyTimeApp(
+            db, gateway, config, SystemClock(), tick_seconds=settings.tick_seconds
+        )
+        await _until_signal(bot_app.run)
 
-    _with_db(settings, _run)
+    with_database(settings, _run)
 
 
 @app.command("sandbox")
@@ -203,7 +176,7 @@ def sandbox(
     """Run the bot offline against the local Bot API emulator with demo data."""
     from bot.sandbox import run_sandbox
 
-    settings = _settings()
+    settings = checked_settings()
     config = load_config(settings)
 
     async def _main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EXAMPLE_SERVICE_CONFIG = Path(__file__).with_name("service.example.toml")
@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     service_config: Path | None = None
     webhook_secret: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    tick_seconds: float = Field(default=5.0, gt=0, le=60)
 
     @field_validator("database_url")
     @classmethod

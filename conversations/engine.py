@@ -34,10 +34,11 @@ class Choose:
 
 @dataclass(frozen=True)
 class FreeText:
-    """A short typed answer."""
+    """A short typed answer, or one of a few shortcut buttons (e.g. "no note")."""
 
     max_length: int = 500
     example: str = ""
+    shortcuts: tuple[Option, ...] = ()
 
 
 Expects = Choose | FreeText
@@ -178,6 +179,10 @@ def _read_answer(
         if match is None:
             return None, None, "Please tap one of the buttons below (or send /cancel to stop)."
         return match.key, match.label, None
+    if button is not None:
+        shortcut = next((o for o in expects.shortcuts if o.key == button), None)
+        if shortcut is not None:
+            return shortcut.key, shortcut.label, None
     if button is not None or text is None:
         return None, None, "Please type your answer as a message (or send /cancel to stop)."
     answer = " ".join(text.split())
@@ -203,8 +208,10 @@ def _prompt(flow: Flow, step: Step, state: FlowState, problem: str | None) -> Se
     rows: list[tuple[Button, ...]] = []
     if isinstance(step.expects, Choose):
         rows += [(_button(state.nonce, o.key, o.label),) for o in step.expects.options(state.data)]
-    elif step.expects.example:
-        text = f"{text}\nFor example: {step.expects.example}"
+    else:
+        rows += [(_button(state.nonce, o.key, o.label),) for o in step.expects.shortcuts]
+        if step.expects.example:
+            text = f"{text}\nFor example: {step.expects.example}"
     controls = [_button(state.nonce, CANCEL, "✖ Cancel")]
     if state.history:
         controls.insert(0, _button(state.nonce, BACK, "◀ Back"))

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 import secrets
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import engine
+from conversations.alert_buttons import list_open_alerts, press_alert_button, refuse_stranger_tap
 from conversations.flows import FLOWS, FlowSpec
+from conversations.flows.resolve import RESOLVE, resolve_data
 from conversations.replies import Reply
 from conversations.state_store import as_flow_state, load_state, save_state
+from handlers.alert_messages import ALERT_PREFIX
 from handlers.chat import ChatEvent, SetCommands
 from handlers.context import ServiceContext
 from handlers.identity import Redeemed, find_linked_person, redeem_invite
@@ -57,6 +61,7 @@ async def route_event(session: AsyncSession, event: ChatEvent, ctx: ServiceConte
         return await _redeem(session, event, text.split(" ", 1)[1].strip(), reply, ctx)
     person = await find_linked_person(session, event.telegram_user_id)
     if person is None:
+        await refuse_stranger_tap(session, event, ctx)
         await reply.answer_button("This button isn't for you.")
         await reply.say(stranger_text(ctx.config, reply.hours()))
         return "stranger"
@@ -85,6 +90,13 @@ async def _route_linked(
     data = event.callback_data
     if data is not None and data.startswith(MENU_PREFIX):
         return await _command(session, data[len(MENU_PREFIX) :], person, row, reply, ctx)
+    if data is not None and data.startswith(ALERT_PREFIX):
+        outcome, alert = await press_alert_button(session, data, person, reply, ctx)
+        if alert is None:
+            return outcome
+        return await _begin_flow(
+            session, FLOWS[RESOLVE.name], resolve_data(alert, ctx), person, row, reply, ctx
+        )
     if data is not None:
         return await _flow_button(session, data, person, row, reply, ctx)
     if text.startswith("/"):
@@ -147,6 +159,8 @@ async def _command(
         await reply.say(help_text(person.role), main_menu(person.role))
     elif name == "contacts":
         await reply.say(contacts_text(ctx.config, reply.hours()))
+    elif name == "alerts":
+        await list_open_alerts(session, person, reply, ctx)
     else:
         await reply.say("I don't know that command. Send /help to see what I can do.")
         return "unknown_command"
@@ -170,14 +184,27 @@ async def _start_flow(
     if row is not None and row.flow == name:
         await _remind_current(row, reply)
         return "flow_resumed"
-    if row is not None:
-        await reply.say("I've put aside what you were doing before; nothing was sent.")
     prepared = await spec.prepare(session, person, ctx)
     if isinstance(prepared, str):
-        await save_state(session, person.id, row, None, now=ctx.now())
         await reply.say(prepared)
+        if row is not None:
+            await _remind_current(row, reply)
         return "flow_unavailable"
-    turn = engine.start_flow(spec.flow, prepared, new_nonce())
+    return await _begin_flow(session, spec, prepared, person, row, reply, ctx)
+
+
+async def _begin_flow(
+    session: AsyncSession,
+    spec: FlowSpec,
+    data: dict[str, Any],
+    person: Person,
+    row: ConversationState | None,
+    reply: Reply,
+    ctx: ServiceContext,
+) -> str:
+    if row is not None:
+        await reply.say("I've put aside what you were doing before; nothing was sent.")
+    turn = engine.start_flow(spec.flow, data, new_nonce())
     return await _apply_turn(session, person, row, spec, turn, reply, ctx)
 
 

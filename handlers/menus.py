@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.alerts import RAISERS, RESPONDERS
 from handlers.chat import Button, Keyboard
 from handlers.service_config import ServiceConfig
 from storage.models import Person, Role
@@ -14,11 +15,14 @@ _CARER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("cancel", "Stop what you are doing"),
     ("help", "What I can do"),
 )
+_ALERT_COMMAND = ("alert", "Raise a safeguarding alert")
+_ALERTS_COMMAND = ("alerts", "Alerts not yet resolved")
 _STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
     ("contacts", "Phone numbers and opening hours"),
     ("cancel", "Stop what you are doing"),
     ("help", "What I can do"),
 )
+
 PUBLIC_COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "Start, or link your account with an invite"),
     ("contacts", "Phone numbers and opening hours"),
@@ -37,7 +41,11 @@ _ROLE_NAMES = {
 
 def commands_for(role: str) -> tuple[tuple[str, str], ...]:
     """The slash commands a role sees in Telegram's menu."""
-    return _CARER_COMMANDS if role == Role.CARER else _STAFF_COMMANDS
+    if role == Role.CARER:
+        return _CARER_COMMANDS
+    extra = [_ALERT_COMMAND] if role in RAISERS else []
+    extra += [_ALERTS_COMMAND] if role in RESPONDERS else []
+    return (*extra, *_STAFF_COMMANDS)
 
 
 def main_menu(role: str) -> Keyboard:
@@ -45,6 +53,10 @@ def main_menu(role: str) -> Keyboard:
     rows: list[tuple[Button, ...]] = []
     if role == Role.CARER:
         rows.append((Button("🤒 Report a child is ill", f"{MENU_PREFIX}illness"),))
+    if role in RAISERS:
+        rows.append((Button("🚨 Raise an alert", f"{MENU_PREFIX}alert"),))
+    if role in RESPONDERS:
+        rows.append((Button("📋 Open alerts", f"{MENU_PREFIX}alerts"),))
     rows.append((Button("📞 Contacts", f"{MENU_PREFIX}contacts"),))
     return tuple(rows)
 
@@ -55,6 +67,8 @@ def greeting(person: Person, service_name: str) -> str:
     lines = [f"Hello {person.first_name}, you're linked to {service_name} as a {role}."]
     if person.role == Role.CARER:
         lines.append("Tap a button below, or send /illness to tell us a child is ill.")
+    elif person.role in RAISERS:
+        lines.append("In a session, send /alert (or tap 🚨) to raise a safeguarding alert.")
     else:
         lines.append("Tap a button below, or send /help to see what I can do.")
     return "\n".join(lines)

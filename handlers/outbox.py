@@ -21,8 +21,13 @@ async def queue_delivery(
     priority: Priority = Priority.REPLY,
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
+    edit_of_id: int | None = None,
 ) -> OutboxMessage | None:
-    """Add one delivery to the outbox; a repeated dedupe key adds nothing and returns None."""
+    """Add one delivery to the outbox; a repeated dedupe key adds nothing and returns None.
+
+    An edit of a message that is itself still in the outbox names it with `edit_of_id`; the
+    dispatcher sends the edit once that message has its Telegram id.
+    """
     if person_id is None and chat_id is None:
         raise ValueError("a delivery needs a person or a chat")
     if dedupe_key is not None:
@@ -39,6 +44,7 @@ async def queue_delivery(
         priority=priority.value,
         created_at=now,
         not_before=not_before or now,
+        edit_of_id=edit_of_id,
     )
     session.add(row)
     return row

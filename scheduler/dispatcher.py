@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit import record_audit
 from handlers.chat import DeliveryResult, Sender, delivery_from_json
 from handlers.clock import Clock
+from handlers.escalation import note_failed_delivery
 from storage.database import Database
 from storage.models import OutboxMessage, OutboxStatus, Person, TelegramLink
 
@@ -30,6 +32,7 @@ class Dispatcher:
         self._clock = clock
         self._batch = batch
         self._wake = asyncio.Event()
+        self.on_alert_unreachable: Callable[[], None] = lambda: None
 
     def wake(self) -> None:
         """Ask for a drain as soon as possible (after a commit that queued messages)."""
@@ -58,19 +61,26 @@ class Dispatcher:
             claimed = await self._claim()
             if not claimed:
                 return attempted
-            for row_id, chat_id in claimed:
-                await self._send(row_id, chat_id)
+            for row_id, chat_id, message_id in claimed:
+                await self._send(row_id, chat_id, message_id)
                 attempted += 1
 
-    async def _claim(self) -> list[tuple[int, int | None]]:
+    async def _claim(self) -> list[tuple[int, int | None, int | None]]:
         """Lease a batch of due rows so no other instance sends them meanwhile."""
         now = self._clock.now()
         async with self._db.unit_of_work() as session:
+            pending = select(OutboxMessage.id).where(
+                OutboxMessage.status == OutboxStatus.PENDING.value
+            )
             query = (
                 select(OutboxMessage)
                 .where(
                     OutboxMessage.status == OutboxStatus.PENDING.value,
                     OutboxMessage.not_before <= now,
+                    # An edit waits until the message it edits has left the outbox.
+                    or_(
+                        OutboxMessage.edit_of_id.is_(None), OutboxMessage.edit_of_id.not_in(pending)
+                    ),
                 )
                 .order_by(OutboxMessage.priority, OutboxMessage.id)
                 .limit(self._batch)
@@ -78,22 +88,40 @@ class Dispatcher:
             if self._db.is_postgres:
                 query = query.with_for_update(skip_locked=True)
             rows = list(await session.scalars(query))
-            claimed: list[tuple[int, int | None]] = []
+            claimed: list[tuple[int, int | None, int | None]] = []
             for row in rows:
                 chat_id = await _resolve_chat(session, row, now)
                 if chat_id is None:
+                    await self._after_failure(session, row, now)
+                    continue
+                edited = await _edited_message_id(session, row, now)
+                if edited is _WAIT:
+                    continue
+                if edited is _GONE:
+                    await self._after_failure(session, row, now)
                     continue
                 row.attempts += 1
                 row.not_before = now + LEASE
-                claimed.append((row.id, chat_id))
+                claimed.append((row.id, chat_id, edited if isinstance(edited, int) else None))
             return claimed
 
-    async def _send(self, row_id: int, chat_id: int | None) -> None:
+    async def _after_failure(
+        self, session: AsyncSession, row: OutboxMessage, now: datetime
+    ) -> None:
+        """Let an alert climb the chain at once when its ping cannot be delivered."""
+        if row.status == OutboxStatus.FAILED.value and await note_failed_delivery(
+            session, row, now
+        ):
+            self.on_alert_unreachable()
+
+    async def _send(self, row_id: int, chat_id: int | None, message_id: int | None) -> None:
         async with self._db.unit_of_work() as session:
             row = await session.get(OutboxMessage, row_id)
             payload = dict(row.payload) if row else None
         if payload is None or chat_id is None:
             return
+        if message_id is not None:
+            payload["message_id"] = message_id
         try:
             result = await self._sender.deliver(chat_id, delivery_from_json(payload))
         except Exception as exc:  # The runtime should classify; anything else is transient.
@@ -103,6 +131,25 @@ class Dispatcher:
             row = await session.get(OutboxMessage, row_id)
             if row is not None:
                 await _record(session, row, result, self._clock.now())
+                await self._after_failure(session, row, self._clock.now())
+
+
+_WAIT, _GONE = object(), object()
+
+
+async def _edited_message_id(
+    session: AsyncSession, row: OutboxMessage, now: datetime
+) -> int | object | None:
+    """For an edit queued before its message was sent: that message's id, or wait, or give up."""
+    if row.edit_of_id is None:
+        return None
+    original = await session.get(OutboxMessage, row.edit_of_id)
+    if original is not None and original.telegram_message_id is not None:
+        return original.telegram_message_id
+    if original is not None and original.status == OutboxStatus.PENDING.value:
+        return _WAIT
+    _fail(session, row, "the message to edit was never delivered", now)
+    return _GONE
 
 
 async def _resolve_chat(session: AsyncSession, row: OutboxMessage, now: datetime) -> int | None:

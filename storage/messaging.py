@@ -61,6 +61,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # An edit of an earlier message waits for that message's Telegram id.
+    edit_of_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), nullable=True)
 
     __table_args__ = (Index("ix_outbox_due", "status", "priority", "not_before"),)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from storage.alerts import Alert, AlertPing, AlertStatus, RotaShift, Severity
 from storage.base import Base, UTCDateTime
 from storage.messaging import (
     AuditEvent,
@@ -25,6 +26,9 @@ from storage.people import (
 from storage.sessions import Contagious, IllnessReport, Session, SessionStatus
 
 __all__ = [
+    "Alert",
+    "AlertPing",
+    "AlertStatus",
     "AuditEvent",
     "AuditIsAppendOnly",
     "Base",
@@ -40,8 +44,10 @@ __all__ = [
     "Person",
     "Priority",
     "Role",
+    "RotaShift",
     "Session",
     "SessionStatus",
+    "Severity",
     "TelegramLink",
     "UTCDateTime",
     "Venue",

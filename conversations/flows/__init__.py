@@ -9,7 +9,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Flow
+from conversations.flows.alert import ALERT, finish_alert, prepare_alert
 from conversations.flows.illness import ILLNESS, finish_illness, prepare_illness
+from conversations.flows.resolve import RESOLVE, finish_resolve, prepare_resolve
+from handlers.alerts import RAISERS, RESPONDERS
 from handlers.context import ServiceContext
 from storage.models import Person, Role
 
@@ -29,4 +32,6 @@ class FlowSpec:
 
 FLOWS: dict[str, FlowSpec] = {
     ILLNESS.name: FlowSpec(ILLNESS, frozenset({Role.CARER.value}), prepare_illness, finish_illness),
+    ALERT.name: FlowSpec(ALERT, RAISERS, prepare_alert, finish_alert),
+    RESOLVE.name: FlowSpec(RESOLVE, RESPONDERS, prepare_resolve, finish_resolve),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import time
 
 import pytest
 
@@ -21,7 +22,10 @@ def runtime(request: pytest.FixtureRequest) -> str:
 async def harness(
     database: Database, service_config: ServiceConfig, runtime: str
 ) -> AsyncIterator[Harness]:
-    async with Harness(database, service_config, runtime, MONDAY_MORNING) as h:
+    # The morning chain check has its own scenario; elsewhere it would add a message to read.
+    late_check = service_config.escalation.model_copy(update={"readiness_check": time(23, 59)})
+    config = service_config.model_copy(update={"escalation": late_check})
+    async with Harness(database, config, runtime, MONDAY_MORNING) as h:
         await h.import_records(people=PEOPLE, children=CHILDREN, sessions=SESSIONS)
         await h.start_bot()
         yield h

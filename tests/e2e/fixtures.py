@@ -37,3 +37,13 @@ SESSIONS = """ref,venue,room,date,start,end,worker_ref,child_refs,supervision
 S1,coffee-hall,Room 2,2026-11-24,10:00,11:30,W1,CH1,full
 S2,greenleys,Garden room,2026-11-25,14:00,15:00,W2,CH3,supported
 """
+
+# Staff who answer alerts, and a session running on Monday morning at Coffee Hall.
+SENIOR, MANAGER, TEAM_MANAGER = 7010, 7011, 7012
+
+ALERT_STAFF = """SN1,Sid,Testsenior,senior,coffee-hall,
+M1,Mia,Testmanager,manager,coffee-hall,
+TM1,Tara,Testteammanager,manager,,
+"""
+
+SESSION_TODAY = "S0,coffee-hall,Room 1,2026-11-23,09:30,11:00,W1,CH3,full\n"

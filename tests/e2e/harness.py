@@ -16,7 +16,7 @@ from handlers.identity import create_invite, find_person
 from handlers.importing import import_records
 from handlers.service_config import ServiceConfig
 from storage.database import Database
-from storage.models import InboxUpdate, OutboxMessage, OutboxStatus
+from storage.models import Alert, AlertStatus, InboxUpdate, OutboxMessage, OutboxStatus
 
 TOKEN = "123456:TEST-TOKEN-FOR-THE-EMULATOR"
 
@@ -120,7 +120,35 @@ class Harness:
                     ),
                 )
             )
-        return processed == len(self._sent_updates) and waiting == 0
+            due_alerts = await session.scalar(
+                select(func.count()).where(
+                    Alert.status != AlertStatus.RESOLVED.value, Alert.due_at <= now
+                )
+            )
+        return processed == len(self._sent_updates) and waiting == 0 and due_alerts == 0
+
+    async def advance(self, delta: timedelta) -> None:
+        """Move the injected clock on, wake the bot as its scheduler would, and settle."""
+        self.clock.advance(delta)
+        if self.app is not None:
+            self.app.wake()
+            await asyncio.wait_for(self.app.caught_up(), 15)
+        await self.settle()
+
+    async def press_data(self, user_id: int, data: str) -> int:
+        """Press button data this person's chat does not show (a forwarded or forged message)."""
+        messages = self.emulator.current_messages(user_id)
+        assert messages, f"chat {user_id} has no bot message to press on"
+        update_id = self.emulator.user_presses(user_id, messages[-1].message_id, data, strict=False)
+        self._sent_updates.add(update_id)
+        await self.settle()
+        return update_id
+
+    async def link(self, user_id: int, ref: str) -> None:
+        """Invite and link a person, reading away their greeting."""
+        await self.send(user_id, f"/start {await self.invite(ref)}")
+        greeting = self.unread(user_id)
+        assert len(greeting) == 1 and "you're linked" in greeting[0].text, greeting
 
     def unread(self, chat_id: int) -> list[EmulatedMessage]:
         """Messages (and edits) this chat got since it was last read, marking them read."""

@@ -85,3 +85,64 @@ def test_a_bad_service_config_stops_with_the_field_named(
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 2
     assert "service.toml" in result.output and "timezone" in result.output
+
+
+def test_rota_add_list_and_remove(workdir: Path) -> None:
+    assert _import()[0] == 0
+    added = runner.invoke(
+        app,
+        [
+            "rota",
+            "add",
+            "W1",
+            "--venue",
+            "coffee-hall",
+            "--start",
+            "2026-11-23 09:00",
+            "--end",
+            "2026-11-23 17:00",
+        ],
+    )
+    assert added.exit_code == 0 and "Added shift 1" in added.output, added.output
+    listed = runner.invoke(app, ["rota", "list", "--day", "2026-11-23"]).output
+    assert "W1" in listed and "coffee-hall" in listed and "09:00–17:00" in listed
+    backwards = runner.invoke(
+        app,
+        [
+            "rota",
+            "add",
+            "W1",
+            "--venue",
+            "coffee-hall",
+            "--start",
+            "2026-11-23 17:00",
+            "--end",
+            "2026-11-23 09:00",
+        ],
+    )
+    assert backwards.exit_code == 1 and "end after it starts" in backwards.output
+    nowhere = runner.invoke(
+        app,
+        [
+            "rota",
+            "add",
+            "W1",
+            "--venue",
+            "atlantis",
+            "--start",
+            "2026-11-23 09:00",
+            "--end",
+            "2026-11-23 17:00",
+        ],
+    )
+    assert nowhere.exit_code == 2 and "Unknown venue" in nowhere.output
+    assert runner.invoke(app, ["rota", "remove", "1"]).exit_code == 0
+    assert "Nobody" in runner.invoke(app, ["rota", "list", "--day", "2026-11-23"]).output
+
+
+def test_alerts_export_writes_csv_and_json(workdir: Path) -> None:
+    result = runner.invoke(app, ["alerts", "export", "--out", str(workdir / "export")])
+    assert result.exit_code == 0, result.output
+    assert (workdir / "export" / "alerts.json").read_text() == "[]"
+    header = (workdir / "export" / "alerts.csv").read_text().splitlines()[0]
+    assert header.startswith("ref,severity,status") and header.endswith("timeline")

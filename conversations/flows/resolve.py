@@ -1,0 +1,67 @@
+"""Resolving an alert: an outcome is required, a note is optional."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conversations.engine import Choose, Data, Flow, FreeText, Option, Step
+from handlers.alerts import resolve_alert
+from handlers.context import ServiceContext
+from storage.models import Alert, Person
+
+SKIP_NOTE = "skip"
+DEFAULT_OUTCOMES = ("Advice given", "Social worker informed", "No further action")
+
+
+def _outcomes(data: Data) -> Sequence[Option]:
+    return [Option(str(i), label) for i, label in enumerate(data["outcomes"])]
+
+
+RESOLVE = Flow(
+    name="resolve",
+    title="resolving an alert",
+    steps=(
+        Step(
+            name="outcome",
+            ask=lambda d: f"Resolve alert {d['ref']}: what was the outcome?",
+            expects=Choose(_outcomes),
+            save_as="outcome",
+        ),
+        Step(
+            name="note",
+            ask=lambda _: "Add a short note for the record, or tap Skip.",
+            expects=FreeText(max_length=500, shortcuts=(Option(SKIP_NOTE, "Skip the note"),)),
+            save_as="note",
+        ),
+    ),
+)
+
+
+def resolve_data(alert: Alert, ctx: ServiceContext) -> dict[str, Any]:
+    """What the flow needs to start for one alert."""
+    outcomes = list(ctx.config.escalation.outcomes or DEFAULT_OUTCOMES)
+    return {"alert": alert.id, "ref": alert.ref, "outcomes": outcomes}
+
+
+async def prepare_resolve(
+    session: AsyncSession, person: Person, ctx: ServiceContext
+) -> dict[str, Any] | str:
+    """Resolving starts from an alert's Resolve button, not from a command."""
+    return "To resolve an alert, tap ☑️ Resolve on its message, or send /alerts."
+
+
+async def finish_resolve(
+    session: AsyncSession, person: Person, data: dict[str, Any], ctx: ServiceContext
+) -> str:
+    """Close the alert with the chosen outcome."""
+    alert = await session.get(Alert, int(data["alert"]))
+    if alert is None:
+        return "That alert no longer exists."
+    outcome = str(data["outcomes"][int(data["outcome"])])
+    note = None if data["note"] == SKIP_NOTE else str(data["note"])
+    if not await resolve_alert(session, alert, person, outcome=outcome, note=note, ctx=ctx):
+        return f"Alert {alert.ref} was already resolved ({alert.outcome})."
+    return f"☑️ Alert {alert.ref} resolved: {outcome}."

@@ -1,0 +1,272 @@
+"""Pinging an alert's chain, climbing it when nobody acknowledges, and reminding to resolve."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.alert_chain import is_last_level, rung_for_step, why_unreachable
+from handlers.alert_messages import (
+    AlertFacts,
+    alert_facts,
+    ping_keyboard,
+    ping_text,
+)
+from handlers.audit import record_audit
+from handlers.chat import EditMessage, SendMessage
+from handlers.context import ServiceContext
+from handlers.outbox import queue_delivery
+from storage.models import Alert, AlertPing, AlertStatus, OutboxMessage, Person, Priority
+
+LATE_AFTER = timedelta(seconds=60)
+_MAX_CLIMB = 20
+
+
+def subject(alert: Alert) -> str:
+    """The alert's key on the audit timeline."""
+    return f"alert:{alert.id}"
+
+
+async def ping_current_step(
+    session: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime, reason: str | None
+) -> list[Person]:
+    """Ping everyone reachable at the alert's step, climbing at once past steps nobody can take."""
+    facts = await alert_facts(session, alert)
+    for _ in range(_MAX_CLIMB):
+        rung = await rung_for_step(session, ctx.config, alert, alert.step, now)
+        if rung.is_fallback:
+            record_audit(
+                session,
+                "alert.level_empty",
+                at=now,
+                subject=subject(alert),
+                step=alert.step,
+                level=rung.level_number,
+                fallback="managers and coordinators",
+            )
+        reachable = await _reachable(session, alert, rung.people, now)
+        if reachable:
+            for person in reachable:
+                await _ping(session, alert, person, facts, ctx, now, reason)
+            alert.due_at = now + rung.wait
+            record_audit(
+                session,
+                "alert.pinged",
+                at=now,
+                subject=subject(alert),
+                step=alert.step,
+                level=rung.level_number,
+                people=[p.id for p in reachable],
+                due_at=alert.due_at.isoformat(),
+            )
+            return reachable
+        if is_last_level(ctx.config, alert.step):
+            break
+        alert.step += 1
+        reason = "Passed straight up the chain: nobody at the level before could be reached."
+    alert.due_at = now + timedelta(minutes=ctx.config.escalation.repeat_minutes)
+    record_audit(session, "alert.nobody_reachable", at=now, subject=subject(alert), step=alert.step)
+    await _tell_raiser_nobody_reachable(session, alert, ctx, now)
+    return []
+
+
+async def _reachable(
+    session: AsyncSession, alert: Alert, people: tuple[Person, ...], now: datetime
+) -> list[Person]:
+    reachable = []
+    for person in people:
+        why = await why_unreachable(session, person)
+        if why is None:
+            reachable.append(person)
+        else:
+            record_audit(
+                session,
+                "alert.recipient_unreachable",
+                at=now,
+                subject=subject(alert),
+                person_id=person.id,
+                step=alert.step,
+                reason=why,
+            )
+    return reachable
+
+
+async def _ping(
+    session: AsyncSession,
+    alert: Alert,
+    person: Person,
+    facts: AlertFacts,
+    ctx: ServiceContext,
+    now: datetime,
+    reason: str | None,
+) -> None:
+    text = ping_text(facts, ctx, now=now, reason=reason)
+    row = await queue_delivery(
+        session,
+        SendMessage(text, ping_keyboard(alert), protect_content=True),
+        now=now,
+        person_id=person.id,
+        priority=Priority.ALERT,
+        dedupe_key=f"alert:{alert.id}:level:{alert.step}:person:{person.id}",
+    )
+    if row is not None:
+        await session.flush()
+        session.add(
+            AlertPing(
+                alert_id=alert.id,
+                person_id=person.id,
+                step=alert.step,
+                outbox_id=row.id,
+                created_at=now,
+            )
+        )
+
+
+async def _tell_raiser_nobody_reachable(
+    session: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime
+) -> None:
+    contacts = ctx.config.contacts
+    await queue_delivery(
+        session,
+        SendMessage(
+            f"⚠️ I couldn't reach anyone on the alert chain for {alert.ref} yet; I'll keep "
+            f"trying. Phone the office on {contacts.office_phone} now (out of hours, the ESWT "
+            f"on {contacts.out_of_hours_phone}).",
+            protect_content=True,
+        ),
+        now=now,
+        person_id=alert.raised_by_id,
+        priority=Priority.ALERT,
+        dedupe_key=f"alert:{alert.id}:level:{alert.step}:nobody",
+    )
+
+
+async def escalate_due_alert(
+    session: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime
+) -> None:
+    """Act on an alert whose deadline has passed: climb the chain, or remind to resolve."""
+    if alert.due_at is None or alert.status == AlertStatus.RESOLVED.value:
+        return
+    deadline = alert.due_at
+    lateness = now - deadline
+    is_late = lateness > LATE_AFTER
+    late_note = f" (this was due at {ctx.local(deadline):%H:%M})" if is_late else ""
+    if alert.status == AlertStatus.ACKNOWLEDGED.value and not alert.is_resolve_reminded:
+        await _remind_to_resolve(session, alert, ctx, now)
+    else:
+        reason = await _why_escalating(session, alert, ctx) + late_note
+        if alert.status == AlertStatus.ACKNOWLEDGED.value:
+            alert.status = AlertStatus.OPEN.value
+            alert.is_resolve_reminded = False
+        alert.step += 1
+        await ping_current_step(session, alert, ctx, now, reason)
+    record_audit(
+        session,
+        "alert.deadline_passed",
+        at=now,
+        subject=subject(alert),
+        step=alert.step,
+        deadline=deadline.isoformat(),
+        lateness_seconds=round(lateness.total_seconds(), 3),
+        is_late=is_late,
+    )
+
+
+async def _why_escalating(session: AsyncSession, alert: Alert, ctx: ServiceContext) -> str:
+    if alert.status == AlertStatus.ACKNOWLEDGED.value and alert.acknowledged_at is not None:
+        holder = await session.get(Person, alert.acknowledged_by_id)
+        name = holder.first_name if holder else "Someone"
+        when = ctx.local(alert.acknowledged_at)
+        return f"{name} acknowledged at {when:%H:%M} but has not resolved it."
+    pings = list(
+        await session.scalars(
+            select(AlertPing).where(AlertPing.alert_id == alert.id, AlertPing.step == alert.step)
+        )
+    )
+    if pings and all(p.has_failed for p in pings):
+        return "Escalated at once: the people at the level before could not be reached."
+    return "Escalated: nobody has acknowledged yet."
+
+
+async def _remind_to_resolve(
+    session: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime
+) -> None:
+    alert.is_resolve_reminded = True
+    alert.due_at = now + timedelta(minutes=ctx.config.escalation.resolve_reminder_minutes)
+    if alert.acknowledged_by_id is None:
+        return
+    facts = await alert_facts(session, alert)
+    text = ping_text(
+        facts,
+        ctx,
+        now=now,
+        status="⏰ You acknowledged this alert; please resolve it with an "
+        "outcome, or it will go up the chain again.",
+    )
+    await queue_delivery(
+        session,
+        SendMessage(text, ping_keyboard(alert, for_acknowledger=True), protect_content=True),
+        now=now,
+        person_id=alert.acknowledged_by_id,
+        priority=Priority.ALERT,
+        dedupe_key=f"alert:{alert.id}:resolve-reminder:{alert.step}",
+    )
+    record_audit(session, "alert.resolve_reminded", at=now, subject=subject(alert))
+
+
+async def edit_every_ping(
+    session: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime, status: str, key: str
+) -> None:
+    """Show everyone who was pinged what has happened (who has it, or how it ended)."""
+    facts = await alert_facts(session, alert)
+    pings = await session.scalars(
+        select(AlertPing).where(AlertPing.alert_id == alert.id, AlertPing.has_failed.is_(False))
+    )
+    for ping in pings:
+        is_holder = ping.person_id == alert.acknowledged_by_id
+        text = ping_text(facts, ctx, now=ping.created_at, status=status)
+        await queue_delivery(
+            session,
+            EditMessage(0, text, ping_keyboard(alert, for_acknowledger=is_holder)),
+            now=now,
+            person_id=ping.person_id,
+            priority=Priority.ALERT,
+            dedupe_key=f"alert:{alert.id}:{key}:ping:{ping.id}",
+            edit_of_id=ping.outbox_id,
+        )
+
+
+async def note_failed_delivery(session: AsyncSession, row: OutboxMessage, now: datetime) -> bool:
+    """A ping that can't be delivered; True when the alert must climb the chain at once."""
+    ping = await session.scalar(select(AlertPing).where(AlertPing.outbox_id == row.id))
+    if ping is None or ping.has_failed:
+        return False
+    ping.has_failed = True
+    alert = await session.get(Alert, ping.alert_id)
+    if alert is None:
+        return False
+    record_audit(
+        session,
+        "alert.ping_failed",
+        at=now,
+        subject=subject(alert),
+        person_id=ping.person_id,
+        step=ping.step,
+        reason=row.last_error,
+    )
+    if alert.status != AlertStatus.OPEN.value or ping.step != alert.step:
+        return False
+    await session.flush()
+    waiting = await session.scalar(
+        select(AlertPing.id).where(
+            AlertPing.alert_id == alert.id,
+            AlertPing.step == alert.step,
+            AlertPing.has_failed.is_(False),
+        )
+    )
+    if waiting is not None:
+        return False
+    alert.due_at = now
+    return True

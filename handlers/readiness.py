@@ -1,0 +1,74 @@
+"""Each morning: can the bot reach everyone on today's alert chain? Tell the coordinator if not."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.alert_chain import why_unreachable
+from handlers.audit import record_audit
+from handlers.chat import SendMessage
+from handlers.context import ServiceContext
+from handlers.outbox import queue_delivery
+from handlers.rota import shifts_between
+from storage.models import AuditEvent, Person, Priority, Role
+
+CHECKED = "chain.readiness_checked"
+
+
+async def _chain_people(
+    session: AsyncSession, ctx: ServiceContext, day_start: datetime
+) -> list[Person]:
+    people = {
+        p.id: p for _, p in await shifts_between(session, day_start, day_start + timedelta(days=1))
+    }
+    roles = {
+        r for level in ctx.config.escalation.levels if not level.on_site_only for r in level.roles
+    }
+    if roles:
+        for person in await session.scalars(select(Person).where(Person.role.in_(roles))):
+            people[person.id] = person
+    return [p for p in people.values() if p.is_active]
+
+
+async def check_chain_readiness(session: AsyncSession, ctx: ServiceContext, now: datetime) -> bool:
+    """Once a day after the configured time; True when the coordinator was told about gaps."""
+    local = ctx.local(now)
+    if local.time() < ctx.config.escalation.readiness_check:
+        return False
+    marker = f"readiness:{local.date().isoformat()}"
+    done = await session.scalar(
+        select(AuditEvent.id).where(AuditEvent.action == CHECKED, AuditEvent.subject == marker)
+    )
+    if done is not None:
+        return False
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    missing: list[tuple[Person, str]] = []
+    for person in await _chain_people(session, ctx, day_start):
+        why = await why_unreachable(session, person)
+        if why is not None:
+            missing.append((person, why))
+    record_audit(session, CHECKED, at=now, subject=marker, missing=[p.id for p, _ in missing])
+    if not missing:
+        return False
+    lines = [
+        f"⚠️ Alert chain check for {local:%a %d %b}: the bot can't reach "
+        f"{len(missing)} {'person' if len(missing) == 1 else 'people'} on today's chain:"
+    ]
+    lines += [f"• {p.first_name} {p.last_name} ({p.role}) — {why}" for p, why in missing]
+    lines.append("Ask them to open their invite link (familytime invite), or change the rota.")
+    coordinators = await session.scalars(
+        select(Person).where(Person.role == Role.COORDINATOR.value, Person.is_active.is_(True))
+    )
+    for coordinator in coordinators:
+        await queue_delivery(
+            session,
+            SendMessage("\n".join(lines)),
+            now=now,
+            person_id=coordinator.id,
+            priority=Priority.REPLY,
+            dedupe_key=f"{marker}:person:{coordinator.id}",
+        )
+    return True

@@ -1,0 +1,92 @@
+"""Claim alerts whose deadline has passed and act on them; the database holds every deadline."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from handlers.audit import record_audit
+from handlers.context import ServiceContext
+from handlers.escalation import escalate_due_alert
+from handlers.readiness import check_chain_readiness
+from storage.database import Database
+from storage.models import Alert, AlertStatus
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+RETRY_BROKEN = timedelta(minutes=1)
+
+
+class EscalationWorker:
+    """Runs due escalations and the morning readiness check whenever the scheduler wakes it."""
+
+    def __init__(
+        self,
+        db: Database,
+        ctx: ServiceContext,
+        *,
+        on_queued: Callable[[], None],
+        on_next_deadline: Callable[[datetime], None],
+    ) -> None:
+        self._db = db
+        self._ctx = ctx
+        self._on_queued = on_queued
+        self._on_next_deadline = on_next_deadline
+
+    async def run_once(self) -> int:
+        """Act on every due alert (each exactly once, even with several instances)."""
+        handled = 0
+        while True:
+            batch = await self._run_batch()
+            handled += batch
+            if batch < BATCH:
+                break
+        try:
+            async with self._db.unit_of_work() as session:
+                if await check_chain_readiness(session, self._ctx, self._ctx.now()):
+                    handled += 1
+        except IntegrityError:
+            log.info("another instance ran today's readiness check")
+        async with self._db.unit_of_work() as session:
+            nearest = await session.scalar(
+                select(func.min(Alert.due_at)).where(Alert.status != AlertStatus.RESOLVED.value)
+            )
+        if handled:
+            self._on_queued()
+        if nearest is not None:
+            self._on_next_deadline(nearest)
+        return handled
+
+    async def _run_batch(self) -> int:
+        now = self._ctx.now()
+        async with self._db.unit_of_work() as session:
+            query = (
+                select(Alert)
+                .where(Alert.status != AlertStatus.RESOLVED.value, Alert.due_at <= now)
+                .order_by(Alert.due_at)
+                .limit(BATCH)
+            )
+            if self._db.is_postgres:
+                # Another instance skips the rows this one holds, so no alert is handled twice.
+                query = query.with_for_update(skip_locked=True)
+            alerts = list(await session.scalars(query))
+            for alert in alerts:
+                alert_id = alert.id
+                try:
+                    async with session.begin_nested():
+                        await escalate_due_alert(session, alert, self._ctx, now)
+                except Exception:
+                    # One broken alert must not hold up the others; it is retried shortly.
+                    log.exception("escalating alert %s failed; retrying in a minute", alert_id)
+                    await session.execute(
+                        update(Alert).where(Alert.id == alert_id).values(due_at=now + RETRY_BROKEN)
+                    )
+                    record_audit(
+                        session, "alert.escalation_error", at=now, subject=f"alert:{alert_id}"
+                    )
+            return len(alerts)
