@@ -142,9 +142,9 @@ class FamilyTimeApp:
         """Handle new updates as soon as they are committed, then wake the dispatcher."""
         while not stop.is_set():
             self._inbox_wake.clear()
-            if await process_pending_updates(self.db, ctx):
-                self.dispatcher.wake()
-                self._escalation_wake.set()  # a new alert's deadline gets its exact wake-up
+            # New deadlines are picked up by the next tick, which sets their exact wake-up;
+            # not waking escalations per update keeps the write lock free for the pings.
+            await process_pending_updates(self.db, ctx, on_committed=self.dispatcher.wake)
             await _wait_either(self._inbox_wake, stop, self.tick_seconds)
 
     async def _work_escalations(self, stop: asyncio.Event, worker: EscalationWorker) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import typer
+from pydantic import ValidationError
 
 from bot.settings import Settings, load_settings
 from bot.wiring import load_config, make_database
@@ -22,6 +23,13 @@ def checked_settings() -> Settings:
     """Settings and service config, checked; a problem stops the command with exit code 2."""
     try:
         settings = load_settings()
+    except ValidationError as exc:
+        # Never echo the values: one of them may be the bot token.
+        for error in exc.errors(include_input=False):
+            field = "_".join(str(part) for part in error["loc"]).upper()
+            print(f"Configuration problem: FAMILYTIME_{field}: {error['msg']}")
+        raise typer.Exit(2) from None
+    try:
         load_config(settings)
     except (ServiceConfigError, ValueError) as exc:
         print(f"Configuration problem: {exc}")

@@ -19,7 +19,15 @@ DEMO-CH2,B.E.,DEMO-SW,DEMO-CARER
 """
 
 # Telegram user ids the sandbox uses for each demo person (emulated accounts).
-DEMO_ACCOUNTS = {"DEMO-CARER": 5001, "DEMO-WORKER": 5002, "DEMO-COORD": 5003}
+DEMO_ACCOUNTS = {
+    "DEMO-CARER": 5001,
+    "DEMO-WORKER": 5002,
+    "DEMO-COORD": 5003,
+    "DEMO-SENIOR": 5004,
+    "DEMO-MANAGER": 5005,
+}
+# On site at Coffee Hall whenever the sandbox runs, so an alert has someone to ping.
+DEMO_ON_SITE = ("DEMO-SENIOR", "DEMO-MANAGER")
 
 
 def demo_sessions(today: date) -> str:

@@ -8,12 +8,13 @@ import logging
 from datetime import timedelta
 
 from bot.app import FamilyTimeApp
-from bot.demo import DEMO_ACCOUNTS, DEMO_CHILDREN, DEMO_PEOPLE, demo_sessions
+from bot.demo import DEMO_ACCOUNTS, DEMO_CHILDREN, DEMO_ON_SITE, DEMO_PEOPLE, demo_sessions
 from bot.emulator import BotApiEmulator
 from bot.wiring import make_gateway
 from handlers.clock import SystemClock
 from handlers.identity import create_invite, find_person
 from handlers.importing import import_records
+from handlers.rota import add_shift
 from handlers.service_config import ServiceConfig
 from storage.database import Database
 from storage.migrate import upgrade_database
@@ -49,6 +50,16 @@ async def run_sandbox(
                 tokens[ref] = await create_invite(
                     session, person, now=clock.now(), valid_for=timedelta(hours=1)
                 )
+            if person is not None and ref in DEMO_ON_SITE:
+                await add_shift(
+                    session,
+                    person,
+                    venue_code="coffee-hall",
+                    starts_at=clock.now(),
+                    ends_at=clock.now() + timedelta(hours=12),
+                    is_on_call=False,
+                    now=clock.now(),
+                )
     app = FamilyTimeApp(
         db, make_gateway(runtime, SANDBOX_TOKEN, root, poll_timeout=10), config, clock
     )
@@ -74,7 +85,8 @@ def _explain(port: int) -> None:
         "  curl -s %s/chats/5001/messages\n"
         "  curl -s -X POST %s/users/5001/press -H 'Content-Type: application/json' "
         '-d \'{"message_id": N, "callback_data": "..."}\'\n'
-        "The worker is user 5002 and the coordinator 5003. Stop with Ctrl+C.",
+        "The worker is user 5002 (send /alert), the coordinator 5003, the senior 5004 and the "
+        "manager 5005 (on site at Coffee Hall). Stop with Ctrl+C.",
         base,
         base,
         base,

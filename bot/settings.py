@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -9,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EXAMPLE_SERVICE_CONFIG = Path(__file__).with_name("service.example.toml")
+_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{8,}")
 
 
 def async_database_url(url: str) -> str:
@@ -35,7 +37,6 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     runtime: Literal["ptb", "aiogram"] = "ptb"
     service_config: Path | None = None
-    webhook_secret: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     tick_seconds: float = Field(default=5.0, gt=0, le=60)
 
@@ -52,20 +53,17 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
-    @field_validator("telegram_token", "webhook_secret", mode="before")
+    @field_validator("telegram_token", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("webhook_secret")
+    @field_validator("telegram_token")
     @classmethod
-    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        # Telegram allows 1-256 characters of A-Z, a-z, 0-9, _ and -; refuse guessable ones.
-        secret = value.get_secret_value() if value else None
-        if secret is not None and (
-            len(secret) < 24 or not all(c.isalnum() or c in "_-" for c in secret)
-        ):
-            raise ValueError("use at least 24 characters of letters, digits, _ and -")
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # Fail at start-up, not at the first call, when a token was pasted wrongly.
+        if value is not None and not _TOKEN.fullmatch(value.get_secret_value().strip()):
+            raise ValueError("does not look like a token from @BotFather (digits:letters)")
         return value
 
     def service_config_path(self) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,8 +21,13 @@ MAX_CONFLICT_RETRIES = 5
 SORRY = "Sorry, something went wrong on my side. Please try that again in a minute."
 
 
-async def process_pending_updates(db: Database, ctx: ServiceContext) -> int:
-    """Handle every unprocessed update in update_id order; returns how many were handled."""
+async def process_pending_updates(
+    db: Database, ctx: ServiceContext, on_committed: Callable[[], None] = lambda: None
+) -> int:
+    """Handle every unprocessed update in update_id order; returns how many were handled.
+
+    `on_committed` runs after each update's unit of work, so its replies go out at once.
+    """
     handled = 0
     conflicts = 0
     while True:
@@ -36,6 +42,7 @@ async def process_pending_updates(db: Database, ctx: ServiceContext) -> int:
             continue
         if not done:
             return handled
+        on_committed()
         handled += 1
         conflicts = 0
 

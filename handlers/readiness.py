@@ -33,17 +33,23 @@ async def _chain_people(
     return [p for p in people.values() if p.is_active]
 
 
+async def readiness_checked(session: AsyncSession, ctx: ServiceContext, now: datetime) -> bool:
+    """Whether today's check has been done (by any instance)."""
+    marker = f"readiness:{ctx.local(now).date().isoformat()}"
+    done = await session.scalar(
+        select(AuditEvent.id).where(AuditEvent.subject == marker, AuditEvent.action == CHECKED)
+    )
+    return done is not None
+
+
 async def check_chain_readiness(session: AsyncSession, ctx: ServiceContext, now: datetime) -> bool:
     """Once a day after the configured time; True when the coordinator was told about gaps."""
     local = ctx.local(now)
     if local.time() < ctx.config.escalation.readiness_check:
         return False
-    marker = f"readiness:{local.date().isoformat()}"
-    done = await session.scalar(
-        select(AuditEvent.id).where(AuditEvent.action == CHECKED, AuditEvent.subject == marker)
-    )
-    if done is not None:
+    if await readiness_checked(session, ctx, now):
         return False
+    marker = f"readiness:{local.date().isoformat()}"
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     missing: list[tuple[Person, str]] = []
     for person in await _chain_people(session, ctx, day_start):

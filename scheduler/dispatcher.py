@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +27,7 @@ MAX_ATTEMPTS = 12
 class Dispatcher:
     """Sends what the outbox holds, wakes at once when told, and never drops a row."""
 
-    def __init__(self, db: Database, sender: Sender, clock: Clock, *, batch: int = 50) -> None:
+    def __init__(self, db: Database, sender: Sender, clock: Clock, *, batch: int = 10) -> None:
         self._db = db
         self._sender = sender
         self._clock = clock
@@ -61,11 +62,11 @@ class Dispatcher:
             claimed = await self._claim()
             if not claimed:
                 return attempted
-            for row_id, chat_id, message_id in claimed:
-                await self._send(row_id, chat_id, message_id)
+            for row_id, chat_id, payload in claimed:
+                await self._send(row_id, chat_id, payload)
                 attempted += 1
 
-    async def _claim(self) -> list[tuple[int, int | None, int | None]]:
+    async def _claim(self) -> list[tuple[int, int, dict[str, Any]]]:
         """Lease a batch of due rows so no other instance sends them meanwhile."""
         now = self._clock.now()
         async with self._db.unit_of_work() as session:
@@ -88,7 +89,7 @@ class Dispatcher:
             if self._db.is_postgres:
                 query = query.with_for_update(skip_locked=True)
             rows = list(await session.scalars(query))
-            claimed: list[tuple[int, int | None, int | None]] = []
+            claimed: list[tuple[int, int, dict[str, Any]]] = []
             for row in rows:
                 chat_id = await _resolve_chat(session, row, now)
                 if chat_id is None:
@@ -102,7 +103,10 @@ class Dispatcher:
                     continue
                 row.attempts += 1
                 row.not_before = now + LEASE
-                claimed.append((row.id, chat_id, edited if isinstance(edited, int) else None))
+                payload = dict(row.payload)
+                if isinstance(edited, int):
+                    payload["message_id"] = edited
+                claimed.append((row.id, chat_id, payload))
             return claimed
 
     async def _after_failure(
@@ -114,14 +118,7 @@ class Dispatcher:
         ):
             self.on_alert_unreachable()
 
-    async def _send(self, row_id: int, chat_id: int | None, message_id: int | None) -> None:
-        async with self._db.unit_of_work() as session:
-            row = await session.get(OutboxMessage, row_id)
-            payload = dict(row.payload) if row else None
-        if payload is None or chat_id is None:
-            return
-        if message_id is not None:
-            payload["message_id"] = message_id
+    async def _send(self, row_id: int, chat_id: int, payload: dict[str, Any]) -> None:
         try:
             result = await self._sender.deliver(chat_id, delivery_from_json(payload))
         except Exception as exc:  # The runtime should classify; anything else is transient.

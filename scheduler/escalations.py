@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -12,13 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from handlers.audit import record_audit
 from handlers.context import ServiceContext
 from handlers.escalation import escalate_due_alert
-from handlers.readiness import check_chain_readiness
+from handlers.readiness import check_chain_readiness, readiness_checked
 from storage.database import Database
 from storage.models import Alert, AlertStatus
 
 log = logging.getLogger(__name__)
 
 BATCH = 50
+_UNRESOLVED = (AlertStatus.OPEN.value, AlertStatus.ACKNOWLEDGED.value)
 RETRY_BROKEN = timedelta(minutes=1)
 
 
@@ -37,6 +38,7 @@ class EscalationWorker:
         self._ctx = ctx
         self._on_queued = on_queued
         self._on_next_deadline = on_next_deadline
+        self._readiness_checked_on: date | None = None
 
     async def run_once(self) -> int:
         """Act on every due alert (each exactly once, even with several instances)."""
@@ -46,15 +48,10 @@ class EscalationWorker:
             handled += batch
             if batch < BATCH:
                 break
-        try:
-            async with self._db.unit_of_work() as session:
-                if await check_chain_readiness(session, self._ctx, self._ctx.now()):
-                    handled += 1
-        except IntegrityError:
-            log.info("another instance ran today's readiness check")
+        handled += await self._check_readiness()
         async with self._db.unit_of_work() as session:
             nearest = await session.scalar(
-                select(func.min(Alert.due_at)).where(Alert.status != AlertStatus.RESOLVED.value)
+                select(func.min(Alert.due_at)).where(Alert.status.in_(_UNRESOLVED))
             )
         if handled:
             self._on_queued()
@@ -62,12 +59,28 @@ class EscalationWorker:
             self._on_next_deadline(nearest)
         return handled
 
+    async def _check_readiness(self) -> int:
+        """The morning chain check, at most once a day per process (the database says if done)."""
+        today = self._ctx.local(self._ctx.now()).date()
+        if self._readiness_checked_on == today:
+            return 0
+        try:
+            async with self._db.unit_of_work() as session:
+                told = await check_chain_readiness(session, self._ctx, self._ctx.now())
+                is_done = await readiness_checked(session, self._ctx, self._ctx.now())
+        except IntegrityError:
+            log.info("another instance ran today's readiness check")
+            return 0
+        if is_done:
+            self._readiness_checked_on = today
+        return int(told)
+
     async def _run_batch(self) -> int:
         now = self._ctx.now()
         async with self._db.unit_of_work() as session:
             query = (
                 select(Alert)
-                .where(Alert.status != AlertStatus.RESOLVED.value, Alert.due_at <= now)
+                .where(Alert.status.in_(_UNRESOLVED), Alert.due_at <= now)
                 .order_by(Alert.due_at)
                 .limit(BATCH)
             )

@@ -94,7 +94,7 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(60))
     actor_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
     actor_telegram_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    subject: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    subject: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
 

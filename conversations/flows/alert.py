@@ -18,9 +18,11 @@ CHANGE_SESSION = "change"
 SEND_NOW = "send"
 
 
-def _session_label(data: Data) -> str:
+def _ask_severity(data: Data) -> str:
     chosen = data.get("session", NO_SESSION)
-    return next((label for key, label in data["sessions"] if key == chosen), "no session")
+    label = next((label for key, label in data["sessions"] if key == chosen), None)
+    about = f"about session {label}" if label else "(not about a particular session)"
+    return f"🚨 Alert {about}.\nHow serious is it?"
 
 
 def _severity_options(data: Data) -> Sequence[Option]:
@@ -47,7 +49,7 @@ ALERT = Flow(
     steps=(
         Step(
             name="severity",
-            ask=lambda d: f"🚨 Alert about {_session_label(d)}.\nHow serious is it?",
+            ask=_ask_severity,
             expects=Choose(_severity_options),
             save_as="severity",
             next=lambda d: "session" if d["severity"] == CHANGE_SESSION else "note",

@@ -146,3 +146,13 @@ def test_alerts_export_writes_csv_and_json(workdir: Path) -> None:
     assert (workdir / "export" / "alerts.json").read_text() == "[]"
     header = (workdir / "export" / "alerts.csv").read_text().splitlines()[0]
     assert header.startswith("ref,severity,status") and header.endswith("timeline")
+
+
+def test_a_malformed_token_stops_start_up_without_echoing_it(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAMILYTIME_TELEGRAM_TOKEN", "pasted-the-wrong-secret-thing")
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 2
+    assert "FAMILYTIME_TELEGRAM_TOKEN" in result.output
+    assert "pasted-the-wrong-secret-thing" not in result.output
