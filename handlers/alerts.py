@@ -11,10 +11,8 @@ from sqlalchemy.orm import selectinload
 
 from handlers.alert_messages import alert_facts, ping_text
 from handlers.audit import record_audit
-from handlers.chat import SendMessage
 from handlers.context import ServiceContext
-from handlers.escalation import edit_every_ping, ping_current_step, subject
-from handlers.outbox import queue_delivery
+from handlers.escalation import edit_every_ping, ping_current_step, subject, tell_raiser
 from handlers.service_hours import is_open
 from storage.models import (
     Alert,
@@ -22,7 +20,6 @@ from storage.models import (
     AlertStatus,
     AuditEvent,
     Person,
-    Priority,
     Role,
     Session,
     SessionStatus,
@@ -187,17 +184,8 @@ async def acknowledge_alert(
         f"✅ Acknowledged by {_name(holder)} at {when}",
         f"ack{alert.step}",
     )
-    await queue_delivery(
-        session,
-        SendMessage(
-            f"✅ {_name(holder)} has your alert {alert.ref} (acknowledged at {when}).",
-            protect_content=True,
-        ),
-        now=now,
-        person_id=alert.raised_by_id,
-        priority=Priority.ALERT,
-        dedupe_key=f"alert:{alert.id}:ack{alert.step}:raiser",
-    )
+    told = f"✅ {_name(holder)} has your alert {alert.ref} (acknowledged at {when})."
+    await tell_raiser(session, alert, told, key=f"ack{alert.step}", now=now)
     return Acknowledged(alert, holder, is_winner=True)
 
 
@@ -243,17 +231,8 @@ async def resolve_alert(
     )
     status = f"☑️ Resolved by {_name(person)} at {ctx.local(now):%H:%M}: {outcome}"
     await edit_every_ping(session, alert, ctx, now, status, "resolved")
-    await queue_delivery(
-        session,
-        SendMessage(
-            f"☑️ Your alert {alert.ref} was resolved by {_name(person)}: {outcome}.",
-            protect_content=True,
-        ),
-        now=now,
-        person_id=alert.raised_by_id,
-        priority=Priority.ALERT,
-        dedupe_key=f"alert:{alert.id}:resolved:raiser",
-    )
+    told = f"☑️ Your alert {alert.ref} was resolved by {_name(person)}: {outcome}."
+    await tell_raiser(session, alert, told, key="resolved", now=now)
     return True
 
 

@@ -124,23 +124,30 @@ async def _ping(
         )
 
 
+async def tell_raiser(
+    session: AsyncSession, alert: Alert, text: str, *, key: str, now: datetime
+) -> None:
+    """A protected message about the alert to the worker who raised it, once per `key`."""
+    await queue_delivery(
+        session,
+        SendMessage(text, protect_content=True),
+        now=now,
+        person_id=alert.raised_by_id,
+        priority=Priority.ALERT,
+        dedupe_key=f"alert:{alert.id}:{key}:raiser",
+    )
+
+
 async def _tell_raiser_nobody_reachable(
     session: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime
 ) -> None:
     contacts = ctx.config.contacts
-    await queue_delivery(
-        session,
-        SendMessage(
-            f"⚠️ I couldn't reach anyone on the alert chain for {alert.ref} yet; I'll keep "
-            f"trying. Phone the office on {contacts.office_phone} now (out of hours, the ESWT "
-            f"on {contacts.out_of_hours_phone}).",
-            protect_content=True,
-        ),
-        now=now,
-        person_id=alert.raised_by_id,
-        priority=Priority.ALERT,
-        dedupe_key=f"alert:{alert.id}:level:{alert.step}:nobody",
+    text = (
+        f"⚠️ I couldn't reach anyone on the alert chain for {alert.ref} yet; I'll keep "
+        f"trying. Phone the office on {contacts.office_phone} now (out of hours, the ESWT "
+        f"on {contacts.out_of_hours_phone})."
     )
+    await tell_raiser(session, alert, text, key=f"level:{alert.step}:nobody", now=now)
 
 
 async def escalate_due_alert(

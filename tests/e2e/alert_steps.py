@@ -81,3 +81,13 @@ async def alert_row(h: Harness) -> Alert:
         alert = await session.scalar(select(Alert))
         assert alert is not None
         return alert
+
+
+async def alert_pinged_on_site(h: Harness, *, already_set_up: bool = False) -> None:
+    """The usual start: staff ready, an urgent alert raised, the senior and manager pinged."""
+    if not already_set_up:
+        await setup(h)
+    await raise_urgent(h)
+    h.unread(WORKER)
+    one_ping(h, SENIOR)
+    one_ping(h, MANAGER)

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from bot.emulator import BotApiEmulator
@@ -37,7 +36,7 @@ from tests.e2e.fixtures import (
 
 TOKEN = "654321:SIGKILL-TEST-TOKEN"
 TICK_SECONDS = 1.0
-FIRST_TIMEOUT_MINUTES = 0.25  # 15 s: long enough for a restart, short enough for a test
+FIRST_TIMEOUT_MINUTES = 0.3  # 18 s: long enough for a restart, short enough for a test
 USERS = {"W1": WORKER, "SN1": SENIOR, "M1": MANAGER, "TM1": TEAM_MANAGER, "K1": COORDINATOR}
 
 
@@ -132,13 +131,16 @@ async def test_a_killed_bot_escalates_once_on_time_after_restart(
         def count(chat: int) -> int:
             return len(emulator.messages(chat))
 
+        def starts() -> int:
+            return sum(1 for method, _ in emulator.calls if method.lower() == "getme")
+
         bot = start_bot(database.url, root, config_path, runtime)
         await wait_for(lambda: count(SENIOR) == 1 and count(MANAGER) == 1, "the first pings")
         bot.send_signal(signal.SIGKILL)
         bot.wait(10)
-        if SystemClock().now() >= deadline - timedelta(seconds=3):
-            pytest.skip("this machine was too slow to restart the bot before the deadline")
         bot = start_bot(database.url, root, config_path, runtime)
+        await wait_for(lambda: starts() == 2, "the restarted bot to reach Telegram")
+        restarted_in_time = SystemClock().now() < deadline
         await wait_for(lambda: count(TEAM_MANAGER) == 1, "the escalation")
         await asyncio.sleep(3 * TICK_SECONDS)  # room for a duplicate to show, if there were one
         assert (count(SENIOR), count(MANAGER), count(TEAM_MANAGER), count(COORDINATOR)) == (
@@ -154,7 +156,10 @@ async def test_a_killed_bot_escalates_once_on_time_after_restart(
                 )
             )
         assert len(passed) == 1
-        assert passed[0].details["lateness_seconds"] <= TICK_SECONDS, passed[0].details
+        if restarted_in_time:  # up before the deadline: it fires on time, to within one tick
+            assert passed[0].details["lateness_seconds"] <= TICK_SECONDS, passed[0].details
+        else:  # this machine restarted too slowly: the overdue escalation still fires once
+            assert passed[0].details["lateness_seconds"] > 0
     finally:
         if bot is not None and bot.poll() is None:
             bot.send_signal(signal.SIGKILL)

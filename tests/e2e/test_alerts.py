@@ -9,7 +9,14 @@ from sqlalchemy import select
 
 from handlers.service_config import ServiceConfig
 from storage.models import AlertStatus, AuditEvent
-from tests.e2e.alert_steps import alert_row, on_rota, one_ping, raise_urgent, setup
+from tests.e2e.alert_steps import (
+    alert_pinged_on_site,
+    alert_row,
+    on_rota,
+    one_ping,
+    raise_urgent,
+    setup,
+)
 from tests.e2e.fixtures import (
     CARER,
     COORDINATOR,
@@ -49,9 +56,7 @@ async def test_unacknowledged_alert_escalates_at_the_timeout_not_before(
     harness: Harness,
 ) -> None:
     h = harness
-    await setup(h)
-    await raise_urgent(h)
-    h.unread(WORKER), one_ping(h, SENIOR), one_ping(h, MANAGER)
+    await alert_pinged_on_site(h)
 
     await h.advance(timedelta(minutes=4, seconds=59))
     h.assert_no_unexpected_messages()
@@ -70,9 +75,7 @@ async def test_acknowledging_stops_the_pings_and_everyone_sees_who_has_it(
     harness: Harness,
 ) -> None:
     h = harness
-    await setup(h)
-    await raise_urgent(h)
-    h.unread(WORKER), one_ping(h, SENIOR), one_ping(h, MANAGER)
+    await alert_pinged_on_site(h)
 
     await h.press(SENIOR, "Acknowledge")
     for user_id in (SENIOR, MANAGER):
@@ -94,9 +97,7 @@ async def test_acknowledging_stops_the_pings_and_everyone_sees_who_has_it(
 
 async def test_two_simultaneous_acknowledgements_exactly_one_wins(harness: Harness) -> None:
     h = harness
-    await setup(h)
-    await raise_urgent(h)
-    h.unread(WORKER), one_ping(h, SENIOR), one_ping(h, MANAGER)
+    await alert_pinged_on_site(h)
 
     await h.press(SENIOR, "Acknowledge", settle=False)
     await h.press(MANAGER, "Acknowledge", settle=False)
@@ -148,9 +149,7 @@ async def test_out_of_hours_every_ping_carries_the_eswt_number(harness: Harness)
 
 async def test_resolving_needs_an_outcome_and_everyone_is_told(harness: Harness) -> None:
     h = harness
-    await setup(h)
-    await raise_urgent(h)
-    h.unread(WORKER), one_ping(h, SENIOR), one_ping(h, MANAGER)
+    await alert_pinged_on_site(h)
     await h.press(SENIOR, "Acknowledge")
     h.unread(SENIOR), h.unread(MANAGER), h.unread(WORKER)
 
@@ -203,8 +202,7 @@ async def test_people_outside_the_alert_cannot_acknowledge_or_read_it(
     await setup(h)
     await h.link(CARER, "C1")
     await h.link(OTHER_WORKER, "W2")
-    await raise_urgent(h)
-    h.unread(WORKER), one_ping(h, SENIOR), one_ping(h, MANAGER)
+    await alert_pinged_on_site(h, already_set_up=True)
     await h.send(STRANGER, "hello")
     h.unread(STRANGER)
 
@@ -228,9 +226,7 @@ async def test_an_escalation_missed_while_the_bot_was_down_fires_once_marked_lat
     harness: Harness,
 ) -> None:
     h = harness
-    await setup(h)
-    await raise_urgent(h)
-    h.unread(WORKER), one_ping(h, SENIOR), one_ping(h, MANAGER)
+    await alert_pinged_on_site(h)
 
     await h.stop_bot()
     h.clock.advance(timedelta(minutes=25))  # two deadlines pass while nobody is running
