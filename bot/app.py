@@ -6,22 +6,36 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.gateway import Gateway
+from bot.webhook import WebhookServer
 from conversations.processing import process_pending_updates
 from handlers.clock import Clock
 from handlers.context import ServiceContext
 from handlers.inbox import record_updates
 from handlers.service_config import ServiceConfig
 from handlers.venues import sync_venues
-from scheduler.dispatcher import Dispatcher
-from scheduler.escalations import EscalationWorker
+from scheduler.dispatcher import DEFAULT_LIMITS, Dispatcher
+from scheduler.due_work import DueWork
+from scheduler.pacing import Limits
 from storage.database import Database
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram should POST updates, the secret it must send, and where we listen."""
+
+    url: str
+    secret: str
+    listen_host: str = "0.0.0.0"
+    listen_port: int = 8080
+    path: str = "/telegram"
 
 
 class FamilyTimeApp:
@@ -37,6 +51,8 @@ class FamilyTimeApp:
         poll_timeout: int = 25,
         tick_seconds: float = 5.0,
         receives_updates: bool = True,
+        webhook: Webhook | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.db = db
         self.gateway = gateway
@@ -45,31 +61,33 @@ class FamilyTimeApp:
         self.poll_timeout = poll_timeout
         self.tick_seconds = tick_seconds
         self.receives_updates = receives_updates
-        self.dispatcher = Dispatcher(db, gateway, clock)
+        self.webhook = webhook
+        self.webhook_port: int | None = None
+        self.dispatcher = Dispatcher(db, gateway, clock, limits=limits)
         self._inbox_wake = asyncio.Event()
-        self._escalation_wake = asyncio.Event()
-        self.dispatcher.on_alert_unreachable = self._escalation_wake.set
+        self._due_work_wake = asyncio.Event()
+        self.dispatcher.on_alert_unreachable = self._due_work_wake.set
         self._scheduler = AsyncIOScheduler(timezone="UTC")
-        self._escalation_passes = (0, 0)  # (started, finished)
+        self._due_work_passes = (0, 0)  # (started, finished)
         self.ready = asyncio.Event()
 
     def wake(self) -> None:
         """Look at everything due now (the scheduler tick, or a test moving the clock)."""
         self._inbox_wake.set()
-        self._escalation_wake.set()
+        self._due_work_wake.set()
         self.dispatcher.wake()
 
     async def caught_up(self) -> None:
         """Wait for a full pass over due work that began after this call (tests move the clock)."""
-        target = self._escalation_passes[0] + 1
-        while self._escalation_passes[1] < target:
+        target = self._due_work_passes[0] + 1
+        while self._due_work_passes[1] < target:
             await asyncio.sleep(0.01)
 
     def _wake_at(self, deadline: datetime) -> None:
         """An exact wake-up for the nearest deadline, so escalations don't wait for a tick."""
         delay = (deadline - self.clock.now()).total_seconds()
         if delay <= 0:
-            self._escalation_wake.set()
+            self._due_work_wake.set()
             return
         run_date = datetime.now(UTC) + timedelta(seconds=delay)
         self._scheduler.add_job(
@@ -82,18 +100,23 @@ class FamilyTimeApp:
         ctx = ServiceContext(self.config, self.clock, username)
         async with self.db.unit_of_work() as session:
             await sync_venues(session, self.config)
-        escalations = EscalationWorker(
+        due_work = DueWork(
             self.db, ctx, on_queued=self.dispatcher.wake, on_next_deadline=self._wake_at
         )
         self._scheduler.add_job(self.wake, "interval", seconds=self.tick_seconds, id="tick")
         self._scheduler.start()
         loops: dict[str, Callable[[asyncio.Event], Awaitable[None]]] = {
             "outbox": self.dispatcher.run,
-            "escalations": lambda s: self._work_escalations(s, escalations),
+            "due work": lambda s: self._work_due(s, due_work),
         }
+        server: WebhookServer | None = None
         if self.receives_updates:
-            loops["poller"] = self._poll
             loops["inbox"] = lambda s: self._work_inbox(s, ctx)
+            if self.webhook is None:
+                await self.gateway.use_webhook(None, None)
+                loops["poller"] = self._poll
+            else:
+                server = await self._serve_webhook(self.webhook)
         tasks = [asyncio.create_task(self._guard(name, loop, stop)) for name, loop in loops.items()]
         log.info("bot @%s running on %s", username, self.gateway.name)
         self.ready.set()
@@ -106,7 +129,23 @@ class FamilyTimeApp:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             self._scheduler.shutdown(wait=False)
+            if server is not None:
+                await server.stop()
             await self.gateway.close()
+
+    async def _serve_webhook(self, webhook: Webhook) -> WebhookServer:
+        """Listen for Telegram's POSTs, then register the URL with the shared secret."""
+        server = WebhookServer(
+            self.db,
+            self.gateway,
+            self.clock,
+            secret=webhook.secret,
+            path=webhook.path,
+            on_recorded=self._inbox_wake.set,
+        )
+        self.webhook_port = await server.start(webhook.listen_host, webhook.listen_port)
+        await self.gateway.use_webhook(webhook.url, webhook.secret)
+        return server
 
     async def _guard(
         self, name: str, loop: Callable[[asyncio.Event], Awaitable[None]], stop: asyncio.Event
@@ -147,17 +186,17 @@ class FamilyTimeApp:
             await process_pending_updates(self.db, ctx, on_committed=self.dispatcher.wake)
             await _wait_either(self._inbox_wake, stop, self.tick_seconds)
 
-    async def _work_escalations(self, stop: asyncio.Event, worker: EscalationWorker) -> None:
+    async def _work_due(self, stop: asyncio.Event, worker: DueWork) -> None:
         """Act on due deadlines whenever woken (tick, exact deadline, or an undeliverable ping)."""
         while not stop.is_set():
-            self._escalation_wake.clear()
-            started, finished = self._escalation_passes
-            self._escalation_passes = (started + 1, finished)
+            self._due_work_wake.clear()
+            started, finished = self._due_work_passes
+            self._due_work_passes = (started + 1, finished)
             try:
                 await worker.run_once()
             finally:
-                self._escalation_passes = (self._escalation_passes[0], finished + 1)
-            await _wait_either(self._escalation_wake, stop, self.tick_seconds)
+                self._due_work_passes = (self._due_work_passes[0], finished + 1)
+            await _wait_either(self._due_work_wake, stop, self.tick_seconds)
 
 
 async def _wait_either(event: asyncio.Event, stop: asyncio.Event, timeout: float) -> None:

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_alerts import alerts_app, rota_app
+from bot.cli_alerts import alerts_app, outbox_app, rota_app
 from bot.cli_support import checked_settings, with_database
 from bot.wiring import load_config
 from handlers.clock import SystemClock
@@ -28,6 +28,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(people_app, name="people")
 app.add_typer(rota_app, name="rota")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(outbox_app, name="outbox")
 
 
 @db_app.command("upgrade")
@@ -142,6 +143,10 @@ def people_deactivate(ref: Annotated[str, typer.Argument(help="The person's refe
 @app.command("run")
 def run(
     runtime: Annotated[str | None, typer.Option(help="ptb or aiogram")] = None,
+    webhook: Annotated[
+        str | None,
+        typer.Option(help="Public HTTPS URL Telegram should POST updates to (else long polling)"),
+    ] = None,
 ) -> None:
     """Run the bot against Telegram; without FAMILYTIME_TELEGRAM_TOKEN, run the local sandbox."""
     settings = checked_settings()
@@ -150,15 +155,16 @@ def run(
         sandbox(runtime=runtime)
         return
     from bot.app import FamilyTimeApp
-    from bot.wiring import make_gateway
+    from bot.wiring import make_gateway, make_webhook
 
     token = settings.telegram_token.get_secret_value()
     gateway = make_gateway(runtime or settings.runtime, token, settings.telegram_api_url)
     config = load_config(settings)
+    hook = make_webhook(settings, webhook)
 
     async def _run(db: Database) -> None:
         bot_app = FamilyTimeApp(
-            db, gateway, config, SystemClock(), tick_seconds=settings.tick_seconds
+            db, gateway, config, SystemClock(), tick_seconds=settings.tick_seconds, webhook=hook
         )
         await _until_signal(bot_app.run)
 

@@ -1,4 +1,4 @@
-"""`familytime rota …` and `familytime alerts …`: who answers alerts, and the alert records."""
+"""`familytime rota …`, `alerts …` and `outbox …`: alert cover, alert records, delivery."""
 
 from __future__ import annotations
 
@@ -16,11 +16,13 @@ from bot.wiring import load_config
 from handlers.alert_export import CSV_COLUMNS, export_alerts
 from handlers.clock import SystemClock
 from handlers.identity import find_person
+from handlers.outbox_status import StuckMessage, oldest_unsent, outbox_counts
 from handlers.rota import RotaError, add_shift, remove_shift, shifts_between
 from storage.database import Database
 
 rota_app = typer.Typer(help="Who is on site or on call to answer alerts.", no_args_is_help=True)
 alerts_app = typer.Typer(help="Safeguarding alert records.", no_args_is_help=True)
+outbox_app = typer.Typer(help="Messages the bot has queued and sent.", no_args_is_help=True)
 
 
 def _local(text: str, zone: ZoneInfo) -> datetime:
@@ -141,3 +143,27 @@ def alerts_export(
             timeline = "; ".join(f"{e['at']} {e['action']}" for e in record["timeline"])
             writer.writerow({**{k: record[k] for k in CSV_COLUMNS}, "timeline": timeline})
     print(f"Wrote {len(records)} alert(s) to {out / 'alerts.csv'} and {out / 'alerts.json'}.")
+
+
+@outbox_app.command("status")
+def outbox_status() -> None:
+    """Delivery status: messages by status and priority, and the oldest still unsent."""
+    settings = checked_settings()
+
+    async def _status(db: Database) -> tuple[dict[tuple[str, str], int], list[StuckMessage]]:
+        async with db.unit_of_work() as session:
+            now = SystemClock().now()
+            return await outbox_counts(session), await oldest_unsent(session, now)
+
+    counts, stuck = with_database(settings, _status)
+    if not counts:
+        print("The outbox is empty.")
+        return
+    for (status, priority), count in sorted(counts.items()):
+        print(f"{status:<8} {priority:<9} {count:>7}")
+    for message in stuck:
+        print(
+            f"unsent #{message.id} {message.priority} {message.dedupe_key or ''} "
+            f"waiting {message.age_seconds:.0f}s after {message.attempts} attempt(s)"
+            + (f": {message.last_error}" if message.last_error else "")
+        )

@@ -29,6 +29,14 @@ class Gateway(Protocol):
         """Send one delivery and classify the outcome; never raises for Telegram errors."""
         ...
 
+    def parse_update(self, data: Mapping[str, Any]) -> ChatEvent | None:
+        """An update POSTed to the webhook, read with this runtime's own types."""
+        ...
+
+    async def use_webhook(self, url: str | None, secret: str | None) -> None:
+        """Register the webhook (with its secret token), or remove it to poll with getUpdates."""
+        ...
+
     async def close(self) -> None:
         """Release HTTP sessions."""
         ...

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -71,6 +73,19 @@ class AiogramGateway:
             request_timeout=timeout + 10,
         )
         return [(u.update_id, to_event(u)) for u in updates]
+
+    def parse_update(self, data: Mapping[str, Any]) -> ChatEvent | None:
+        """An update POSTed to the webhook, read with aiogram's types."""
+        return to_event(Update.model_validate(dict(data), context={"bot": self._bot}))
+
+    async def use_webhook(self, url: str | None, secret: str | None) -> None:
+        """Register the webhook (with its secret token), or remove it to poll with getUpdates."""
+        if url is None:
+            await self._bot.delete_webhook()
+        else:
+            await self._bot.set_webhook(
+                url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES)
+            )
 
     async def deliver(self, chat_id: int, delivery: Delivery) -> DeliveryResult:
         """Send one delivery and classify the outcome; never raises for Telegram errors."""

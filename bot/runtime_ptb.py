@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dtm
 import logging
 import warnings
+from collections.abc import Mapping
+from typing import Any
 
 from telegram import (
     Bot,
@@ -68,6 +70,20 @@ class PtbGateway:
             offset=offset, timeout=timeout, allowed_updates=list(ALLOWED_UPDATES)
         )
         return [(u.update_id, to_event(u)) for u in updates]
+
+    def parse_update(self, data: Mapping[str, Any]) -> ChatEvent | None:
+        """An update POSTed to the webhook, read with python-telegram-bot's types."""
+        update = Update.de_json(dict(data), self._bot)
+        return to_event(update) if update is not None else None
+
+    async def use_webhook(self, url: str | None, secret: str | None) -> None:
+        """Register the webhook (with its secret token), or remove it to poll with getUpdates."""
+        if url is None:
+            await self._bot.delete_webhook()
+        else:
+            await self._bot.set_webhook(
+                url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES)
+            )
 
     async def deliver(self, chat_id: int, delivery: Delivery) -> DeliveryResult:
         """Send one delivery and classify the outcome; never raises for Telegram errors."""

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EXAMPLE_SERVICE_CONFIG = Path(__file__).with_name("service.example.toml")
 _TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{8,}")
+_SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
 
 
 def async_database_url(url: str) -> str:
@@ -39,6 +40,9 @@ class Settings(BaseSettings):
     service_config: Path | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     tick_seconds: float = Field(default=5.0, gt=0, le=60)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0:8080"
 
     @field_validator("database_url")
     @classmethod
@@ -53,7 +57,23 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
-    @field_validator("telegram_token", mode="before")
+    @field_validator("webhook_secret")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Several instances must share one secret; a guessable one would let anyone post updates.
+        if value is not None and not _SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("use 32 to 256 characters of letters, digits, _ and -")
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("use host:port, e.g. 0.0.0.0:8080")
+        return value
+
+    @field_validator("telegram_token", "webhook_secret", "webhook_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+
+from bot.app import Webhook
 from bot.gateway import Gateway
 from bot.settings import Settings
 from handlers.service_config import ServiceConfig, load_service_config
@@ -29,3 +33,23 @@ def load_config(settings: Settings) -> ServiceConfig:
 def make_database(settings: Settings) -> Database:
     """The database named by the settings."""
     return Database(settings.database_url)
+
+
+def make_webhook(settings: Settings, url: str | None) -> Webhook | None:
+    """Webhook mode when a URL is given (option or setting); the secret is shared or random."""
+    url = url or settings.webhook_url
+    if url is None:
+        return None
+    if settings.webhook_secret is not None:
+        secret = settings.webhook_secret.get_secret_value()
+    else:  # fine for one instance; several behind a load balancer must share the setting
+        secret = secrets.token_urlsafe(32)
+    host, _, port = settings.webhook_listen.rpartition(":")
+    path = "/telegram/" + hashlib.sha256(secret.encode()).hexdigest()[:16]
+    return Webhook(
+        url=url.rstrip("/") + path,
+        secret=secret,
+        listen_host=host,
+        listen_port=int(port),
+        path=path,
+    )

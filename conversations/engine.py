@@ -174,7 +174,7 @@ def _read_answer(
         else:
             typed = (text or "").strip().lower()
             match = next((o for o in options if o.label.lower() == typed), None)
-            if match is None and typed.isdigit() and 1 <= int(typed) <= len(options):
+            if match is None and typed.isdecimal() and 1 <= int(typed) <= len(options):
                 match = options[int(typed) - 1]
         if match is None:
             return None, None, "Please tap one of the buttons below (or send /cancel to stop)."

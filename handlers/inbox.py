@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from handlers.chat import ChatEvent
 from storage.models import InboxUpdate
@@ -43,10 +44,22 @@ async def record_updates(
 
 
 async def claim_next_update(session: AsyncSession, *, skip_locked: bool) -> InboxUpdate | None:
-    """The oldest unprocessed update, locked for this transaction where the database can."""
+    """The oldest unprocessed update whose sender has no older one still waiting, locked.
+
+    With several instances, another instance may hold a person's earlier update; this one then
+    leaves that person alone, so each person's updates are handled one at a time, in order.
+    """
+    earlier = aliased(InboxUpdate)
     query = (
         select(InboxUpdate)
-        .where(InboxUpdate.processed_at.is_(None))
+        .where(
+            InboxUpdate.processed_at.is_(None),
+            ~exists().where(
+                earlier.telegram_user_id == InboxUpdate.telegram_user_id,
+                earlier.processed_at.is_(None),
+                earlier.update_id < InboxUpdate.update_id,
+            ),
+        )
         .order_by(InboxUpdate.update_id)
         .limit(1)
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,25 +14,41 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit import record_audit
 from handlers.chat import DeliveryResult, Sender, delivery_from_json
-from handlers.clock import Clock
+from handlers.clock import Clock, SystemClock
 from handlers.escalation import note_failed_delivery
+from scheduler.pacing import Limits, Pacer
 from storage.database import Database
 from storage.models import OutboxMessage, OutboxStatus, Person, TelegramLink
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+DEFAULT_LIMITS = Limits()
+LOOK_AHEAD = 10
+PACED_KINDS = ("send", "edit")  # messages count against Telegram's limits; button answers don't
 MAX_ATTEMPTS = 12
 
 
 class Dispatcher:
     """Sends what the outbox holds, wakes at once when told, and never drops a row."""
 
-    def __init__(self, db: Database, sender: Sender, clock: Clock, *, batch: int = 10) -> None:
+    def __init__(
+        self,
+        db: Database,
+        sender: Sender,
+        clock: Clock,
+        *,
+        batch: int = 10,
+        limits: Limits | None = DEFAULT_LIMITS,
+        pace_clock: Clock | None = None,
+    ) -> None:
         self._db = db
         self._sender = sender
         self._clock = clock
         self._batch = batch
+        self._limits = limits
+        self._pace_clock = pace_clock or SystemClock()
+        self._paced_for: float | None = None  # seconds until the limits allow the next send
         self._wake = asyncio.Event()
         self.on_alert_unreachable: Callable[[], None] = lambda: None
 
@@ -49,8 +66,9 @@ class Dispatcher:
                 log.exception("outbox drain failed; will retry")
             waiter = asyncio.ensure_future(self._wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
+            timeout = min(idle_seconds, self._paced_for or idle_seconds)
             await asyncio.wait(
-                {waiter, stopper}, timeout=idle_seconds, return_when=asyncio.FIRST_COMPLETED
+                {waiter, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
             )
             waiter.cancel()
             stopper.cancel()
@@ -84,29 +102,50 @@ class Dispatcher:
                     ),
                 )
                 .order_by(OutboxMessage.priority, OutboxMessage.id)
-                .limit(self._batch)
+                # Look further than one batch, so rows for chats at their limit don't starve
+                # the chats behind them.
+                .limit(self._batch * LOOK_AHEAD)
             )
             if self._db.is_postgres:
                 query = query.with_for_update(skip_locked=True)
             rows = list(await session.scalars(query))
-            claimed: list[tuple[int, int, dict[str, Any]]] = []
+            chats: dict[int, int] = {}
             for row in rows:
                 chat_id = await _resolve_chat(session, row, now)
                 if chat_id is None:
                     await self._after_failure(session, row, now)
+                else:
+                    chats[row.id] = chat_id
+            pacer = None
+            if self._limits is not None:
+                pacer = Pacer(session, self._limits, self._pace_clock.now())
+                await pacer.load(set(chats.values()), lock=self._db.is_postgres)
+            claimed: list[tuple[int, int, dict[str, Any]]] = []
+            for row in rows:
+                chat_id = chats.get(row.id)
+                if chat_id is None:
                     continue
+                if len(claimed) >= self._batch:
+                    break
                 edited = await _edited_message_id(session, row, now)
                 if edited is _WAIT:
                     continue
                 if edited is _GONE:
                     await self._after_failure(session, row, now)
                     continue
+                if pacer is not None and row.payload.get("kind") in PACED_KINDS:
+                    if pacer.is_exhausted():
+                        break
+                    if not pacer.take(chat_id):
+                        continue  # this chat is at its limit (or paused by a 429); others go on
                 row.attempts += 1
                 row.not_before = now + LEASE
                 payload = dict(row.payload)
                 if isinstance(edited, int):
                     payload["message_id"] = edited
                 claimed.append((row.id, chat_id, payload))
+            wait = pacer.wait if pacer is not None else None
+            self._paced_for = wait.total_seconds() if wait is not None else None
             return claimed
 
     async def _after_failure(
@@ -129,6 +168,10 @@ class Dispatcher:
             if row is not None:
                 await _record(session, row, result, self._clock.now())
                 await self._after_failure(session, row, self._clock.now())
+            if not result.ok and result.retry_after is not None and self._limits is not None:
+                pacer = Pacer(session, self._limits, self._pace_clock.now())
+                await pacer.load({chat_id}, lock=self._db.is_postgres)
+                pacer.pause(chat_id, result.retry_after)
 
 
 _WAIT, _GONE = object(), object()
@@ -182,7 +225,10 @@ async def _record(
                 link.is_reachable = False
                 link.unreachable_reason = (result.error or "")[:200]
         return
-    delay = result.retry_after or min(60.0, 2.0**row.attempts)
+    if result.retry_after is not None:
+        delay = result.retry_after  # Telegram said when; no sooner
+    else:  # full jitter, so many failed sends do not all come back at the same moment
+        delay = random.uniform(0.5, min(60.0, 2.0**row.attempts))
     row.not_before = now + timedelta(seconds=delay)
     row.last_error = (result.error or "")[:300]
 

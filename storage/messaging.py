@@ -111,3 +111,16 @@ def _refuse_audit_update(*_: object) -> None:
 @event.listens_for(AuditEvent, "before_delete")
 def _refuse_audit_delete(*_: object) -> None:
     raise AuditIsAppendOnly("audit events are append-only")
+
+
+class DeliveryPacing(Base):
+    """When the next message may go, overall ("global") or to one chat ("chat:<id>").
+
+    A generic cell rate algorithm: `allowed_at` is the theoretical time of the next send; every
+    instance reads and moves it inside its claim transaction, so the limits hold for all of them.
+    """
+
+    __tablename__ = "delivery_pacing"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    allowed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.emulator.params import ApiError, Params, UploadedFile, bad_request
-from bot.emulator.state import CallbackAnswer, EmulatedDocument, EmulatorState, StoredMessage
+from bot.emulator.state import (
+    CallbackAnswer,
+    EmulatedDocument,
+    EmulatorState,
+    StoredMessage,
+    check_rate,
+)
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
 _PARSE_MODES = {"HTML", "Markdown", "MarkdownV2"}
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 Method = Callable[[EmulatorState, Params], Awaitable[Any]]
 
@@ -61,7 +69,15 @@ def _reachable_chat(state: EmulatorState, params: Params) -> int:
         raise ApiError(403, "Forbidden: bot was blocked by the user")
     if not user.has_started:
         raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+    _within_limits(state, chat_id)
     return chat_id
+
+
+def _within_limits(state: EmulatorState, chat_id: int) -> None:
+    wait = check_rate(state, chat_id, time.monotonic())
+    if wait > 0:
+        seconds = math.ceil(wait)
+        raise ApiError(429, f"Too Many Requests: retry after {seconds}", retry_after=seconds)
 
 
 def _inline_keyboard(params: Params) -> dict[str, Any] | None:
@@ -113,6 +129,12 @@ async def get_me(state: EmulatorState, params: Params) -> Any:
 
 
 async def get_updates(state: EmulatorState, params: Params) -> Any:
+    if state.webhook_url is not None:
+        raise ApiError(
+            409,
+            "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook "
+            "to delete the webhook first",
+        )
     offset = params.integer("offset")
     limit = params.integer("limit") or 100
     timeout = params.integer("timeout") or 0
@@ -170,6 +192,7 @@ def _message_to_edit(state: EmulatorState, params: Params) -> StoredMessage:
     chat_id = params.chat_id()
     if chat_id not in state.users:
         raise bad_request("chat not found")
+    _within_limits(state, chat_id)
     message_id = params.integer("message_id", required=True)
     message = state.stored.get((chat_id, message_id or 0))
     if message is None:
@@ -252,14 +275,33 @@ async def delete_my_commands(state: EmulatorState, params: Params) -> Any:
     return True
 
 
+async def set_webhook(state: EmulatorState, params: Params) -> Any:
+    url = params.text("url") or ""
+    if url and not url.startswith(("https://", "http://")):
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    secret = params.text("secret_token")
+    if secret is not None and not _SECRET.match(secret):
+        raise bad_request("bad webhook: secret token contains unallowed characters")
+    if params.flag("drop_pending_updates"):
+        state.pending = []
+    state.webhook_url, state.webhook_secret = url or None, secret
+    state.wake()
+    return True
+
+
 async def delete_webhook(state: EmulatorState, params: Params) -> Any:
     if params.flag("drop_pending_updates"):
         state.pending = []
+    state.webhook_url = state.webhook_secret = None
     return True
 
 
 async def get_webhook_info(state: EmulatorState, params: Params) -> Any:
-    return {"url": "", "has_custom_certificate": False, "pending_update_count": len(state.pending)}
+    return {
+        "url": state.webhook_url or "",
+        "has_custom_certificate": False,
+        "pending_update_count": len(state.pending),
+    }
 
 
 METHODS: dict[str, Method] = {
@@ -273,6 +315,7 @@ METHODS: dict[str, Method] = {
     "setmycommands": set_my_commands,
     "getmycommands": get_my_commands,
     "deletemycommands": delete_my_commands,
+    "setwebhook": set_webhook,
     "deletewebhook": delete_webhook,
     "getwebhookinfo": get_webhook_info,
 }

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from multidict import MultiMapping
 
@@ -17,6 +19,7 @@ from bot.emulator.state import (
     EmulatedMessage,
     EmulatorState,
     Fault,
+    RateLimits,
 )
 
 log = logging.getLogger(__name__)
@@ -25,11 +28,20 @@ log = logging.getLogger(__name__)
 class BotApiEmulator:
     """A local stand-in for api.telegram.org that both runtimes talk to unmodified."""
 
-    def __init__(self, token: str, *, bot_username: str = "familytime_sandbox_bot") -> None:
+    def __init__(
+        self,
+        token: str,
+        *,
+        bot_username: str = "familytime_sandbox_bot",
+        limits: RateLimits | None = None,
+    ) -> None:
         self.token = token
-        self.state = EmulatorState(bot_id=int(token.split(":", 1)[0]), bot_username=bot_username)
+        self.state = EmulatorState(
+            bot_id=int(token.split(":", 1)[0]), bot_username=bot_username, limits=limits
+        )
         self._runner: web.AppRunner | None = None
         self._is_closing = False
+        self._pusher: asyncio.Task[None] | None = None
 
     # -- the server ---------------------------------------------------------------------------
 
@@ -45,12 +57,17 @@ class BotApiEmulator:
         site = web.TCPSite(self._runner, host, port)
         await site.start()
         bound = self._runner.addresses[0]
+        self._pusher = asyncio.create_task(self._push_to_webhook())
         return f"http://{host}:{bound[1]}"
 
     async def stop(self) -> None:
         """Release waiting long polls and close the server."""
         self._is_closing = True
         self.state.wake()
+        if self._pusher is not None:
+            self._pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pusher
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -73,6 +90,35 @@ class BotApiEmulator:
         except ApiError as error:
             return web.json_response(error.body(), status=error.code)
         return web.json_response({"ok": True, "result": result})
+
+    async def _push_to_webhook(self) -> None:
+        """Like Telegram: POST each update to the webhook, in order, until it is answered 2xx."""
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
+            while True:
+                state = self.state
+                if state.webhook_url is None or not (state.redeliver or state.pending):
+                    await state.arrival().wait()
+                    continue
+                update = state.redeliver[0] if state.redeliver else state.pending[0]
+                headers = {}
+                if state.webhook_secret:
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = state.webhook_secret
+                try:
+                    async with http.post(state.webhook_url, json=update, headers=headers) as reply:
+                        status = reply.status
+                except (aiohttp.ClientError, TimeoutError):
+                    status = 0
+                state.webhook_posts.append((int(update["update_id"]), status))
+                if 200 <= status < 300:
+                    queue = (
+                        state.redeliver
+                        if state.redeliver and state.redeliver[0] is update
+                        else state.pending
+                    )
+                    if queue and queue[0] is update:
+                        queue.pop(0)
+                else:
+                    await asyncio.sleep(0.2)
 
     async def _apply_fault(self, method: str, params: Params) -> None:
         try:

@@ -63,6 +63,16 @@ class Fault:
         )
 
 
+@dataclass(frozen=True)
+class RateLimits:
+    """Telegram's flood limits as the emulator enforces them (429 with retry_after above)."""
+
+    overall_per_second: float = 30.0
+    overall_burst: int = 30
+    per_chat_per_second: float = 1.0
+    per_chat_burst: int = 8
+
+
 @dataclass
 class StoredMessage:
     """A message as it stands now in a chat."""
@@ -114,6 +124,12 @@ class EmulatorState:
     faults: list[Fault] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     sent_updates: dict[int, dict[str, Any]] = field(default_factory=dict)
+    limits: RateLimits | None = None
+    allowed_at: dict[str, float] = field(default_factory=dict)  # GCRA per "global"/chat key
+    throttled: int = 0  # 429s answered because a limit was exceeded
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_posts: list[tuple[int, int]] = field(default_factory=list)  # (update_id, status)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(700_000))
     _callback_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(9_000_001))
     _arrived: asyncio.Event | None = None
@@ -200,3 +216,24 @@ class EmulatorState:
                     self.faults.remove(fault)
                 return fault
         return None
+
+
+def check_rate(state: EmulatorState, chat_id: int, now: float) -> float:
+    """0 if this send is within the limits (and counts it); else seconds until it would be."""
+    limits = state.limits
+    if limits is None:
+        return 0.0
+    rules = (
+        ("global", 1 / limits.overall_per_second, limits.overall_burst),
+        (f"chat:{chat_id}", 1 / limits.per_chat_per_second, limits.per_chat_burst),
+    )
+    waits = [
+        state.allowed_at.get(key, now) - interval * (burst - 1) - now
+        for key, interval, burst in rules
+    ]
+    if max(waits) > 0:
+        state.throttled += 1
+        return max(waits)
+    for key, interval, _ in rules:
+        state.allowed_at[key] = max(state.allowed_at.get(key, now), now) + interval
+    return 0.0

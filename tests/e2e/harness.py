@@ -8,17 +8,21 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 
-from bot.app import FamilyTimeApp
+from bot.app import FamilyTimeApp, Webhook
 from bot.emulator import BotApiEmulator, EmulatedMessage
 from bot.wiring import make_gateway
 from handlers.clock import FakeClock
 from handlers.identity import create_invite, find_person
 from handlers.importing import import_records
 from handlers.service_config import ServiceConfig
+from scheduler.pacing import Limit, Limits
 from storage.database import Database
 from storage.models import Alert, AlertStatus, InboxUpdate, OutboxMessage, OutboxStatus
 
 TOKEN = "123456:TEST-TOKEN-FOR-THE-EMULATOR"
+# Pacing runs on the real clock, so scenarios about something else use roomy limits; the
+# delivery scenarios restart the bot with Telegram's (DEFAULT_LIMITS).
+SCENARIO_LIMITS = Limits(overall=Limit(per_second=1000, burst=1000), per_chat=Limit(100, 100))
 
 
 class Harness:
@@ -45,11 +49,20 @@ class Harness:
         await self.stop_bot()
         await self.emulator.stop()
 
-    async def start_bot(self) -> None:
+    async def start_bot(
+        self, *, webhook: Webhook | None = None, limits: Limits = SCENARIO_LIMITS
+    ) -> None:
         """Start a bot process (in this event loop) against the emulator and database."""
         gateway = make_gateway(self.runtime, TOKEN, self.root, poll_timeout=1)
         self.app = FamilyTimeApp(
-            self.db, gateway, self.config, self.clock, poll_timeout=1, tick_seconds=0.2
+            self.db,
+            gateway,
+            self.config,
+            self.clock,
+            poll_timeout=1,
+            tick_seconds=0.2,
+            webhook=webhook,
+            limits=limits,
         )
         self._stop = asyncio.Event()
         self._task = asyncio.create_task(self.app.run(self._stop))

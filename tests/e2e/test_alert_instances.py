@@ -17,7 +17,7 @@ from handlers.identity import find_person
 from storage.models import AuditEvent, Severity
 from tests.e2e.alert_steps import setup
 from tests.e2e.fixtures import COORDINATOR, MANAGER, SENIOR, TEAM_MANAGER, WORKER
-from tests.e2e.harness import TOKEN, Harness
+from tests.e2e.harness import SCENARIO_LIMITS, TOKEN, Harness
 
 ALERTS = 12
 
@@ -28,7 +28,14 @@ async def test_two_instances_never_double_ping_or_miss_an_escalation(harness: Ha
     before = Counter(m.chat_id for m in h.emulator.all_bot_messages())
     gateway = make_gateway(h.runtime, TOKEN, h.root, poll_timeout=1)
     second = FamilyTimeApp(
-        h.db, gateway, h.config, h.clock, poll_timeout=1, tick_seconds=0.2, receives_updates=False
+        h.db,
+        gateway,
+        h.config,
+        h.clock,
+        poll_timeout=1,
+        tick_seconds=0.2,
+        receives_updates=False,
+        limits=SCENARIO_LIMITS,
     )
     stop = asyncio.Event()
     task = asyncio.create_task(second.run(stop))

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from handlers.chat import SendMessage
+from handlers.clock import SystemClock
+from handlers.outbox import queue_delivery
+from storage.database import Database
+from storage.models import Priority
 from tests.e2e.fixtures import CHILDREN, PEOPLE, SESSIONS
 
 runner = CliRunner()
@@ -156,3 +162,25 @@ def test_a_malformed_token_stops_start_up_without_echoing_it(
     assert result.exit_code == 2
     assert "FAMILYTIME_TELEGRAM_TOKEN" in result.output
     assert "pasted-the-wrong-secret-thing" not in result.output
+
+
+def test_outbox_status_counts_messages_without_showing_them(workdir: Path) -> None:
+    assert "empty" in runner.invoke(app, ["outbox", "status"]).output
+
+    async def _queue() -> None:
+        db = Database(f"sqlite+aiosqlite:///{workdir / 'cli.sqlite3'}")
+        async with db.unit_of_work() as session:
+            await queue_delivery(
+                session,
+                SendMessage("A.B. is ill"),
+                now=SystemClock().now(),
+                chat_id=42,
+                priority=Priority.ALERT,
+                dedupe_key="test:stuck",
+            )
+        await db.dispose()
+
+    asyncio.run(_queue())
+    output = runner.invoke(app, ["outbox", "status"]).output
+    assert "pending  alert" in output and "test:stuck" in output
+    assert "A.B." not in output

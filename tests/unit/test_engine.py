@@ -136,3 +136,10 @@ def test_any_sequence_of_input_never_raises_and_always_answers(
         assert turn.messages or finished_or_cancelled
         for message in turn.messages:
             assert message.text.strip()
+
+
+def test_a_superscript_digit_is_not_taken_as_a_choice_number() -> None:
+    turn = engine.start_flow(ILLNESS, TWO_CHILDREN, "n0")
+    turn = step(turn, text="²")  # isdigit() says yes, int() says no
+    assert turn.state is not None and turn.state.step == "child"
+    assert "tap one of the buttons" in turn.messages[0].text

@@ -8,12 +8,22 @@ import pytest
 from pydantic import ValidationError
 
 from bot.settings import EXAMPLE_SERVICE_CONFIG, Settings, async_database_url
+from bot.wiring import make_webhook
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
-    for name in ("DATABASE_URL", "TELEGRAM_TOKEN", "TELEGRAM_API_URL", "RUNTIME", "SERVICE_CONFIG"):
+    for name in (
+        "DATABASE_URL",
+        "TELEGRAM_TOKEN",
+        "TELEGRAM_API_URL",
+        "RUNTIME",
+        "SERVICE_CONFIG",
+        "WEBHOOK_URL",
+        "WEBHOOK_SECRET",
+        "WEBHOOK_LISTEN",
+    ):
         monkeypatch.delenv(f"FAMILYTIME_{name}", raising=False)
 
 
@@ -51,6 +61,9 @@ def test_an_empty_token_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None
         ("TELEGRAM_API_URL", "api.telegram.org"),
         ("TELEGRAM_TOKEN", "not a token"),
         ("TICK_SECONDS", "0"),
+        ("WEBHOOK_SECRET", "too-short"),
+        ("WEBHOOK_SECRET", "has spaces and is long enough to pass the length"),
+        ("WEBHOOK_LISTEN", "8080"),
     ],
 )
 def test_unusable_settings_are_refused(
@@ -64,3 +77,16 @@ def test_unusable_settings_are_refused(
 def test_a_trailing_slash_on_the_api_url_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAMILYTIME_TELEGRAM_API_URL", "http://127.0.0.1:8081/")
     assert Settings().telegram_api_url == "http://127.0.0.1:8081"
+
+
+def test_webhook_mode_shares_the_configured_secret_and_hides_the_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert make_webhook(Settings(), None) is None
+    secret = "s" * 40
+    monkeypatch.setenv("FAMILYTIME_WEBHOOK_SECRET", secret)
+    monkeypatch.setenv("FAMILYTIME_WEBHOOK_LISTEN", "127.0.0.1:9443")
+    hook = make_webhook(Settings(), "https://bot.example.org/")
+    assert hook is not None and hook.secret == secret
+    assert hook.url == f"https://bot.example.org{hook.path}" and hook.path.startswith("/telegram/")
+    assert secret not in hook.url and (hook.listen_host, hook.listen_port) == ("127.0.0.1", 9443)

@@ -1,4 +1,4 @@
-"""Claim alerts whose deadline has passed and act on them; the database holds every deadline."""
+"""Time-driven work on each wake-up: due escalations, reminders, readiness, the watchdog."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from handlers.audit import record_audit
 from handlers.context import ServiceContext
 from handlers.escalation import escalate_due_alert
 from handlers.readiness import check_chain_readiness, readiness_checked
+from handlers.reminders import send_due_reminders
+from handlers.watchdog import watch_delivery
 from storage.database import Database
 from storage.models import Alert, AlertStatus
 
@@ -23,8 +25,8 @@ _UNRESOLVED = (AlertStatus.OPEN.value, AlertStatus.ACKNOWLEDGED.value)
 RETRY_BROKEN = timedelta(minutes=1)
 
 
-class EscalationWorker:
-    """Runs due escalations and the morning readiness check whenever the scheduler wakes it."""
+class DueWork:
+    """Runs due escalations, reminders, the morning readiness check and the delivery watchdog."""
 
     def __init__(
         self,
@@ -49,6 +51,16 @@ class EscalationWorker:
             if batch < BATCH:
                 break
         handled += await self._check_readiness()
+        try:
+            async with self._db.unit_of_work() as session:
+                handled += await send_due_reminders(session, self._ctx, self._ctx.now())
+        except IntegrityError:
+            log.info("another instance queued these reminders first")
+        try:
+            async with self._db.unit_of_work() as session:
+                await watch_delivery(session, self._ctx, self._ctx.now())
+        except IntegrityError:
+            log.info("another instance sent this window's watchdog warning")
         async with self._db.unit_of_work() as session:
             nearest = await session.scalar(
                 select(func.min(Alert.due_at)).where(Alert.status.in_(_UNRESOLVED))

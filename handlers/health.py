@@ -1,0 +1,62 @@
+"""Is the bot healthy? The database answers, nothing waits too long to send or to escalate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Alert, AlertStatus, InboxUpdate, OutboxMessage, OutboxStatus
+
+OUTBOX_TOO_OLD = timedelta(minutes=2)
+ESCALATION_TOO_LATE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Health:
+    """What /healthz and /metrics report; `is_healthy` turns the check red."""
+
+    outbox_depth: int
+    oldest_unsent_seconds: float
+    escalation_lag_seconds: float
+    updates_processed: int = 0
+    sends_by_outcome: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def is_healthy(self) -> bool:
+        """Green unless a message or an escalation is overdue."""
+        return (
+            self.oldest_unsent_seconds <= OUTBOX_TOO_OLD.total_seconds()
+            and self.escalation_lag_seconds <= ESCALATION_TOO_LATE.total_seconds()
+        )
+
+
+async def check_health(session: AsyncSession, now: datetime) -> Health:
+    """Outbox depth and oldest unsent age, escalation lag, and running totals for /metrics."""
+    depth, oldest = (
+        await session.execute(
+            select(func.count(), func.min(OutboxMessage.created_at)).where(
+                OutboxMessage.status == OutboxStatus.PENDING.value
+            )
+        )
+    ).one()
+    overdue = await session.scalar(
+        select(func.min(Alert.due_at)).where(
+            Alert.status.in_((AlertStatus.OPEN.value, AlertStatus.ACKNOWLEDGED.value))
+        )
+    )
+    processed = await session.scalar(
+        select(func.count()).where(InboxUpdate.processed_at.is_not(None))
+    )
+    outcomes = await session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    )
+    return Health(
+        updates_processed=int(processed or 0),
+        sends_by_outcome={str(status): int(count) for status, count in outcomes},
+        outbox_depth=int(depth or 0),
+        oldest_unsent_seconds=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
+        escalation_lag_seconds=max(0.0, (now - overdue).total_seconds()) if overdue else 0.0,
+    )

@@ -1,0 +1,122 @@
+"""Session reminders: carers the evening before and shortly before; workers a briefing and a nudge.
+
+Reminders are worked out from the sessions on every tick, at local wall-clock times (so they stay
+right when the clocks change), and queued once each through the outbox's dedupe keys. A
+cancelled session gets none; a moved one gets reminders for its new time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from handlers.chat import SendMessage
+from handlers.context import ServiceContext
+from handlers.outbox import queue_delivery
+from storage.models import Child, Person, Priority, Session, SessionStatus, Venue
+
+LOOKAHEAD = timedelta(days=2)
+CARER_EVENING, CARER_SOON, WORKER_BRIEFING, WORKER_SOON = (
+    "carer-evening",
+    "carer-soon",
+    "worker-briefing",
+    "worker-soon",
+)
+
+
+def reminder_times(ctx: ServiceContext, starts_at: datetime) -> dict[str, datetime]:
+    """When each reminder for a session starting at `starts_at` is due."""
+    settings = ctx.config.reminders
+    day = ctx.local(starts_at).date()
+    return {
+        CARER_EVENING: datetime.combine(
+            day - timedelta(days=1), settings.carer_evening_before, tzinfo=ctx.zone
+        ),
+        CARER_SOON: starts_at - timedelta(minutes=settings.carer_minutes_before),
+        WORKER_BRIEFING: datetime.combine(day, settings.worker_briefing, tzinfo=ctx.zone),
+        WORKER_SOON: starts_at - timedelta(minutes=settings.worker_minutes_before),
+    }
+
+
+async def send_due_reminders(session: AsyncSession, ctx: ServiceContext, now: datetime) -> int:
+    """Queue every reminder now due for sessions not yet started; returns how many were new."""
+    upcoming = await session.scalars(
+        select(Session)
+        .where(
+            Session.status == SessionStatus.SCHEDULED.value,
+            Session.starts_at > now,
+            Session.starts_at <= now + LOOKAHEAD,
+        )
+        .options(selectinload(Session.children).selectinload(Child.carers))
+        .order_by(Session.starts_at)
+    )
+    queued = 0
+    for booked in upcoming:
+        for kind, due_at in reminder_times(ctx, booked.starts_at).items():
+            if due_at <= now:
+                queued += await _queue(session, ctx, booked, kind, now)
+    return queued
+
+
+async def _queue(
+    session: AsyncSession, ctx: ServiceContext, booked: Session, kind: str, now: datetime
+) -> int:
+    if kind in (CARER_EVENING, CARER_SOON):
+        people = {carer.id for child in booked.children for carer in child.carers}
+        text = await _carer_text(session, ctx, booked, kind)
+    else:
+        people = {booked.worker_id} if booked.worker_id else set()
+        text = await _worker_text(session, ctx, booked)
+    when = f"{booked.starts_at:%Y%m%d%H%M}"  # a moved session gets fresh reminders
+    added = 0
+    for person_id in sorted(people):
+        row = await queue_delivery(
+            session,
+            SendMessage(text, protect_content=True),
+            now=now,
+            person_id=person_id,
+            priority=Priority.REMINDER,
+            dedupe_key=f"reminder:{booked.id}:{when}:{kind}:person:{person_id}",
+        )
+        added += row is not None
+    return added
+
+
+async def _carer_text(
+    session: AsyncSession, ctx: ServiceContext, booked: Session, kind: str
+) -> str:
+    venue = await session.get(Venue, booked.venue_code)
+    place = next((v for v in ctx.config.venues if v.code == booked.venue_code), None)
+    children = ", ".join(child.initials for child in booked.children) or "the children"
+    day = "tomorrow" if kind == CARER_EVENING else "today"
+    lines = [
+        f"📅 Reminder: family time for {children} {day}, {ctx.show_time(booked.starts_at)}",
+        ", ".join(p for p in (venue.name if venue else booked.venue_code, booked.room) if p),
+    ]
+    if place is not None:
+        lines += [x for x in (place.address, place.parking, place.arrival) if x]
+    lines.append("Please bring what the children need (nappies, a bottle, any medicine).")
+    lines.append(
+        "If a child is ill, send /illness; if you can't come, call "
+        f"{ctx.config.contacts.office_phone}."
+    )
+    return "\n".join(lines)
+
+
+async def _worker_text(session: AsyncSession, ctx: ServiceContext, booked: Session) -> str:
+    venue = await session.get(Venue, booked.venue_code)
+    worker = await session.get(Person, booked.worker_id) if booked.worker_id else None
+    children = ", ".join(child.label for child in booked.children)
+    return "\n".join(
+        [
+            f"🗓 {worker.first_name if worker else 'Session'}: session {booked.ref} at "
+            f"{ctx.show_time(booked.starts_at)}",
+            ", ".join(p for p in (venue.name if venue else booked.venue_code, booked.room) if p),
+            f"Children: {children or 'none listed'}",
+            f"Supervision: {booked.supervision_level or 'not recorded'}",
+            "Please review the family's needs and risks before you start.",
+        ]
+    )

@@ -1,0 +1,117 @@
+"""Telegram's limits (about 30 messages a second overall, one a second per chat, short bursts
+tolerated), kept in the database so every instance shares them.
+
+Each limit is a generic cell rate algorithm: a send at `now` is allowed when the key's
+`allowed_at` is no later than `now + tolerance`; the send moves `allowed_at` on by one interval.
+Pacing runs on the real clock, whatever clock the domain uses: Telegram counts real seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import DeliveryPacing
+
+GLOBAL = "global"
+
+
+@dataclass(frozen=True)
+class Limit:
+    """So many messages a second on average, with a burst of `burst` at once."""
+
+    per_second: float
+    burst: int
+
+    @property
+    def interval(self) -> timedelta:
+        """The time one message uses up."""
+        return timedelta(seconds=1 / self.per_second)
+
+    @property
+    def tolerance(self) -> timedelta:
+        """How far ahead of the average a burst may run."""
+        return self.interval * (self.burst - 1)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits the dispatcher keeps to (defaults from Telegram's published guidance)."""
+
+    # A little under Telegram's 30/s, so that network jitter never pushes us over it.
+    overall: Limit = Limit(per_second=28, burst=20)
+    # A person tapping through a conversation gets an edit and a question per tap: allow that
+    # burst, and hold longer runs (broadcasts) to one a second.
+    per_chat: Limit = Limit(per_second=1, burst=6)
+
+
+def chat_key(chat_id: int) -> str:
+    """The pacing key of one chat."""
+    return f"chat:{chat_id}"
+
+
+class Pacer:
+    """The limits as one claim transaction sees them; `save` writes back what it used."""
+
+    def __init__(self, session: AsyncSession, limits: Limits, now: datetime) -> None:
+        self._session = session
+        self._limits = limits
+        self._now = now
+        self._rows: dict[str, DeliveryPacing] = {}
+        self.wait: timedelta | None = None  # until the next send would be allowed
+
+    async def load(self, chat_ids: set[int], *, lock: bool) -> None:
+        """Read (and on PostgreSQL lock) the rows for these chats and the overall limit."""
+        keys = {GLOBAL} | {chat_key(c) for c in chat_ids}
+        dialect = self._session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        await self._session.execute(
+            insert(DeliveryPacing)
+            .values([{"key": k, "allowed_at": self._now} for k in sorted(keys)])
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        query = select(DeliveryPacing).where(DeliveryPacing.key.in_(keys))
+        if lock:
+            query = query.with_for_update()
+        self._rows = {row.key: row for row in await self._session.scalars(query)}
+
+    def _ready_in(self, key: str, limit: Limit) -> timedelta:
+        earliest = self._rows[key].allowed_at - limit.tolerance
+        return max(timedelta(0), earliest - self._now)
+
+    def is_exhausted(self) -> bool:
+        """Whether the overall limit allows no more sends just now."""
+        ready_in = self._ready_in(GLOBAL, self._limits.overall)
+        if ready_in > timedelta(0):
+            self._note_wait(ready_in)
+            return True
+        return False
+
+    def take(self, chat_id: int) -> bool:
+        """Use one send for this chat if both limits allow it now."""
+        key = chat_key(chat_id)
+        ready_in = max(
+            self._ready_in(key, self._limits.per_chat),
+            self._ready_in(GLOBAL, self._limits.overall),
+        )
+        if ready_in > timedelta(0):
+            self._note_wait(ready_in)
+            return False
+        for name, limit in ((key, self._limits.per_chat), (GLOBAL, self._limits.overall)):
+            row = self._rows[name]
+            row.allowed_at = max(row.allowed_at, self._now) + limit.interval
+        return True
+
+    def pause(self, chat_id: int, seconds: float) -> None:
+        """Telegram said 429 for this chat: nothing more goes to it for `seconds`."""
+        row = self._rows[chat_key(chat_id)]
+        resume = self._now + timedelta(seconds=seconds) + self._limits.per_chat.tolerance
+        row.allowed_at = max(row.allowed_at, resume)
+
+    def _note_wait(self, ready_in: timedelta) -> None:
+        self.wait = ready_in if self.wait is None else min(self.wait, ready_in)
