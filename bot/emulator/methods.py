@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import re
 import time
@@ -143,15 +144,11 @@ async def get_updates(state: EmulatorState, params: Params) -> Any:
     if offset is not None:
         # Passing an offset confirms every update before it; Telegram forgets them.
         state.pending = [u for u in state.pending if u["update_id"] >= offset]
-    deadline = asyncio.get_running_loop().time() + max(timeout, 0)
-    while not state.pending and not state.redeliver:
-        remaining = deadline - asyncio.get_running_loop().time()
-        if remaining <= 0:
-            break
-        try:
-            await asyncio.wait_for(state.arrival().wait(), remaining)
-        except TimeoutError:
-            break
+    if not state.pending and not state.redeliver and timeout > 0:
+        # Any wake ends the poll: an update, a new webhook, or the emulator stopping (which
+        # would otherwise leave the poll hanging until the server cancels it).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(state.arrival().wait(), timeout)
     batch = sorted(state.redeliver + state.pending[:limit], key=lambda u: int(u["update_id"]))
     state.redeliver = []
     return batch

@@ -177,7 +177,9 @@ class BotApiEmulator:
 
     def user_resends(self, update_id: int) -> None:
         """Telegram delivers an update again (as after a crash before it was confirmed)."""
-        self.state.redeliver.append(self.state.sent_updates[update_id])
+        update = self.state.sent_updates[update_id]
+        if update not in self.state.pending and update not in self.state.redeliver:
+            self.state.redeliver.append(update)  # an unconfirmed one comes again anyway
         self.state.wake()
 
     def block_bot(self, user_id: int) -> None:
