@@ -26,6 +26,8 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 
+SHUTDOWN_GRACE_SECONDS = 5.0
+
 
 @dataclass(frozen=True)
 class Webhook:
@@ -123,7 +125,10 @@ class FamilyTimeApp:
         try:
             await stop.wait()
         finally:
-            for task in tasks:
+            # Let each loop finish its current unit of work (a task cancelled mid-transaction
+            # can leave a row lock behind); only a long poll still waiting is cancelled.
+            _, unfinished = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_SECONDS)
+            for task in unfinished:
                 task.cancel()
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,6 +77,8 @@ class Pacer:
         )
         query = select(DeliveryPacing).where(DeliveryPacing.key.in_(keys))
         if lock:
+            # Never wait for ever on another transaction's lock: fail, and the next drain retries.
+            await self._session.execute(text("SET LOCAL lock_timeout = '5s'"))
             query = query.with_for_update()
         self._rows = {row.key: row for row in await self._session.scalars(query)}
 
