@@ -83,7 +83,7 @@ class WebhookServer:
 
     async def _metrics(self, request: web.Request) -> web.Response:
         async with self._db.unit_of_work() as session:
-            health = await check_health(session, self._clock.now())
+            health = await check_health(session, self._clock.now(), with_totals=True)
         return web.Response(body=render_metrics(health), headers={"Content-Type": CONTENT_TYPE})
 
     async def _health(self, request: web.Request) -> web.Response:

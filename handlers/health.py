@@ -33,8 +33,11 @@ class Health:
         )
 
 
-async def check_health(session: AsyncSession, now: datetime) -> Health:
-    """Outbox depth and oldest unsent age, escalation lag, and running totals for /metrics."""
+async def check_health(
+    session: AsyncSession, now: datetime, *, with_totals: bool = False
+) -> Health:
+    """Outbox depth and oldest unsent age and escalation lag (cheap: the watchdog runs it
+    every tick); `with_totals` adds the whole-table counts only /metrics needs."""
     depth, oldest = (
         await session.execute(
             select(func.count(), func.min(OutboxMessage.created_at)).where(
@@ -47,15 +50,19 @@ async def check_health(session: AsyncSession, now: datetime) -> Health:
             Alert.status.in_((AlertStatus.OPEN.value, AlertStatus.ACKNOWLEDGED.value))
         )
     )
-    processed = await session.scalar(
-        select(func.count()).where(InboxUpdate.processed_at.is_not(None))
-    )
-    outcomes = await session.execute(
-        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-    )
+    processed, outcomes = 0, {}
+    if with_totals:
+        processed = int(
+            await session.scalar(select(func.count()).where(InboxUpdate.processed_at.is_not(None)))
+            or 0
+        )
+        rows = await session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        )
+        outcomes = {str(status): int(count) for status, count in rows}
     return Health(
-        updates_processed=int(processed or 0),
-        sends_by_outcome={str(status): int(count) for status, count in outcomes},
+        updates_processed=processed,
+        sends_by_outcome=outcomes,
         outbox_depth=int(depth or 0),
         oldest_unsent_seconds=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
         escalation_lag_seconds=max(0.0, (now - overdue).total_seconds()) if overdue else 0.0,
