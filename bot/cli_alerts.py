@@ -16,7 +16,12 @@ from bot.wiring import load_config
 from handlers.alert_export import CSV_COLUMNS, export_alerts
 from handlers.clock import SystemClock
 from handlers.identity import find_person
-from handlers.outbox_status import StuckMessage, oldest_unsent, outbox_counts
+from handlers.outbox_status import (
+    StuckMessage,
+    oldest_unsent,
+    outbox_counts,
+    sent_after_a_timeout,
+)
 from handlers.rota import RotaError, add_shift, remove_shift, shifts_between
 from storage.database import Database
 
@@ -150,12 +155,18 @@ def outbox_status() -> None:
     """Delivery status: messages by status and priority, and the oldest still unsent."""
     settings = checked_settings()
 
-    async def _status(db: Database) -> tuple[dict[tuple[str, str], int], list[StuckMessage]]:
+    async def _status(
+        db: Database,
+    ) -> tuple[dict[tuple[str, str], int], list[StuckMessage], int]:
         async with db.unit_of_work() as session:
             now = SystemClock().now()
-            return await outbox_counts(session), await oldest_unsent(session, now)
+            return (
+                await outbox_counts(session),
+                await oldest_unsent(session, now),
+                await sent_after_a_timeout(session),
+            )
 
-    counts, stuck = with_database(settings, _status)
+    counts, stuck, maybe_twice = with_database(settings, _status)
     if not counts:
         print("The outbox is empty.")
         return
@@ -166,4 +177,9 @@ def outbox_status() -> None:
             f"unsent #{message.id} {message.priority} {message.dedupe_key or ''} "
             f"waiting {message.age_seconds:.0f}s after {message.attempts} attempt(s)"
             + (f": {message.last_error}" if message.last_error else "")
+        )
+    if maybe_twice:
+        print(
+            f"{maybe_twice} message(s) were sent again after a send timed out with no answer; "
+            "Telegram may have shown each of them twice."
         )

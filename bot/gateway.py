@@ -60,6 +60,11 @@ def transient(description: str, retry_after: float | None = None) -> DeliveryRes
     return DeliveryResult(ok=False, retry_after=retry_after, error=description)
 
 
+def timed_out(description: str) -> DeliveryResult:
+    """No answer in time after the request went out: retry, but it may have arrived already."""
+    return DeliveryResult(ok=False, error=description, may_have_arrived=True)
+
+
 def event_from_update(update: Mapping[str, Any]) -> ChatEvent | None:
     """An update in Bot API JSON as the core's event; only private text and buttons count."""
     update_id = int(update["update_id"])

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+import aiohttp
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -13,6 +14,7 @@ from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
+    TelegramNetworkError,
     TelegramRetryAfter,
 )
 from aiogram.types import (
@@ -29,6 +31,7 @@ from bot.gateway import (
     classify_bad_request,
     event_from_update,
     forbidden,
+    timed_out,
     transient,
 )
 from handlers.chat import (
@@ -50,8 +53,10 @@ class AiogramGateway:
 
     name = "aiogram"
 
-    def __init__(self, token: str, api_url: str, *, poll_timeout: int = 25) -> None:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    def __init__(
+        self, token: str, api_url: str, *, poll_timeout: int = 25, send_timeout: float = 15.0
+    ) -> None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_url), timeout=send_timeout)
         self._bot = Bot(token, session=session)
         self._poll_timeout = poll_timeout
 
@@ -97,7 +102,14 @@ class AiogramGateway:
             return forbidden(exc.message)
         except TelegramBadRequest as exc:
             return classify_bad_request(exc.message)
-        except TelegramAPIError as exc:  # server errors, network errors
+        except TelegramNetworkError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, TimeoutError) and not isinstance(
+                cause, aiohttp.ConnectionTimeoutError
+            ):
+                return timed_out(f"TelegramNetworkError: {exc.message}")
+            return transient(f"TelegramNetworkError: {exc.message}")
+        except TelegramAPIError as exc:  # server errors
             return transient(f"{type(exc).__name__}: {exc.message}")
         except TimeoutError:
             return transient("timed out")

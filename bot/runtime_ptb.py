@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
+import httpx
 from telegram import (
     Bot,
     BotCommand,
@@ -16,7 +17,7 @@ from telegram import (
     InlineKeyboardMarkup,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
 from bot.gateway import (
@@ -25,6 +26,7 @@ from bot.gateway import (
     classify_bad_request,
     event_from_update,
     forbidden,
+    timed_out,
     transient,
 )
 from handlers.chat import (
@@ -46,12 +48,16 @@ class PtbGateway:
 
     name = "ptb"
 
-    def __init__(self, token: str, api_url: str, *, poll_timeout: int = 25) -> None:
+    def __init__(
+        self, token: str, api_url: str, *, poll_timeout: int = 25, send_timeout: float = 15.0
+    ) -> None:
         self._bot = Bot(
             token,
             base_url=f"{api_url}/bot",
             base_file_url=f"{api_url}/file/bot",
-            request=HTTPXRequest(connection_pool_size=16, read_timeout=15, write_timeout=15),
+            request=HTTPXRequest(
+                connection_pool_size=16, read_timeout=send_timeout, write_timeout=send_timeout
+            ),
             get_updates_request=HTTPXRequest(read_timeout=poll_timeout + 10),
         )
 
@@ -95,7 +101,11 @@ class PtbGateway:
             return forbidden(exc.message)
         except BadRequest as exc:
             return classify_bad_request(exc.message)
-        except TelegramError as exc:  # NetworkError, TimedOut, 5xx
+        except TimedOut as exc:
+            if isinstance(exc.__cause__, httpx.PoolTimeout | httpx.ConnectTimeout):
+                return transient(f"TimedOut: {exc.message}")  # never left this machine
+            return timed_out(f"TimedOut: {exc.message}")
+        except TelegramError as exc:  # NetworkError, 5xx
             return transient(f"{type(exc).__name__}: {exc.message}")
 
     async def _deliver(self, chat_id: int, delivery: Delivery) -> DeliveryResult:

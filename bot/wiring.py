@@ -12,16 +12,18 @@ from handlers.service_config import ServiceConfig, load_service_config
 from storage.database import Database
 
 
-def make_gateway(runtime: str, token: str, api_url: str, *, poll_timeout: int = 25) -> Gateway:
+def make_gateway(
+    runtime: str, token: str, api_url: str, *, poll_timeout: int = 25, send_timeout: float = 15.0
+) -> Gateway:
     """The Telegram runtime asked for: python-telegram-bot ('ptb') or aiogram."""
     if runtime == "aiogram":
         from bot.runtime_aiogram import AiogramGateway
 
-        return AiogramGateway(token, api_url, poll_timeout=poll_timeout)
+        return AiogramGateway(token, api_url, poll_timeout=poll_timeout, send_timeout=send_timeout)
     if runtime == "ptb":
         from bot.runtime_ptb import PtbGateway
 
-        return PtbGateway(token, api_url, poll_timeout=poll_timeout)
+        return PtbGateway(token, api_url, poll_timeout=poll_timeout, send_timeout=send_timeout)
     raise ValueError(f"unknown runtime {runtime!r} (use ptb or aiogram)")
 
 

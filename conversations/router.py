@@ -28,6 +28,7 @@ from handlers.menus import (
     stranger_text,
 )
 from handlers.outbox import queue_delivery
+from handlers.reachability import mark_heard_from
 from storage.models import ConversationState, Person
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ async def route_event(session: AsyncSession, event: ChatEvent, ctx: ServiceConte
         await reply.say(stranger_text(ctx.config, reply.hours()))
         return "stranger"
     reply.person_id = person.id
+    await mark_heard_from(session, person, ctx.now())
     row = await load_state(session, person.id)
     if row is not None and _is_idle(row, ctx):
         spec = FLOWS.get(row.flow)

@@ -129,6 +129,9 @@ class DeliveryResult:
     is_permanent: bool = False
     retry_after: float | None = None
     error: str | None = None
+    # The request went out but no answer came back: Telegram may have delivered it, and a retry
+    # may then show it twice. Telegram has no idempotency key for sends, so this is counted.
+    may_have_arrived: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -12,13 +12,13 @@ from handlers.audit import record_audit
 from handlers.chat import SendMessage
 from handlers.context import ServiceContext
 from handlers.outbox import queue_delivery
+from handlers.reachability import active_coordinators
 from handlers.service_hours import is_open, next_opening
 from storage.models import (
     Child,
     Contagious,
     IllnessReport,
     Person,
-    Role,
     Session,
     SessionStatus,
     Venue,
@@ -130,12 +130,7 @@ async def _people_to_tell(session: AsyncSession, upcoming: Session | None) -> li
         worker = await session.get(Person, upcoming.worker_id)
         if worker is not None and worker.is_active:
             ids.append(worker.id)
-    coordinators = await session.scalars(
-        select(Person.id)
-        .where(Person.role == Role.COORDINATOR.value, Person.is_active.is_(True))
-        .order_by(Person.id)
-    )
-    ids += [c for c in coordinators if c not in ids]
+    ids += [c.id for c in await active_coordinators(session) if c.id not in ids]
     return ids
 
 

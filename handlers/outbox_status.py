@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OutboxMessage, OutboxStatus, Priority
+from storage.models import AuditEvent, OutboxMessage, OutboxStatus, Priority
 
 
 @dataclass(frozen=True)
@@ -54,3 +54,19 @@ async def oldest_unsent(
         )
         for row in rows
     ]
+
+
+async def sent_after_a_timeout(session: AsyncSession) -> int:
+    """Messages sent after an earlier try timed out: Telegram may have shown each of them twice.
+
+    Telegram's sendMessage has no idempotency key, so when a request went out and no answer came
+    back, retrying is the only way not to lose the message, at the risk of a duplicate.
+    """
+    timed_out = select(AuditEvent.subject).where(AuditEvent.action == "delivery.timed_out")
+    count = await session.scalar(
+        select(func.count()).where(
+            OutboxMessage.status == OutboxStatus.SENT.value,
+            (literal("outbox:", String) + cast(OutboxMessage.id, String)).in_(timed_out),
+        )
+    )
+    return int(count or 0)

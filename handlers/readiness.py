@@ -12,8 +12,9 @@ from handlers.audit import record_audit
 from handlers.chat import SendMessage
 from handlers.context import ServiceContext
 from handlers.outbox import queue_delivery
+from handlers.reachability import active_coordinators
 from handlers.rota import shifts_between
-from storage.models import AuditEvent, Person, Priority, Role
+from storage.models import AuditEvent, Person, Priority
 
 CHECKED = "chain.readiness_checked"
 
@@ -65,10 +66,7 @@ async def check_chain_readiness(session: AsyncSession, ctx: ServiceContext, now:
     ]
     lines += [f"• {p.first_name} {p.last_name} ({p.role}) — {why}" for p, why in missing]
     lines.append("Ask them to open their invite link (familytime invite), or change the rota.")
-    coordinators = await session.scalars(
-        select(Person).where(Person.role == Role.COORDINATOR.value, Person.is_active.is_(True))
-    )
-    for coordinator in coordinators:
+    for coordinator in await active_coordinators(session):
         await queue_delivery(
             session,
             SendMessage("\n".join(lines)),

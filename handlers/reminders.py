@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from handlers.chat import SendMessage
 from handlers.context import ServiceContext
 from handlers.outbox import queue_delivery
+from handlers.reachability import can_reach
 from storage.models import Child, Person, Priority, Session, SessionStatus, Venue
 
 LOOKAHEAD = timedelta(days=2)
@@ -66,13 +67,15 @@ async def _queue(
 ) -> int:
     if kind in (CARER_EVENING, CARER_SOON):
         people = {carer.id for child in booked.children for carer in child.carers}
-        text = await _carer_text(session, ctx, booked, kind)
+        text = await _carer_text(session, ctx, booked, now)
     else:
         people = {booked.worker_id} if booked.worker_id else set()
         text = await _worker_text(session, ctx, booked)
     when = f"{booked.starts_at:%Y%m%d%H%M}"  # a moved session gets fresh reminders
     added = 0
     for person_id in sorted(people):
+        if not await can_reach(session, person_id):
+            continue  # the coordinators were told; this starts again when they message the bot
         row = await queue_delivery(
             session,
             SendMessage(text, protect_content=True),
@@ -86,14 +89,17 @@ async def _queue(
 
 
 async def _carer_text(
-    session: AsyncSession, ctx: ServiceContext, booked: Session, kind: str
+    session: AsyncSession, ctx: ServiceContext, booked: Session, now: datetime
 ) -> str:
     venue = await session.get(Venue, booked.venue_code)
     place = next((v for v in ctx.config.venues if v.code == booked.venue_code), None)
     children = ", ".join(child.initials for child in booked.children) or "the children"
-    day = "tomorrow" if kind == CARER_EVENING else "today"
+    # Said from when it is sent: a reminder held back (say, by an outage) must not say "tomorrow"
+    # on the day itself.
+    days_away = (ctx.local(booked.starts_at).date() - ctx.local(now).date()).days
+    day = {0: "today, ", 1: "tomorrow, "}.get(days_away, "on ")
     lines = [
-        f"📅 Reminder: family time for {children} {day}, {ctx.show_time(booked.starts_at)}",
+        f"📅 Reminder: family time for {children} {day}{ctx.show_time(booked.starts_at)}",
         ", ".join(p for p in (venue.name if venue else booked.venue_code, booked.room) if p),
     ]
     if place is not None:

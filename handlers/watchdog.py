@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.chat import SendMessage
 from handlers.context import ServiceContext
 from handlers.health import Health, check_health
 from handlers.outbox import queue_delivery
-from storage.models import Person, Priority, Role
+from handlers.reachability import active_coordinators
+from storage.models import Priority
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +38,7 @@ async def watch_delivery(session: AsyncSession, ctx: ServiceContext, now: dateti
         f"{health.escalation_lag_seconds:.0f} s late. It keeps retrying. Please check "
         "`familytime outbox status`, and phone anyone who must hear something urgently."
     )
-    coordinators = await session.scalars(
-        select(Person).where(Person.role == Role.COORDINATOR.value, Person.is_active.is_(True))
-    )
-    for coordinator in coordinators:
+    for coordinator in await active_coordinators(session):
         await queue_delivery(
             session,
             SendMessage(text),

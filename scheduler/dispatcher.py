@@ -16,9 +16,10 @@ from handlers.audit import record_audit
 from handlers.chat import DeliveryResult, Sender, delivery_from_json
 from handlers.clock import Clock, SystemClock
 from handlers.escalation import note_failed_delivery
+from handlers.reachability import mark_unreachable
 from scheduler.pacing import Limits, Pacer
 from storage.database import Database
-from storage.models import OutboxMessage, OutboxStatus, Person, TelegramLink
+from storage.models import OutboxMessage, OutboxStatus, Person, Priority, TelegramLink
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +204,8 @@ async def _resolve_chat(session: AsyncSession, row: OutboxMessage, now: datetime
         reason = "person deactivated"
     elif link is None:
         reason = "person has not linked Telegram"
+    elif not link.is_reachable and row.priority >= Priority.REMINDER:
+        reason = f"reminders stopped: {link.unreachable_reason or 'unreachable'}"
     if reason is None and link is not None:
         return link.chat_id
     _fail(session, row, reason or "unreachable", now)
@@ -220,11 +223,17 @@ async def _record(
     if result.is_permanent or row.attempts >= MAX_ATTEMPTS:
         _fail(session, row, result.error or "failed", now)
         if result.is_permanent and row.person_id is not None:
-            link = await session.get(TelegramLink, row.person_id)
-            if link is not None:
-                link.is_reachable = False
-                link.unreachable_reason = (result.error or "")[:200]
+            await mark_unreachable(session, row.person_id, result.error or "failed", now)
         return
+    if result.may_have_arrived:  # a retry may show it twice; count it (see outbox status)
+        record_audit(
+            session,
+            "delivery.timed_out",
+            at=now,
+            subject=f"outbox:{row.id}",
+            person_id=row.person_id,
+            attempt=row.attempts,
+        )
     if result.retry_after is not None:
         delay = result.retry_after  # Telegram said when; no sooner
     else:  # full jitter, so many failed sends do not all come back at the same moment

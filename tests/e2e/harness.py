@@ -50,10 +50,16 @@ class Harness:
         await self.emulator.stop()
 
     async def start_bot(
-        self, *, webhook: Webhook | None = None, limits: Limits = SCENARIO_LIMITS
+        self,
+        *,
+        webhook: Webhook | None = None,
+        limits: Limits = SCENARIO_LIMITS,
+        send_timeout: float = 15.0,
     ) -> None:
         """Start a bot process (in this event loop) against the emulator and database."""
-        gateway = make_gateway(self.runtime, TOKEN, self.root, poll_timeout=1)
+        gateway = make_gateway(
+            self.runtime, TOKEN, self.root, poll_timeout=1, send_timeout=send_timeout
+        )
         self.app = FamilyTimeApp(
             self.db,
             gateway,

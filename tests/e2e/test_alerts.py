@@ -120,11 +120,14 @@ async def test_a_blocked_recipient_sends_the_alert_up_the_chain_at_once(harness:
     await raise_urgent(h)
     h.unread(WORKER)
     # No time passes: the senior can't be reached, so the next level hears at once.
-    for user_id in (MANAGER, TEAM_MANAGER, COORDINATOR):
+    for user_id in (MANAGER, TEAM_MANAGER):
         assert "could not be reached" in one_ping(h, user_id).text
+    ping, notice = h.unread(COORDINATOR)  # the coordinator also hears who can't be reached
+    assert "could not be reached" in ping.text
+    assert "can't reach Sid Testsenior (senior): they have blocked the bot" in notice.text
     async with h.db.unit_of_work() as session:
         actions = list(await session.scalars(select(AuditEvent.action)))
-    assert "alert.ping_failed" in actions
+    assert "alert.ping_failed" in actions and "person.unreachable" in actions
     h.assert_no_unexpected_messages()
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from sqlalchemy import func, select
+
 from bot.emulator import Fault, RateLimits
 from handlers.chat import SendMessage
 from handlers.outbox import queue_delivery
+from handlers.outbox_status import sent_after_a_timeout
 from scheduler.dispatcher import DEFAULT_LIMITS
+from storage.models import OutboxMessage, OutboxStatus
 from tests.e2e.fixtures import CARER, STRANGER, WORKER
 from tests.e2e.harness import Harness
 
@@ -84,4 +88,53 @@ async def test_a_chat_at_its_limit_does_not_hold_up_the_others(harness: Harness)
     await h.settle(timeout=30)
     assert [m.text for m in h.unread(CARER)] == [f"carer {n}" for n in range(12)]
     assert [m.text for m in h.unread(WORKER)] == ["worker 0"]
+    h.assert_no_unexpected_messages()
+
+
+async def drain_retries(h: Harness, rounds: int = 20) -> None:
+    """Move the clock on past each backoff until nothing is left to send."""
+    for _ in range(rounds):
+        async with h.db.unit_of_work() as session:
+            pending = await session.scalar(
+                select(func.count()).where(OutboxMessage.status == OutboxStatus.PENDING.value)
+            )
+        if not pending:
+            return
+        await h.advance(timedelta(seconds=61))
+    raise AssertionError("messages still pending after every retry")
+
+
+async def test_a_burst_of_5xx_and_timeouts_delivers_each_message_once_bar_counted_timeouts(
+    harness: Harness,
+) -> None:
+    h = harness
+    await h.stop_bot()
+    await h.start_bot(send_timeout=0.5)
+    await h.link(CARER, "C1")
+    for fault in (
+        Fault(500, "Internal Server Error", method="sendMessage", times=3),
+        Fault(502, "Bad Gateway", method="sendMessage", times=2),
+        # No answer in time, but Telegram took it: the retry shows it a second time.
+        Fault(0, "", method="sendMessage", times=2, delay=1.5),
+        # No answer in time, and Telegram failed it too: the retry is its only copy.
+        Fault(504, "Gateway Timeout", method="sendMessage", times=1, delay=1.5),
+        Fault(503, "Service Unavailable", method="sendMessage", times=2),
+    ):
+        h.emulator.inject_fault(fault)
+    await queue_texts(h, CARER, 20, "faulty")
+    await h.settle(timeout=30)
+    await drain_retries(h)
+
+    texts = [m.text for m in h.unread(CARER)]
+    counts = {f"faulty {n}": texts.count(f"faulty {n}") for n in range(20)}
+    assert set(counts.values()) <= {1, 2} and len(texts) == sum(counts.values())
+    shown_twice = sum(1 for c in counts.values() if c == 2)
+    assert shown_twice == 2  # exactly the two sends Telegram took after the bot stopped waiting
+    async with h.db.unit_of_work() as session:
+        counted = await sent_after_a_timeout(session)
+        failed = await session.scalar(
+            select(func.count()).where(OutboxMessage.status == OutboxStatus.FAILED.value)
+        )
+    assert counted == 3  # every timed-out send is counted as a possible duplicate: 3 ≥ 2
+    assert failed == 0 and not h.emulator.state.faults
     h.assert_no_unexpected_messages()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from storage.models import Session, SessionStatus
-from tests.e2e.fixtures import CARER, CHILDREN, PEOPLE, WORKER
+from storage.models import AuditEvent, Session, SessionStatus
+from tests.e2e.fixtures import CARER, CHILDREN, COORDINATOR, PEOPLE, WORKER
 from tests.e2e.harness import Harness
 
 # British Summer Time starts at 01:00 UTC on Sunday 29 March 2026.
@@ -52,4 +52,53 @@ async def test_reminders_follow_local_time_across_the_change_and_skip_cancelled(
     (nudge,) = h.unread(WORKER)
     assert "session R1" in nudge.text
     await h.advance(timedelta(hours=5))
+    h.assert_no_unexpected_messages()
+
+
+def send_attempts(h: Harness, chat_id: int) -> int:
+    return sum(
+        1
+        for method, params in h.emulator.calls
+        if method.lower() == "sendmessage" and str(params.get("chat_id")) == str(chat_id)
+    )
+
+
+async def test_a_carer_who_blocks_the_bot_gets_no_more_reminders_and_the_coordinator_knows(
+    harness: Harness,
+) -> None:
+    h = harness  # Monday 23 Nov, 10:00 GMT; session S1 is on Tuesday at 10:00 for A.B. (CH1)
+    await h.link(CARER, "C1")
+    await h.link(WORKER, "W1")
+    await h.link(COORDINATOR, "K1")
+    h.emulator.block_bot(CARER)
+    before = send_attempts(h, CARER)
+
+    h.clock.set(datetime(2026, 11, 23, 17, 59, 50, tzinfo=UTC))
+    await h.advance(timedelta(seconds=10))  # 18:00: the evening reminder meets the block
+    (told,) = h.unread(COORDINATOR)
+    assert "can't reach Casey Testcarer (carer): they have blocked the bot" in told.text
+    assert "A.B." not in told.text and told.protect_content
+    tries = send_attempts(h, CARER)
+    assert tries == before + 1 and h.unread(CARER) == []
+
+    h.clock.set(datetime(2026, 11, 24, 7, 59, 50, tzinfo=UTC))
+    await h.advance(timedelta(seconds=10))  # 08:00 Tuesday: the worker's briefing goes out...
+    (briefing,) = h.unread(WORKER)
+    assert "session S1" in briefing.text
+    assert send_attempts(h, CARER) == tries  # ...but the carer's 2 h reminder is not even tried
+    async with h.db.unit_of_work() as session:
+        events = list(
+            await session.scalars(
+                select(AuditEvent.action).where(AuditEvent.action.like("person.%reachable"))
+            )
+        )
+    assert events == ["person.unreachable"]
+
+    h.emulator.unblock_bot(CARER)
+    await h.send(CARER, "hello")  # the carer comes back...
+    await h.advance(timedelta(seconds=1))  # ...gets an answer, and this morning's reminder
+    texts = [m.text for m in h.unread(CARER)]
+    assert len(texts) == 2 and "A.B. today, Tue 24 Nov, 10:00" in texts[1]
+    (back,) = h.unread(COORDINATOR)
+    assert "Casey Testcarer (carer) messaged the bot again" in back.text
     h.assert_no_unexpected_messages()

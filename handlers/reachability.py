@@ -1,0 +1,98 @@
+"""Who the bot can't reach: their reminders stop and the coordinators hear, until they're back.
+
+Telegram says for good when a person has blocked the bot (or deleted their account). Sending on
+would only fail again, and a carer who never hears their reminders may miss a session, so the
+coordinators are told at once and can phone them. The person's next message to the bot shows
+they have come back; reminders then start again by themselves.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.audit import record_audit
+from handlers.chat import SendMessage
+from handlers.outbox import queue_delivery
+from storage.models import Person, Priority, Role, TelegramLink
+
+PLAIN_REASONS = {
+    "blocked": "they have blocked the bot",
+    "chat not found": "their chat with the bot no longer exists",
+    "deactivated": "their Telegram account has been deleted",
+}
+
+
+async def active_coordinators(session: AsyncSession) -> list[Person]:
+    """Every active Family Time Coordinator, in a fixed order."""
+    return list(
+        await session.scalars(
+            select(Person)
+            .where(Person.role == Role.COORDINATOR.value, Person.is_active.is_(True))
+            .order_by(Person.id)
+        )
+    )
+
+
+async def can_reach(session: AsyncSession, person_id: int) -> bool:
+    """False once Telegram has said for good that this person can't be sent to."""
+    link = await session.get(TelegramLink, person_id)
+    return link is None or link.is_reachable
+
+
+async def mark_unreachable(
+    session: AsyncSession, person_id: int, error: str, now: datetime
+) -> None:
+    """Record that Telegram refused this person for good; the first time, tell the coordinators."""
+    link = await session.get(TelegramLink, person_id)
+    if link is None or not link.is_reachable:
+        return
+    link.is_reachable = False
+    link.unreachable_reason = error[:200]
+    record_audit(
+        session, "person.unreachable", at=now, subject=f"person:{person_id}", reason=error[:200]
+    )
+    person = await session.get(Person, person_id)
+    if person is None:
+        return
+    why = next((plain for key, plain in PLAIN_REASONS.items() if key in error.lower()), error)
+    phone = f" on {person.phone}" if person.phone else ""
+    text = (
+        f"⚠️ The bot can't reach {person.first_name} {person.last_name} ({person.role}): {why}. "
+        f"Nothing more will be sent to them, reminders included. Please phone them{phone}. "
+        "This clears by itself when they next message the bot."
+    )
+    await _tell_coordinators(session, person, text, f"unreachable:{now:%Y%m%d%H%M%S}", now)
+
+
+async def mark_heard_from(session: AsyncSession, person: Person, now: datetime) -> None:
+    """A message from a person shows the bot can reach them again."""
+    link = await session.get(TelegramLink, person.id)
+    if link is None or link.is_reachable:
+        return
+    link.is_reachable = True
+    link.unreachable_reason = None
+    record_audit(session, "person.reachable", at=now, subject=f"person:{person.id}")
+    text = (
+        f"✅ {person.first_name} {person.last_name} ({person.role}) messaged the bot again, "
+        "so their reminders have started again."
+    )
+    await _tell_coordinators(session, person, text, f"reachable:{now:%Y%m%d%H%M%S}", now)
+
+
+async def _tell_coordinators(
+    session: AsyncSession, about: Person, text: str, event: str, now: datetime
+) -> None:
+    for coordinator in await active_coordinators(session):
+        if coordinator.id == about.id:
+            continue
+        await queue_delivery(
+            session,
+            SendMessage(text, protect_content=True),
+            now=now,
+            person_id=coordinator.id,
+            priority=Priority.REPLY,
+            dedupe_key=f"{event}:person:{about.id}:to:{coordinator.id}",
+        )
