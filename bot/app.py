@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.gateway import Gateway
+from bot.metrics import ProcessMetrics
 from bot.webhook import WebhookServer
 from conversations.processing import process_pending_updates
 from handlers.clock import Clock
@@ -72,6 +73,7 @@ class FamilyTimeApp:
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._due_work_passes = (0, 0)  # (started, finished)
         self.ready = asyncio.Event()
+        self.metrics = ProcessMetrics()
 
     def wake(self) -> None:
         """Look at everything due now (the scheduler tick, or a test moving the clock)."""
@@ -103,7 +105,11 @@ class FamilyTimeApp:
         async with self.db.unit_of_work() as session:
             await sync_venues(session, self.config)
         due_work = DueWork(
-            self.db, ctx, on_queued=self.dispatcher.wake, on_next_deadline=self._wake_at
+            self.db,
+            ctx,
+            on_queued=self.dispatcher.wake,
+            on_next_deadline=self._wake_at,
+            on_escalated=self.metrics.observe_escalation,
         )
         self._scheduler.add_job(self.wake, "interval", seconds=self.tick_seconds, id="tick")
         self._scheduler.start()
@@ -147,6 +153,7 @@ class FamilyTimeApp:
             secret=webhook.secret,
             path=webhook.path,
             on_recorded=self._inbox_wake.set,
+            metrics=self.metrics,
         )
         self.webhook_port = await server.start(webhook.listen_host, webhook.listen_port)
         await self.gateway.use_webhook(webhook.url, webhook.secret)

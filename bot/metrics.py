@@ -1,16 +1,36 @@
-"""/metrics in Prometheus' text format, read from the database at scrape time."""
+"""/metrics in Prometheus' text format: totals read from the database at scrape time, and this
+process's own escalation lateness histogram (Prometheus adds up the instances' histograms)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from handlers.health import Health
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+# From "on time" to "the watchdog has already turned the health check red" (over 60 s late).
+LATENESS_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600)
+
+
+class ProcessMetrics:
+    """What this process measures as it works, kept in memory (one registry per bot)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._lateness = Histogram(
+            "familytime_escalation_lateness_seconds",
+            "How long after its deadline each alert escalation ran",
+            buckets=LATENESS_BUCKETS,
+            registry=self.registry,
+        )
+
+    def observe_escalation(self, lateness_seconds: float) -> None:
+        """Count one escalation that ran this long after its deadline."""
+        self._lateness.observe(max(0.0, lateness_seconds))
 
 
 class _Snapshot(Collector):
@@ -45,8 +65,9 @@ class _Snapshot(Collector):
         )
 
 
-def render_metrics(health: Health) -> bytes:
-    """The exposition text for one snapshot."""
+def render_metrics(health: Health, process: ProcessMetrics | None = None) -> bytes:
+    """The exposition text for one snapshot, and this process's own metrics."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Snapshot(health))
-    return generate_latest(registry)
+    own = generate_latest(process.registry) if process is not None else b""
+    return generate_latest(registry) + own

@@ -11,7 +11,7 @@ from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
 from bot.gateway import Gateway
-from bot.metrics import CONTENT_TYPE, render_metrics
+from bot.metrics import CONTENT_TYPE, ProcessMetrics, render_metrics
 from handlers.clock import Clock
 from handlers.health import check_health
 from handlers.inbox import record_updates
@@ -34,6 +34,7 @@ class WebhookServer:
         secret: str,
         path: str,
         on_recorded: Callable[[], None],
+        metrics: ProcessMetrics | None = None,
     ) -> None:
         self._db = db
         self._gateway = gateway
@@ -41,6 +42,7 @@ class WebhookServer:
         self._secret = secret.encode()
         self._path = path
         self._on_recorded = on_recorded
+        self._metrics_of_process = metrics
         self._runner: web.AppRunner | None = None
 
     async def start(self, host: str, port: int) -> int:
@@ -84,7 +86,10 @@ class WebhookServer:
     async def _metrics(self, request: web.Request) -> web.Response:
         async with self._db.unit_of_work() as session:
             health = await check_health(session, self._clock.now(), with_totals=True)
-        return web.Response(body=render_metrics(health), headers={"Content-Type": CONTENT_TYPE})
+        return web.Response(
+            body=render_metrics(health, self._metrics_of_process),
+            headers={"Content-Type": CONTENT_TYPE},
+        )
 
     async def _health(self, request: web.Request) -> web.Response:
         try:

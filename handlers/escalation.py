@@ -152,10 +152,13 @@ async def _tell_raiser_nobody_reachable(
 
 async def escalate_due_alert(
     session: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime
-) -> None:
-    """Act on an alert whose deadline has passed: climb the chain, or remind to resolve."""
+) -> float | None:
+    """Act on an alert whose deadline has passed: climb the chain, or remind to resolve.
+
+    Returns how many seconds after its deadline this ran (None if there was nothing to do).
+    """
     if alert.due_at is None or alert.status == AlertStatus.RESOLVED.value:
-        return
+        return None
     deadline = alert.due_at
     lateness = now - deadline
     is_late = lateness > LATE_AFTER
@@ -179,6 +182,7 @@ async def escalate_due_alert(
         lateness_seconds=round(lateness.total_seconds(), 3),
         is_late=is_late,
     )
+    return lateness.total_seconds()
 
 
 async def _why_escalating(session: AsyncSession, alert: Alert, ctx: ServiceContext) -> str:

@@ -23,7 +23,9 @@ from storage.models import OutboxMessage, OutboxStatus, Person, Priority, Telegr
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
+# Longer than any one send may take (the runtimes give up after 15 s), so a live sender's rows
+# are never taken over; a dead sender's are sent again once it has passed.
+LEASE = timedelta(seconds=30)
 DEFAULT_LIMITS = Limits()
 LOOK_AHEAD = 10
 PACED_KINDS = ("send", "edit")  # messages count against Telegram's limits; button answers don't
@@ -81,9 +83,14 @@ class Dispatcher:
             claimed = await self._claim()
             if not claimed:
                 return attempted
+            # Chats are independent: send to each at once, each chat's messages in their order.
+            by_chat: dict[int, list[tuple[int, dict[str, Any]]]] = {}
             for row_id, chat_id, payload in claimed:
-                await self._send(row_id, chat_id, payload)
-                attempted += 1
+                by_chat.setdefault(chat_id, []).append((row_id, payload))
+            await asyncio.gather(
+                *(self._send_in_order(chat_id, rows) for chat_id, rows in by_chat.items())
+            )
+            attempted += len(claimed)
 
     async def _claim(self) -> list[tuple[int, int, dict[str, Any]]]:
         """Lease a batch of due rows so no other instance sends them meanwhile."""
@@ -110,6 +117,7 @@ class Dispatcher:
             if self._db.is_postgres:
                 query = query.with_for_update(skip_locked=True)
             rows = list(await session.scalars(query))
+            await _load_recipients(session, rows)
             chats: dict[int, int] = {}
             for row in rows:
                 chat_id = await _resolve_chat(session, row, now)
@@ -158,6 +166,10 @@ class Dispatcher:
         ):
             self.on_alert_unreachable()
 
+    async def _send_in_order(self, chat_id: int, rows: list[tuple[int, dict[str, Any]]]) -> None:
+        for row_id, payload in rows:
+            await self._send(row_id, chat_id, payload)
+
     async def _send(self, row_id: int, chat_id: int, payload: dict[str, Any]) -> None:
         try:
             result = await self._sender.deliver(chat_id, delivery_from_json(payload))
@@ -191,6 +203,14 @@ async def _edited_message_id(
         return _WAIT
     _fail(session, row, "the message to edit was never delivered", now)
     return _GONE
+
+
+async def _load_recipients(session: AsyncSession, rows: list[OutboxMessage]) -> None:
+    """Read every recipient and link in two queries, so resolving each row needs none."""
+    person_ids = {row.person_id for row in rows if row.person_id is not None}
+    if person_ids:
+        await session.scalars(select(Person).where(Person.id.in_(person_ids)))
+        await session.scalars(select(TelegramLink).where(TelegramLink.person_id.in_(person_ids)))
 
 
 async def _resolve_chat(session: AsyncSession, row: OutboxMessage, now: datetime) -> int | None:

@@ -35,11 +35,13 @@ class DueWork:
         *,
         on_queued: Callable[[], None],
         on_next_deadline: Callable[[datetime], None],
+        on_escalated: Callable[[float], None] = lambda _lateness: None,
     ) -> None:
         self._db = db
         self._ctx = ctx
         self._on_queued = on_queued
         self._on_next_deadline = on_next_deadline
+        self._on_escalated = on_escalated
         self._readiness_checked_on: date | None = None
 
     async def run_once(self) -> int:
@@ -100,11 +102,14 @@ class DueWork:
                 # Another instance skips the rows this one holds, so no alert is handled twice.
                 query = query.with_for_update(skip_locked=True)
             alerts = list(await session.scalars(query))
+            latenesses: list[float] = []
             for alert in alerts:
                 alert_id = alert.id
                 try:
                     async with session.begin_nested():
-                        await escalate_due_alert(session, alert, self._ctx, now)
+                        lateness = await escalate_due_alert(session, alert, self._ctx, now)
+                    if lateness is not None:
+                        latenesses.append(lateness)
                 except Exception:
                     # One broken alert must not hold up the others; it is retried shortly.
                     log.exception("escalating alert %s failed; retrying in a minute", alert_id)
@@ -114,4 +119,6 @@ class DueWork:
                     record_audit(
                         session, "alert.escalation_error", at=now, subject=f"alert:{alert_id}"
                     )
-            return len(alerts)
+        for lateness in latenesses:  # committed: now they count
+            self._on_escalated(lateness)
+        return len(alerts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -32,6 +33,8 @@ class Database:
         if self.is_sqlite:
             _make_sqlite_transactions_immediate(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._lock = asyncio.Lock()
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def is_postgres(self) -> bool:
@@ -41,8 +44,22 @@ class Database:
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """One transaction: commits when the block ends, rolls back if it raises."""
-        async with self._sessions() as session, session.begin():
+        if not self.is_sqlite:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        # SQLite lets one writer in at a time and makes the others poll with growing sleeps (up
+        # to 100 ms each), which left the bot mostly idle under load. Queuing this process's
+        # units of work on an asyncio lock hands the database over at once, in order; other
+        # processes (the CLI) still wait through the busy timeout.
+        async with self._writer_lock(), self._sessions() as session, session.begin():
             yield session
+
+    def _writer_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._lock_loop is not loop:
+            self._lock, self._lock_loop = asyncio.Lock(), loop
+        return self._lock
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

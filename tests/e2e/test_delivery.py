@@ -124,6 +124,11 @@ async def test_a_burst_of_5xx_and_timeouts_delivers_each_message_once_bar_counte
     await queue_texts(h, CARER, 20, "faulty")
     await h.settle(timeout=30)
     await drain_retries(h)
+    # A send Telegram holds for 1.5 s may land after its retry: give the emulator that long.
+    deadline = asyncio.get_running_loop().time() + 5
+    while len(h.emulator.messages(CARER)) < 20 + 2 + 1:  # the 20, 2 shown twice, the greeting
+        assert asyncio.get_running_loop().time() < deadline, "a timed-out send never landed"
+        await asyncio.sleep(0.05)
 
     texts = [m.text for m in h.unread(CARER)]
     counts = {f"faulty {n}": texts.count(f"faulty {n}") for n in range(20)}

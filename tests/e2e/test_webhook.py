@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from bot.app import Webhook
 from storage.models import InboxUpdate, OutboxMessage
-from tests.e2e.fixtures import CARER, COORDINATOR, STRANGER
+from tests.e2e.alert_steps import alert_pinged_on_site, one_ping
+from tests.e2e.fixtures import CARER, COORDINATOR, MANAGER, STRANGER, TEAM_MANAGER
 from tests.e2e.harness import Harness
 
 SECRET = "webhook-test-secret-0123456789abcdefghij"
@@ -142,4 +143,19 @@ async def test_the_watchdog_tells_the_coordinator_once_when_a_message_is_stuck(
     (warning,) = h.unread(COORDINATOR)
     assert "The bot is behind" in warning.text and "familytime outbox status" in warning.text
     await h.advance(timedelta(minutes=5))
+    h.assert_no_unexpected_messages()
+
+
+async def test_metrics_count_each_escalation_by_how_late_it_ran(harness: Harness) -> None:
+    h = harness
+    url = await switch_to_webhook(h)
+    await alert_pinged_on_site(h)
+    await h.advance(timedelta(minutes=5, seconds=1.5))  # 1.5 s past the urgent alert's deadline
+    for user_id in (MANAGER, TEAM_MANAGER, COORDINATOR):
+        assert "Escalated" in one_ping(h, user_id).text
+    async with aiohttp.ClientSession() as http, http.get(url.replace(PATH, "/metrics")) as r:
+        metrics = await r.text()
+    assert "familytime_escalation_lateness_seconds_count 1.0" in metrics
+    assert 'familytime_escalation_lateness_seconds_bucket{le="1.0"} 0.0' in metrics
+    assert 'familytime_escalation_lateness_seconds_bucket{le="2.0"} 1.0' in metrics
     h.assert_no_unexpected_messages()
