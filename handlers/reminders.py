@@ -17,9 +17,24 @@ from handlers.chat import SendMessage
 from handlers.context import ServiceContext
 from handlers.outbox import queue_delivery
 from handlers.reachability import can_reach
-from storage.models import Child, Person, Priority, Session, SessionStatus, Venue
+from storage.models import (
+    Child,
+    Contagious,
+    IllnessReport,
+    Person,
+    Priority,
+    Session,
+    SessionStatus,
+    Venue,
+)
 
 LOOKAHEAD = timedelta(days=2)
+ILLNESS_LOOKBACK = timedelta(days=7)
+CATCHING = {
+    Contagious.YES.value: "catching",
+    Contagious.NO.value: "not catching",
+    Contagious.NOT_SURE.value: "may be catching",
+}
 CARER_EVENING, CARER_SOON, WORKER_BRIEFING, WORKER_SOON = (
     "carer-evening",
     "carer-soon",
@@ -56,9 +71,46 @@ async def send_due_reminders(session: AsyncSession, ctx: ServiceContext, now: da
     )
     queued = 0
     for booked in upcoming:
-        for kind, due_at in reminder_times(ctx, booked.starts_at).items():
-            if due_at <= now:
-                queued += await _queue(session, ctx, booked, kind, now)
+        due = {kind for kind, at in reminder_times(ctx, booked.starts_at).items() if at <= now}
+        if CARER_SOON in due:
+            due.discard(CARER_EVENING)  # missed (say, by an outage): one reminder is enough
+        for kind in sorted(due):
+            queued += await _queue(session, ctx, booked, kind, now)
+    return queued + await _brief_on_cancelled(session, ctx, now)
+
+
+async def _brief_on_cancelled(session: AsyncSession, ctx: ServiceContext, now: datetime) -> int:
+    """On the morning of a cancelled session, its worker hears it is off (no other reminders)."""
+    cancelled = await session.scalars(
+        select(Session).where(
+            Session.status == SessionStatus.CANCELLED.value,
+            Session.starts_at > now,
+            Session.starts_at <= now + LOOKAHEAD,
+            Session.worker_id.is_not(None),
+        )
+    )
+    queued = 0
+    for booked in cancelled:
+        worker_id = booked.worker_id
+        if worker_id is None or reminder_times(ctx, booked.starts_at)[WORKER_BRIEFING] > now:
+            continue
+        if not await can_reach(session, worker_id):
+            continue
+        venue = await session.get(Venue, booked.venue_code)
+        text = (
+            f"❌ Session {booked.ref} at {ctx.show_time(booked.starts_at)} "
+            f"({venue.name if venue else booked.venue_code}) is cancelled: nothing to prepare."
+        )
+        row = await queue_delivery(
+            session,
+            SendMessage(text, protect_content=True),
+            now=now,
+            person_id=worker_id,
+            priority=Priority.REMINDER,
+            dedupe_key=f"reminder:{booked.id}:{booked.starts_at:%Y%m%d%H%M}:cancelled:"
+            f"person:{worker_id}",
+        )
+        queued += row is not None
     return queued
 
 
@@ -116,13 +168,35 @@ async def _worker_text(session: AsyncSession, ctx: ServiceContext, booked: Sessi
     venue = await session.get(Venue, booked.venue_code)
     worker = await session.get(Person, booked.worker_id) if booked.worker_id else None
     children = ", ".join(child.label for child in booked.children)
-    return "\n".join(
-        [
-            f"🗓 {worker.first_name if worker else 'Session'}: session {booked.ref} at "
-            f"{ctx.show_time(booked.starts_at)}",
-            ", ".join(p for p in (venue.name if venue else booked.venue_code, booked.room) if p),
-            f"Children: {children or 'none listed'}",
-            f"Supervision: {booked.supervision_level or 'not recorded'}",
-            "Please review the family's needs and risks before you start.",
-        ]
+    lines = [
+        f"🗓 {worker.first_name if worker else 'Session'}: session {booked.ref} at "
+        f"{ctx.show_time(booked.starts_at)}",
+        ", ".join(p for p in (venue.name if venue else booked.venue_code, booked.room) if p),
+        f"Children: {children or 'none listed'}",
+        f"Supervision: {booked.supervision_level or 'not recorded'}",
+    ]
+    lines += await _illness_lines(session, ctx, booked)
+    lines.append("Please review the family's needs and risks before you start.")
+    return "\n".join(lines)
+
+
+async def _illness_lines(session: AsyncSession, ctx: ServiceContext, booked: Session) -> list[str]:
+    """Illness the carers reported in the week before the session, for the worker to weigh up."""
+    children = {child.id: child for child in booked.children}
+    if not children:
+        return []
+    reports = await session.scalars(
+        select(IllnessReport)
+        .where(
+            IllnessReport.child_id.in_(children),
+            IllnessReport.reported_at >= booked.starts_at - ILLNESS_LOOKBACK,
+            IllnessReport.reported_at <= booked.starts_at,
+        )
+        .order_by(IllnessReport.reported_at)
     )
+    return [
+        f"🤒 {children[report.child_id].label} reported ill "
+        f"{ctx.show_time(report.reported_at)} ({CATCHING[report.contagious]}): "
+        f"{report.description}"
+        for report in reports
+    ]

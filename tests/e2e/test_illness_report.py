@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import func, select
 
 from storage.models import IllnessReport
@@ -50,6 +52,18 @@ async def test_carer_reports_illness_and_only_the_worker_and_coordinator_hear(
         assert notice[0].protect_content
         assert "Testcarer" not in notice[0].text
     assert await count_reports(h) == 1
+    h.assert_no_unexpected_messages()
+
+    h.clock.set(datetime(2026, 11, 24, 7, 59, 50, tzinfo=UTC))
+    await h.advance(timedelta(seconds=10))  # Tuesday 08:00: the worker's briefing for S1
+    (briefing,) = h.unread(WORKER)
+    assert "session S1" in briefing.text
+    assert (
+        "🤒 A.B. (CH1) reported ill Mon 23 Nov, 10:00 (catching): temperature and a cough "
+        "since last night" in briefing.text
+    )
+    (reminder,) = h.unread(CARER)  # the evening one was missed; only the 2-hour one comes
+    assert "A.B. today, Tue 24 Nov, 10:00" in reminder.text
     h.assert_no_unexpected_messages()
 
 

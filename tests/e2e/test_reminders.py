@@ -46,8 +46,9 @@ async def test_reminders_follow_local_time_across_the_change_and_skip_cancelled(
     await h.advance(timedelta(seconds=30))  # 08:00 BST: the briefing and the carer's 2 h nudge
     (soon,) = h.unread(CARER)
     assert "A.B. today, Mon 30 Mar, 10:00" in soon.text
-    (briefing,) = h.unread(WORKER)
+    briefing, cancelled = h.unread(WORKER)
     assert "session R1" in briefing.text and "A.B. (CH1)" in briefing.text
+    assert "Session R2 at Mon 30 Mar, 12:00 (Coffee Hall) is cancelled" in cancelled.text
     await h.advance(timedelta(minutes=90))  # 09:30 BST: the worker's nudge before R1 only
     (nudge,) = h.unread(WORKER)
     assert "session R1" in nudge.text
