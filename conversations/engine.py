@@ -55,6 +55,20 @@ class Step:
     next: Callable[[Data], str] | None = None
 
 
+SEND, CHANGE = "send", "change"
+
+
+def confirm_step(summary: Callable[[Data], str], *, back_to: str, send_label: str) -> Step:
+    """A form's last step: show the answers, then send, or go back to the first question."""
+    return Step(
+        name="confirm",
+        ask=summary,
+        expects=Choose(lambda _: [Option(SEND, send_label), Option(CHANGE, "✏️ Change something")]),
+        save_as="confirm",
+        next=lambda data: FINISH if data["confirm"] == SEND else back_to,
+    )
+
+
 @dataclass(frozen=True)
 class Flow:
     """A named list of steps; step names are stored, so they never change."""

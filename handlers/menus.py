@@ -10,6 +10,7 @@ from storage.models import Person, Role
 MENU_PREFIX = "m:"
 
 _CARER_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("handover", "Fill in the handover card for a session"),
     ("illness", "Tell us a child is ill"),
     ("contacts", "Phone numbers and opening hours"),
     ("cancel", "Stop what you are doing"),
@@ -52,6 +53,7 @@ def main_menu(role: str) -> Keyboard:
     """The buttons under every greeting and 'what next?' message."""
     rows: list[tuple[Button, ...]] = []
     if role == Role.CARER:
+        rows.append((Button("📝 Handover card", f"{MENU_PREFIX}handover"),))
         rows.append((Button("🤒 Report a child is ill", f"{MENU_PREFIX}illness"),))
     if role in RAISERS:
         rows.append((Button("🚨 Raise an alert", f"{MENU_PREFIX}alert"),))

@@ -13,8 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from handlers.chat import SendMessage
+from handlers.chat import Button, Keyboard, SendMessage
 from handlers.context import ServiceContext
+from handlers.handover import card_lines, cards_for
+from handlers.menus import MENU_PREFIX
 from handlers.outbox import queue_delivery
 from handlers.reachability import can_reach
 from storage.models import (
@@ -117,9 +119,11 @@ async def _brief_on_cancelled(session: AsyncSession, ctx: ServiceContext, now: d
 async def _queue(
     session: AsyncSession, ctx: ServiceContext, booked: Session, kind: str, now: datetime
 ) -> int:
+    keyboard: Keyboard = ()
     if kind in (CARER_EVENING, CARER_SOON):
         people = {carer.id for child in booked.children for carer in child.carers}
         text = await _carer_text(session, ctx, booked, now)
+        keyboard = ((Button("📝 Fill in the handover card", f"{MENU_PREFIX}handover"),),)
     else:
         people = {booked.worker_id} if booked.worker_id else set()
         text = await _worker_text(session, ctx, booked)
@@ -130,7 +134,7 @@ async def _queue(
             continue  # the coordinators were told; this starts again when they message the bot
         row = await queue_delivery(
             session,
-            SendMessage(text, protect_content=True),
+            SendMessage(text, keyboard=keyboard, protect_content=True),
             now=now,
             person_id=person_id,
             priority=Priority.REMINDER,
@@ -176,6 +180,12 @@ async def _worker_text(session: AsyncSession, ctx: ServiceContext, booked: Sessi
         f"Supervision: {booked.supervision_level or 'not recorded'}",
     ]
     lines += await _illness_lines(session, ctx, booked)
+    cards = await cards_for(session, booked.id)
+    for card in cards:
+        lines.append(f"📝 Handover card in at {ctx.local(card.submitted_at):%H:%M}:")
+        lines += [f"  {line}" for line in card_lines(card)]
+    if not cards:
+        lines.append("📝 No handover card in yet: ask the carer on arrival.")
     lines.append("Please review the family's needs and risks before you start.")
     return "\n".join(lines)
 

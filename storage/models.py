@@ -24,7 +24,14 @@ from storage.people import (
     Venue,
     child_carers,
 )
-from storage.sessions import Contagious, IllnessReport, Session, SessionStatus
+from storage.sessions import (
+    Contagious,
+    HandoverCard,
+    IllnessReport,
+    Session,
+    SessionStatus,
+    session_children,
+)
 
 __all__ = [
     "Alert",
@@ -37,6 +44,7 @@ __all__ = [
     "Contagious",
     "ConversationState",
     "DeliveryPacing",
+    "HandoverCard",
     "IllnessReport",
     "InboxUpdate",
     "Invite",
@@ -54,4 +62,5 @@ __all__ = [
     "UTCDateTime",
     "Venue",
     "child_carers",
+    "session_children",
 ]

@@ -66,3 +66,18 @@ class IllnessReport(Base):
     contagious: Mapped[str] = mapped_column(String(10))
     description: Mapped[str] = mapped_column(Text)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class HandoverCard(Base):
+    """What a carer tells the worker before a session: marks, care, health and mood, medicine."""
+
+    __tablename__ = "handover_cards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
+    carer_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    marks: Mapped[str] = mapped_column(Text)  # marks or bruises already there, and how they came
+    care: Mapped[str] = mapped_column(Text)  # last bottle or meal, last nappy change
+    wellbeing: Mapped[str] = mapped_column(Text)  # health, mood, how the day has been
+    medication: Mapped[str] = mapped_column(Text)  # medicine to give, with instructions
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)

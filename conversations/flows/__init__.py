@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Flow
 from conversations.flows.alert import ALERT, finish_alert, prepare_alert
+from conversations.flows.handover import HANDOVER, finish_handover, prepare_handover
 from conversations.flows.illness import ILLNESS, finish_illness, prepare_illness
 from conversations.flows.resolve import RESOLVE, finish_resolve, prepare_resolve
 from handlers.alerts import RAISERS, RESPONDERS
@@ -32,6 +33,9 @@ class FlowSpec:
 
 FLOWS: dict[str, FlowSpec] = {
     ILLNESS.name: FlowSpec(ILLNESS, frozenset({Role.CARER.value}), prepare_illness, finish_illness),
+    HANDOVER.name: FlowSpec(
+        HANDOVER, frozenset({Role.CARER.value}), prepare_handover, finish_handover
+    ),
     ALERT.name: FlowSpec(ALERT, RAISERS, prepare_alert, finish_alert),
     RESOLVE.name: FlowSpec(RESOLVE, RESPONDERS, prepare_resolve, finish_resolve),
 }

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.engine import Choose, Data, Flow, FreeText, Option, Step
+from conversations.engine import Choose, Data, Flow, FreeText, Option, Step, confirm_step
 from handlers.context import ServiceContext
 from handlers.illness import CONTAGIOUS_WORDS, children_of_carer, report_illness
 from storage.models import Contagious, Person
@@ -26,10 +26,6 @@ def _contagious_options(_: Data) -> Sequence[Option]:
     return [Option(c.value, CONTAGIOUS_WORDS[c]) for c in Contagious]
 
 
-def _confirm_options(_: Data) -> Sequence[Option]:
-    return [Option("send", "✅ Send"), Option("change", "✏️ Change something")]
-
-
 def _summary(data: Data) -> str:
     return (
         "Please check and send:\n"
@@ -37,10 +33,6 @@ def _summary(data: Data) -> str:
         f"Could be catching: {CONTAGIOUS_WORDS[Contagious(data['contagious'])]}\n"
         f"What's wrong: {data['description']}"
     )
-
-
-def _after_confirm(data: Data) -> str:
-    return "__finish__" if data["confirm"] == "send" else "child"
 
 
 ILLNESS = Flow(
@@ -68,13 +60,7 @@ ILLNESS = Flow(
             expects=FreeText(max_length=500, example="temperature and a cough since last night"),
             save_as="description",
         ),
-        Step(
-            name="confirm",
-            ask=_summary,
-            expects=Choose(_confirm_options),
-            save_as="confirm",
-            next=_after_confirm,
-        ),
+        confirm_step(_summary, back_to="child", send_label="✅ Send"),
     ),
 )
 

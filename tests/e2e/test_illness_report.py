@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from storage.models import IllnessReport
-from tests.e2e.fixtures import CARER, COORDINATOR, OTHER_WORKER, STRANGER, WORKER
+from tests.e2e.fixtures import CARER, COORDINATOR, OTHER_CARER, OTHER_WORKER, STRANGER, WORKER
 from tests.e2e.harness import Harness
 
 
@@ -124,4 +124,48 @@ async def test_the_carer_carries_on_after_the_bot_restarts(harness: Harness) -> 
     assert "passed this on" in h.unread(CARER)[-1].text
     assert "D.E. (CH2)" in h.unread(COORDINATOR)[0].text
     # D.E. has no session booked, so only the coordinator hears.
+    h.assert_no_unexpected_messages()
+
+
+async def test_carer_fills_in_the_handover_card_and_only_the_worker_reads_it(
+    harness: Harness,
+) -> None:
+    h = harness
+    for user_id, ref in ((CARER, "C1"), (WORKER, "W1"), (OTHER_CARER, "C2")):
+        await link(h, user_id, ref)
+
+    await h.send(OTHER_CARER, "/handover")  # their session is the day after tomorrow
+    (nothing,) = h.unread(OTHER_CARER)
+    assert "can't find a session today or tomorrow" in nothing.text
+
+    await h.send(CARER, "/handover")  # one session in reach (S1, tomorrow), so no choice to make
+    assert "marks or bruises on A.B. already" in h.unread(CARER)[-1].text
+    await h.press(CARER, "No marks")
+    assert "last bottle or meal" in h.unread(CARER)[-1].text
+    await h.send(CARER, "bottle 8:30, nappy 9:15")
+    h.unread(CARER)
+    await h.send(CARER, "happy, slept well")
+    h.unread(CARER)
+    await h.press(CARER, "No medicine")
+    summary = h.unread(CARER)[-1].text
+    assert "Marks or bruises: none" in summary and "Medicine: none" in summary
+    await h.press(CARER, "Send to the worker")
+    assert "Wren will read this before the session" in h.unread(CARER)[-1].text
+    (card,) = h.unread(WORKER)
+    assert "Handover card for session S1" in card.text and "A.B. (CH1)" in card.text
+    assert "Last feed and nappy: bottle 8:30, nappy 9:15" in card.text
+    assert "Health and mood: happy, slept well" in card.text
+    assert card.protect_content and "Testcarer" not in card.text
+    h.assert_no_unexpected_messages()
+
+    h.clock.set(datetime(2026, 11, 24, 7, 59, 50, tzinfo=UTC))
+    await h.advance(timedelta(seconds=10))  # Tuesday 08:00: the briefing carries the card
+    (briefing,) = h.unread(WORKER)
+    assert "Handover card in at 10:00" in briefing.text and "bottle 8:30" in briefing.text
+    (reminder,) = h.unread(CARER)
+    assert ("📝 Fill in the handover card", "m:handover") in reminder.buttons
+    await h.press(CARER, "Fill in the handover card")  # the reminder's button starts a new card
+    assert "marks or bruises on A.B. already" in h.unread(CARER)[-1].text
+    await h.send(CARER, "/cancel")
+    assert "Nothing was sent" in h.unread(CARER)[-1].text
     h.assert_no_unexpected_messages()

@@ -1,0 +1,147 @@
+"""A carer's handover card: what the worker needs to know before the session starts.
+
+On arrival the worker needs marks or bruises already there (so an explanation can be given to
+the parent), the last feed and nappy change, health and mood, and any medicine with its
+instructions. The carer can send it from the phone beforehand; only the session's worker gets it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from handlers.audit import record_audit
+from handlers.chat import SendMessage
+from handlers.context import ServiceContext
+from handlers.illness import children_of_carer
+from handlers.outbox import queue_delivery
+from storage.models import HandoverCard, Person, Priority, Session, SessionStatus, session_children
+
+AHEAD = timedelta(days=2)  # a card is for a session today or tomorrow
+
+
+@dataclass(frozen=True)
+class HandoverAnswers:
+    """The card's four answers, in the carer's words."""
+
+    marks: str
+    care: str
+    wellbeing: str
+    medication: str
+
+
+class SessionNotOpen(Exception):
+    """The session has ended, was cancelled, or is not for this carer's children."""
+
+
+async def sessions_for_handover(
+    session: AsyncSession, carer_id: int, ctx: ServiceContext
+) -> list[Session]:
+    """The carer's children's sessions that have not ended, today or tomorrow, soonest first."""
+    children = [child.id for child in await children_of_carer(session, carer_id)]
+    if not children:
+        return []
+    now = ctx.now()
+    result = await session.scalars(
+        select(Session)
+        .join(session_children, session_children.c.session_id == Session.id)
+        .where(
+            session_children.c.child_id.in_(children),
+            Session.status == SessionStatus.SCHEDULED.value,
+            Session.ends_at > now,
+            Session.starts_at <= now + AHEAD,
+        )
+        .order_by(Session.starts_at)
+        .options(selectinload(Session.children))
+        .distinct()
+    )
+    return list(result)
+
+
+async def submit_handover(
+    session: AsyncSession,
+    *,
+    carer: Person,
+    session_id: int,
+    answers: HandoverAnswers,
+    ctx: ServiceContext,
+) -> str:
+    """Keep the card, send it to the session's worker; returns what the carer reads."""
+    booked = next(
+        (s for s in await sessions_for_handover(session, carer.id, ctx) if s.id == session_id),
+        None,
+    )
+    if booked is None:
+        raise SessionNotOpen(session_id)
+    now = ctx.now()
+    card = HandoverCard(
+        session_id=booked.id,
+        carer_id=carer.id,
+        marks=answers.marks,
+        care=answers.care,
+        wellbeing=answers.wellbeing,
+        medication=answers.medication,
+        submitted_at=now,
+    )
+    session.add(card)
+    await session.flush()
+    record_audit(
+        session,
+        "handover.submitted",
+        at=now,
+        actor_person_id=carer.id,
+        subject=f"handover:{card.id}",
+        session_id=booked.id,
+    )
+    worker = await session.get(Person, booked.worker_id) if booked.worker_id else None
+    when = ctx.show_time(booked.starts_at)
+    if worker is None or not worker.is_active:
+        return (
+            f"Thank you, the handover card for {when} is saved. Please also tell the Family "
+            f"Time team on arrival, or phone {ctx.config.contacts.office_phone}."
+        )
+    await queue_delivery(
+        session,
+        SendMessage(card_text(card, booked, carer, ctx), protect_content=True),
+        now=now,
+        person_id=worker.id,
+        priority=Priority.REPLY,
+        dedupe_key=f"handover:{card.id}:person:{worker.id}",
+    )
+    return f"Thank you, {worker.first_name} will read this before the session ({when})."
+
+
+def card_text(card: HandoverCard, booked: Session, carer: Person, ctx: ServiceContext) -> str:
+    """The card as the worker reads it: children by initials and reference only."""
+    children = ", ".join(child.label for child in booked.children)
+    return "\n".join(
+        [
+            f"📝 Handover card for session {booked.ref} ({ctx.show_time(booked.starts_at)}), "
+            f"{children}, from {carer.first_name} (carer) at {ctx.local(card.submitted_at):%H:%M}",
+            *card_lines(card),
+        ]
+    )
+
+
+def card_lines(card: HandoverCard) -> list[str]:
+    """The four answers, one line each."""
+    return [
+        f"Marks or bruises: {card.marks}",
+        f"Last feed and nappy: {card.care}",
+        f"Health and mood: {card.wellbeing}",
+        f"Medicine: {card.medication}",
+    ]
+
+
+async def cards_for(session: AsyncSession, session_id: int) -> list[HandoverCard]:
+    """The handover cards in for a session, oldest first."""
+    result = await session.scalars(
+        select(HandoverCard)
+        .where(HandoverCard.session_id == session_id)
+        .order_by(HandoverCard.submitted_at, HandoverCard.id)
+    )
+    return list(result)
