@@ -49,6 +49,15 @@ async def claim_next_update(session: AsyncSession, *, skip_locked: bool) -> Inbo
     With several instances, another instance may hold a person's earlier update; this one then
     leaves that person alone, so each person's updates are handled one at a time, in order.
     """
+    if not skip_locked:
+        # One process (SQLite) works through the inbox one update at a time, oldest first, so
+        # the oldest is always next in its sender's order too.
+        return await session.scalar(
+            select(InboxUpdate)
+            .where(InboxUpdate.processed_at.is_(None))
+            .order_by(InboxUpdate.update_id)
+            .limit(1)
+        )
     earlier = aliased(InboxUpdate)
     query = (
         select(InboxUpdate)
@@ -62,7 +71,6 @@ async def claim_next_update(session: AsyncSession, *, skip_locked: bool) -> Inbo
         )
         .order_by(InboxUpdate.update_id)
         .limit(1)
+        .with_for_update(skip_locked=True)
     )
-    if skip_locked:
-        query = query.with_for_update(skip_locked=True)
     return await session.scalar(query)

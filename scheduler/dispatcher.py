@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit import record_audit
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 # are never taken over; a dead sender's are sent again once it has passed.
 LEASE = timedelta(seconds=30)
 DEFAULT_LIMITS = Limits()
-LOOK_AHEAD = 10
+LOOK_AHEAD = 4
 PACED_KINDS = ("send", "edit")  # messages count against Telegram's limits; button answers don't
 MAX_ATTEMPTS = 12
 
@@ -41,7 +41,7 @@ class Dispatcher:
         sender: Sender,
         clock: Clock,
         *,
-        batch: int = 10,
+        batch: int = 20,
         limits: Limits | None = DEFAULT_LIMITS,
         pace_clock: Clock | None = None,
     ) -> None:
@@ -53,6 +53,8 @@ class Dispatcher:
         self._pace_clock = pace_clock or SystemClock()
         self._paced_for: float | None = None  # seconds until the limits allow the next send
         self._wake = asyncio.Event()
+        self._unrecorded: list[tuple[int, int, DeliveryResult]] = []
+        self._recorder = asyncio.Lock()
         self.on_alert_unreachable: Callable[[], None] = lambda: None
 
     def wake(self) -> None:
@@ -129,6 +131,9 @@ class Dispatcher:
             if self._limits is not None:
                 pacer = Pacer(session, self._limits, self._pace_clock.now())
                 await pacer.load(set(chats.values()), lock=self._db.is_postgres)
+            # Read after the pacing rows are locked: another instance's claim for the same chat
+            # has committed by then, so its lease shows here.
+            held = await _recipients_in_flight(session, now)
             claimed: list[tuple[int, int, dict[str, Any]]] = []
             for row in rows:
                 chat_id = chats.get(row.id)
@@ -136,17 +141,21 @@ class Dispatcher:
                     continue
                 if len(claimed) >= self._batch:
                     break
+                recipient, place = _recipient(row), (row.priority, row.id)
+                if row.priority != Priority.ALERT and held.get(recipient, place) < place:
+                    continue  # an earlier message to this person is still on its way
                 edited = await _edited_message_id(session, row, now)
-                if edited is _WAIT:
-                    continue
-                if edited is _GONE:
-                    await self._after_failure(session, row, now)
-                    continue
-                if pacer is not None and row.payload.get("kind") in PACED_KINDS:
+                ready = edited not in (_WAIT, _GONE)
+                if ready and pacer is not None and row.payload.get("kind") in PACED_KINDS:
                     if pacer.is_exhausted():
                         break
-                    if not pacer.take(chat_id):
-                        continue  # this chat is at its limit (or paused by a 429); others go on
+                    ready = pacer.take(chat_id)  # False: at its limit or paused by a 429
+                if edited is _GONE:  # failed for good: nothing waits behind it
+                    await self._after_failure(session, row, now)
+                    continue
+                if not ready:  # whatever waits here, this person's later messages wait too
+                    held[recipient] = min(held.get(recipient, place), place)
+                    continue
                 row.attempts += 1
                 row.not_before = now + LEASE
                 payload = dict(row.payload)
@@ -176,15 +185,33 @@ class Dispatcher:
         except Exception as exc:  # The runtime should classify; anything else is transient.
             log.exception("delivery of outbox row %s raised", row_id)
             result = DeliveryResult(ok=False, error=type(exc).__name__)
+        self._unrecorded.append((row_id, chat_id, result))
+        # Group commit: whoever holds the recorder writes down every send finished so far, in
+        # one transaction. Each send is recorded as soon as it can be (a crash before that
+        # sends it again), and returns only once its outcome is committed.
+        async with self._recorder:
+            if self._unrecorded:
+                finished, self._unrecorded = self._unrecorded, []
+                await self._record_all(finished)
+
+    async def _record_all(self, finished: list[tuple[int, int, DeliveryResult]]) -> None:
+        now = self._clock.now()
         async with self._db.unit_of_work() as session:
-            row = await session.get(OutboxMessage, row_id)
-            if row is not None:
-                await _record(session, row, result, self._clock.now())
-                await self._after_failure(session, row, self._clock.now())
-            if not result.ok and result.retry_after is not None and self._limits is not None:
+            for row_id, _, result in finished:
+                row = await session.get(OutboxMessage, row_id)
+                if row is not None:
+                    await _record(session, row, result, now)
+                    await self._after_failure(session, row, now)
+            paused = {
+                chat_id: result.retry_after
+                for _, chat_id, result in finished
+                if not result.ok and result.retry_after is not None
+            }
+            if paused and self._limits is not None:
                 pacer = Pacer(session, self._limits, self._pace_clock.now())
-                await pacer.load({chat_id}, lock=self._db.is_postgres)
-                pacer.pause(chat_id, result.retry_after)
+                await pacer.load(set(paused), lock=self._db.is_postgres)
+                for chat_id, seconds in paused.items():
+                    pacer.pause(chat_id, seconds)
 
 
 _WAIT, _GONE = object(), object()
@@ -203,6 +230,37 @@ async def _edited_message_id(
         return _WAIT
     _fail(session, row, "the message to edit was never delivered", now)
     return _GONE
+
+
+def _recipient(row: OutboxMessage) -> tuple[str, int]:
+    return ("person", row.person_id) if row.person_id is not None else ("chat", row.chat_id or 0)
+
+
+async def _recipients_in_flight(
+    session: AsyncSession, now: datetime
+) -> dict[tuple[str, int], tuple[int, int]]:
+    """Recipients with a message on its way or waiting to retry, and the most urgent one's place.
+
+    A later message of the same or lower priority waits behind it, so each chat sees its
+    messages in order even when several instances send; a more urgent one (an alert ping
+    behind a reminder) does not wait, and an alert ping never waits: one stuck in a dead
+    process's lease must not hold up the next level's ping.
+    """
+    rows = await session.execute(
+        select(
+            OutboxMessage.person_id,
+            OutboxMessage.chat_id,
+            func.min(OutboxMessage.priority),
+            func.min(OutboxMessage.id),
+        )
+        .where(OutboxMessage.status == OutboxStatus.PENDING.value, OutboxMessage.not_before > now)
+        .group_by(OutboxMessage.person_id, OutboxMessage.chat_id)
+    )
+    held: dict[tuple[str, int], tuple[int, int]] = {}
+    for person_id, chat_id, priority, first_id in rows:
+        key = ("person", person_id) if person_id is not None else ("chat", chat_id or 0)
+        held[key] = min(held.get(key, (priority, first_id)), (priority, first_id))
+    return held
 
 
 async def _load_recipients(session: AsyncSession, rows: list[OutboxMessage]) -> None:

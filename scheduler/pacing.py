@@ -68,13 +68,18 @@ class Pacer:
     async def load(self, chat_ids: set[int], *, lock: bool) -> None:
         """Read (and on PostgreSQL lock) the rows for these chats and the overall limit."""
         keys = {GLOBAL} | {chat_key(c) for c in chat_ids}
-        dialect = self._session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        await self._session.execute(
-            insert(DeliveryPacing)
-            .values([{"key": k, "allowed_at": self._now} for k in sorted(keys)])
-            .on_conflict_do_nothing(index_elements=["key"])
+        known = set(
+            await self._session.scalars(
+                select(DeliveryPacing.key).where(DeliveryPacing.key.in_(keys))
+            )
         )
+        if keys - known:  # first sends to these chats: add their rows (another instance may too)
+            dialect = self._session.get_bind().dialect.name
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            await self._session.execute(
+                insert(DeliveryPacing).on_conflict_do_nothing(index_elements=["key"]),
+                [{"key": k, "allowed_at": self._now} for k in sorted(keys - known)],
+            )
         query = select(DeliveryPacing).where(DeliveryPacing.key.in_(keys))
         if lock:
             # Never wait for ever on another transaction's lock: fail, and the next drain retries.

@@ -7,13 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+from storage.inline_sqlite import inline_connector
 
 
 class Database:
@@ -26,7 +28,11 @@ class Database:
         if self.is_sqlite:
             # One writer at a time (BEGIN IMMEDIATE); pooled connections save a thread and a
             # connection set-up per unit of work, which is most of a small transaction's cost.
-            kwargs["connect_args"] = {"timeout": 30}
+            database = make_url(url).database
+            if database and database != ":memory:":
+                kwargs["async_creator"] = inline_connector(database, timeout=30)
+            else:
+                kwargs["connect_args"] = {"timeout": 30}
         else:
             kwargs["pool_pre_ping"] = True
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
