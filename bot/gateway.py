@@ -47,12 +47,13 @@ def classify_bad_request(description: str) -> DeliveryResult:
     text = description.lower()
     if "message is not modified" in text:
         return DeliveryResult(ok=True, error=description)
-    return DeliveryResult(ok=False, is_permanent=True, error=description)
+    gone = "chat not found" in text or "user is deactivated" in text
+    return DeliveryResult(ok=False, is_permanent=True, is_unreachable=gone, error=description)
 
 
 def forbidden(description: str) -> DeliveryResult:
     """403: the person blocked the bot or deleted their account; retrying will not help."""
-    return DeliveryResult(ok=False, is_permanent=True, error=description)
+    return DeliveryResult(ok=False, is_permanent=True, is_unreachable=True, error=description)
 
 
 def transient(description: str, retry_after: float | None = None) -> DeliveryResult:

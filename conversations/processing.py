@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -39,7 +39,7 @@ async def process_pending_updates(
     while True:
         try:
             done = await _process_batch(db, ctx, batch)
-        except (StaleDataError, IntegrityError):
+        except (StaleDataError, IntegrityError, OperationalError):
             # Someone else changed the same conversation first: nothing of this batch was kept;
             # redo it one update at a time, from fresh state.
             conflicts += 1
@@ -74,7 +74,9 @@ async def _process(session: AsyncSession, row: InboxUpdate, ctx: ServiceContext)
     try:
         async with session.begin_nested():
             outcome = await route_event(session, event, ctx)
-    except (StaleDataError, IntegrityError):
+    except (StaleDataError, IntegrityError, OperationalError):
+        # A conflict, or the database failing (a lock timeout, a deadlock, the server gone):
+        # nothing of the batch is kept, and the update is tried again rather than answered.
         raise
     except Exception:
         # A bug must not poison the inbox or leave the person without an answer.

@@ -132,6 +132,9 @@ class DeliveryResult:
     # The request went out but no answer came back: Telegram may have delivered it, and a retry
     # may then show it twice. Telegram has no idempotency key for sends, so this is counted.
     may_have_arrived: bool = False
+    # Telegram says this person can't be sent anything (blocked, chat gone, account deleted),
+    # as opposed to a bad request about this one message.
+    is_unreachable: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -19,6 +19,7 @@ from handlers.chat import SendMessage
 from handlers.context import ServiceContext
 from handlers.illness import children_of_carer
 from handlers.outbox import queue_delivery
+from handlers.reachability import can_reach
 from storage.models import HandoverCard, Person, Priority, Session, SessionStatus, session_children
 
 AHEAD = timedelta(days=2)  # a card is for a session today or tomorrow
@@ -99,7 +100,7 @@ async def submit_handover(
     )
     worker = await session.get(Person, booked.worker_id) if booked.worker_id else None
     when = ctx.show_time(booked.starts_at)
-    if worker is None or not worker.is_active:
+    if worker is None or not worker.is_active or not await can_reach(session, worker.id):
         return (
             f"Thank you, the handover card for {when} is saved. Please also tell the Family "
             f"Time team on arrival, or phone {ctx.config.contacts.office_phone}."

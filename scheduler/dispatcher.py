@@ -23,9 +23,11 @@ from storage.models import OutboxMessage, OutboxStatus, Person, Priority, Telegr
 
 log = logging.getLogger(__name__)
 
-# Longer than any one send may take (the runtimes give up after 15 s), so a live sender's rows
-# are never taken over; a dead sender's are sent again once it has passed.
-LEASE = timedelta(seconds=30)
+# Longer than a claim's sends to one chat may take one after another (PER_CHAT_IN_CLAIM, each
+# given up after 15 s by the runtimes), so a live sender's rows are never taken over; a dead
+# sender's are sent again once it has passed.
+LEASE = timedelta(seconds=45)
+PER_CHAT_IN_CLAIM = 2
 DEFAULT_LIMITS = Limits()
 LOOK_AHEAD = 4
 PACED_KINDS = ("send", "edit")  # messages count against Telegram's limits; button answers don't
@@ -82,6 +84,10 @@ class Dispatcher:
         """Send every due row, most urgent first; returns how many were attempted."""
         attempted = 0
         while True:
+            if self._unrecorded:  # outcomes a failed record left behind
+                async with self._recorder:
+                    finished, self._unrecorded = self._unrecorded, []
+                    await self._record_all(finished)
             claimed = await self._claim()
             if not claimed:
                 return attempted
@@ -89,9 +95,13 @@ class Dispatcher:
             by_chat: dict[int, list[tuple[int, dict[str, Any]]]] = {}
             for row_id, chat_id, payload in claimed:
                 by_chat.setdefault(chat_id, []).append((row_id, payload))
-            await asyncio.gather(
-                *(self._send_in_order(chat_id, rows) for chat_id, rows in by_chat.items())
+            outcomes = await asyncio.gather(
+                *(self._send_in_order(chat_id, rows) for chat_id, rows in by_chat.items()),
+                return_exceptions=True,
             )
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    log.error("recording sends failed; will retry", exc_info=outcome)
             attempted += len(claimed)
 
     async def _claim(self) -> list[tuple[int, int, dict[str, Any]]]:
@@ -135,6 +145,7 @@ class Dispatcher:
             # has committed by then, so its lease shows here.
             held = await _recipients_in_flight(session, now)
             claimed: list[tuple[int, int, dict[str, Any]]] = []
+            per_chat: dict[int, int] = {}
             for row in rows:
                 chat_id = chats.get(row.id)
                 if chat_id is None:
@@ -145,7 +156,10 @@ class Dispatcher:
                 if row.priority != Priority.ALERT and held.get(recipient, place) < place:
                     continue  # an earlier message to this person is still on its way
                 edited = await _edited_message_id(session, row, now)
-                ready = edited not in (_WAIT, _GONE)
+                # A chat's later rows go in the next claim, within a lease of their own.
+                ready = (
+                    edited not in (_WAIT, _GONE) and per_chat.get(chat_id, 0) < PER_CHAT_IN_CLAIM
+                )
                 if ready and pacer is not None and row.payload.get("kind") in PACED_KINDS:
                     if pacer.is_exhausted():
                         break
@@ -156,6 +170,7 @@ class Dispatcher:
                 if not ready:  # whatever waits here, this person's later messages wait too
                     held[recipient] = min(held.get(recipient, place), place)
                     continue
+                per_chat[chat_id] = per_chat.get(chat_id, 0) + 1
                 row.attempts += 1
                 row.not_before = now + LEASE
                 payload = dict(row.payload)
@@ -176,10 +191,30 @@ class Dispatcher:
             self.on_alert_unreachable()
 
     async def _send_in_order(self, chat_id: int, rows: list[tuple[int, dict[str, Any]]]) -> None:
-        for row_id, payload in rows:
-            await self._send(row_id, chat_id, payload)
+        """One chat's messages, one after another; after a failure the rest wait their turn."""
+        for n, (row_id, payload) in enumerate(rows):
+            if not await self._send(row_id, chat_id, payload):
+                await self._release(row_id, [later for later, _ in rows[n + 1 :]])
+                return
 
-    async def _send(self, row_id: int, chat_id: int, payload: dict[str, Any]) -> None:
+    async def _release(self, failed_id: int, row_ids: list[int]) -> None:
+        """Give back claimed rows not yet tried: due when the failed one before them is retried
+        (at once if it failed for good), so the next claim takes them in their order."""
+        if not row_ids:
+            return
+        now = self._clock.now()
+        async with self._db.unit_of_work() as session:
+            failed = await session.get(OutboxMessage, failed_id)
+            retried = failed is not None and failed.status == OutboxStatus.PENDING.value
+            resume = max(now, failed.not_before) if failed is not None and retried else now
+            for row_id in row_ids:
+                row = await session.get(OutboxMessage, row_id)
+                if row is not None and row.status == OutboxStatus.PENDING.value:
+                    row.attempts = max(0, row.attempts - 1)
+                    row.not_before = resume
+
+    async def _send(self, row_id: int, chat_id: int, payload: dict[str, Any]) -> bool:
+        """Send one row and record the outcome; True if Telegram took it."""
         try:
             result = await self._sender.deliver(chat_id, delivery_from_json(payload))
         except Exception as exc:  # The runtime should classify; anything else is transient.
@@ -192,16 +227,26 @@ class Dispatcher:
         async with self._recorder:
             if self._unrecorded:
                 finished, self._unrecorded = self._unrecorded, []
-                await self._record_all(finished)
+                try:
+                    await self._record_all(finished)
+                except BaseException:
+                    self._unrecorded[:0] = finished  # the next send (or drain) records them
+                    raise
+        return result.ok
 
     async def _record_all(self, finished: list[tuple[int, int, DeliveryResult]]) -> None:
         now = self._clock.now()
         async with self._db.unit_of_work() as session:
             for row_id, _, result in finished:
                 row = await session.get(OutboxMessage, row_id)
-                if row is not None:
-                    await _record(session, row, result, now)
-                    await self._after_failure(session, row, now)
+                if row is None:
+                    continue
+                await _record(session, row, result, now)
+                try:
+                    async with session.begin_nested():
+                        await self._after_failure(session, row, now)
+                except Exception:  # the outcome above is still recorded
+                    log.exception("follow-up of failed outbox row %s failed", row_id)
             paused = {
                 chat_id: result.retry_after
                 for _, chat_id, result in finished
@@ -284,6 +329,7 @@ async def _resolve_chat(session: AsyncSession, row: OutboxMessage, now: datetime
         reason = "person has not linked Telegram"
     elif not link.is_reachable and row.priority >= Priority.REMINDER:
         reason = f"reminders stopped: {link.unreachable_reason or 'unreachable'}"
+        row.dedupe_key = None  # so it is queued again if still due once they are back
     if reason is None and link is not None:
         return link.chat_id
     _fail(session, row, reason or "unreachable", now)
@@ -300,7 +346,7 @@ async def _record(
         return
     if result.is_permanent or row.attempts >= MAX_ATTEMPTS:
         _fail(session, row, result.error or "failed", now)
-        if result.is_permanent and row.person_id is not None:
+        if result.is_unreachable and row.person_id is not None:
             await mark_unreachable(session, row.person_id, result.error or "failed", now)
         return
     if result.may_have_arrived:  # a retry may show it twice; count it (see outbox status)

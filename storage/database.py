@@ -41,6 +41,7 @@ class Database:
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._lock = asyncio.Lock()
         self._lock_loop: asyncio.AbstractEventLoop | None = None
+        self._lock_owner: asyncio.Task[object] | None = None
 
     @property
     def is_postgres(self) -> bool:
@@ -58,8 +59,16 @@ class Database:
         # to 100 ms each), which left the bot mostly idle under load. Queuing this process's
         # units of work on an asyncio lock hands the database over at once, in order; other
         # processes (the CLI) still wait through the busy timeout.
-        async with self._writer_lock(), self._sessions() as session, session.begin():
-            yield session
+        task = asyncio.current_task()
+        if task is not None and task is self._lock_owner:
+            raise RuntimeError("a unit of work is already open in this task; nesting one deadlocks")
+        async with self._writer_lock():
+            self._lock_owner = task
+            try:
+                async with self._sessions() as session, session.begin():
+                    yield session
+            finally:
+                self._lock_owner = None
 
     def _writer_lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()

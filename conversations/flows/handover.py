@@ -15,6 +15,7 @@ from handlers.handover import (
     sessions_for_handover,
     submit_handover,
 )
+from handlers.illness import children_of_carer
 from storage.models import Person
 
 NONE, NOT_NEEDED = "none", "not-needed"
@@ -107,13 +108,15 @@ async def prepare_handover(
 ) -> dict[str, Any] | str:
     """The carer's sessions today and tomorrow as choices, or why there is nothing to fill in."""
     sessions = await sessions_for_handover(session, person.id, ctx)
+    mine = {child.id for child in await children_of_carer(session, person.id)}
     if not sessions:
         return (
             "I can't find a session today or tomorrow for the children you look after. If "
             f"that's wrong, please phone the office on {ctx.config.contacts.office_phone}."
         )
     children = {
-        str(booked.id): ", ".join(child.initials for child in booked.children) or "the children"
+        str(booked.id): ", ".join(c.initials for c in booked.children if c.id in mine)
+        or "the children"
         for booked in sessions
     }
     options = [

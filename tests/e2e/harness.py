@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from bot.app import FamilyTimeApp, Webhook
 from bot.emulator import BotApiEmulator, EmulatedMessage
@@ -130,11 +131,25 @@ class Harness:
                     InboxUpdate.processed_at.is_not(None),
                 )
             )
+            earlier = aliased(OutboxMessage)
             waiting = await session.scalar(
                 select(func.count()).where(
                     OutboxMessage.status == OutboxStatus.PENDING.value,
                     or_(
-                        OutboxMessage.not_before <= now,
+                        # Due, and not held behind an earlier message to the same chat that
+                        # waits to be retried (the dispatcher keeps each chat in order).
+                        and_(
+                            OutboxMessage.not_before <= now,
+                            ~exists().where(
+                                earlier.status == OutboxStatus.PENDING.value,
+                                earlier.not_before > now,
+                                earlier.id < OutboxMessage.id,
+                                or_(
+                                    earlier.chat_id == OutboxMessage.chat_id,
+                                    earlier.person_id == OutboxMessage.person_id,
+                                ),
+                            ),
+                        ),
                         and_(OutboxMessage.last_error.is_(None), OutboxMessage.attempts > 0),
                     ),
                 )

@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from storage.database import Database
@@ -47,4 +48,13 @@ async def test_waiting_for_another_process_lock_does_not_freeze_the_event_loop(
         rows = list(await session.scalars(text("SELECT body FROM notes ORDER BY rowid")))
     assert rows == ["the CLI", "after the CLI"]
     other.close()
+    await db.dispose()
+
+
+async def test_a_unit_of_work_opened_inside_another_fails_at_once(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'nested.sqlite3'}")
+    async with db.unit_of_work():
+        with pytest.raises(RuntimeError, match="already open"):
+            async with db.unit_of_work():
+                pass
     await db.dispose()
