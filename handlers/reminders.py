@@ -23,6 +23,7 @@ from storage.models import (
     Child,
     Contagious,
     IllnessReport,
+    OutboxMessage,
     Person,
     Priority,
     Session,
@@ -119,17 +120,30 @@ async def _brief_on_cancelled(session: AsyncSession, ctx: ServiceContext, now: d
 async def _queue(
     session: AsyncSession, ctx: ServiceContext, booked: Session, kind: str, now: datetime
 ) -> int:
-    keyboard: Keyboard = ()
-    if kind in (CARER_EVENING, CARER_SOON):
+    is_for_carers = kind in (CARER_EVENING, CARER_SOON)
+    if is_for_carers:
         people = {carer.id for child in booked.children for carer in child.carers}
+    else:
+        people = {booked.worker_id} if booked.worker_id else set()
+    when = f"{booked.starts_at:%Y%m%d%H%M}"  # a moved session gets fresh reminders
+    keys = {p: f"reminder:{booked.id}:{when}:{kind}:person:{p}" for p in sorted(people)}
+    queued = set(
+        await session.scalars(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys.values()))
+        )
+    )
+    # Every tick sees every due reminder: build the text (a few queries) only for new ones.
+    keys = {p: key for p, key in keys.items() if key not in queued}
+    if not keys:
+        return 0
+    keyboard: Keyboard = ()
+    if is_for_carers:
         text = await _carer_text(session, ctx, booked, now)
         keyboard = ((Button("📝 Fill in the handover card", f"{MENU_PREFIX}handover"),),)
     else:
-        people = {booked.worker_id} if booked.worker_id else set()
         text = await _worker_text(session, ctx, booked)
-    when = f"{booked.starts_at:%Y%m%d%H%M}"  # a moved session gets fresh reminders
     added = 0
-    for person_id in sorted(people):
+    for person_id, key in keys.items():
         if not await can_reach(session, person_id):
             continue  # the coordinators were told; this starts again when they message the bot
         row = await queue_delivery(
@@ -138,7 +152,7 @@ async def _queue(
             now=now,
             person_id=person_id,
             priority=Priority.REMINDER,
-            dedupe_key=f"reminder:{booked.id}:{when}:{kind}:person:{person_id}",
+            dedupe_key=key,
         )
         added += row is not None
     return added

@@ -278,7 +278,11 @@ async def _edited_message_id(
 
 
 def _recipient(row: OutboxMessage) -> tuple[str, int]:
-    return ("person", row.person_id) if row.person_id is not None else ("chat", row.chat_id or 0)
+    return _recipient_key(row.person_id, row.chat_id)
+
+
+def _recipient_key(person_id: int | None, chat_id: int | None) -> tuple[str, int]:
+    return ("person", person_id) if person_id is not None else ("chat", chat_id or 0)
 
 
 async def _recipients_in_flight(
@@ -303,7 +307,7 @@ async def _recipients_in_flight(
     )
     held: dict[tuple[str, int], tuple[int, int]] = {}
     for person_id, chat_id, priority, first_id in rows:
-        key = ("person", person_id) if person_id is not None else ("chat", chat_id or 0)
+        key = _recipient_key(person_id, chat_id)
         held[key] = min(held.get(key, (priority, first_id)), (priority, first_id))
     return held
 
