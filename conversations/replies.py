@@ -31,6 +31,7 @@ class Reply:
             now=self.ctx.now(),
             chat_id=self.event.chat_id,
             dedupe_key=f"update:{self.event.update_id}:{self._count}",
+            key_is_new=True,
         )
 
     async def say(self, text: str, keyboard: Keyboard = (), *, protect: bool = False) -> None:

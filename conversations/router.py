@@ -13,11 +13,11 @@ from conversations.alert_buttons import list_open_alerts, press_alert_button, re
 from conversations.flows import FLOWS, FlowSpec
 from conversations.flows.resolve import RESOLVE, resolve_data
 from conversations.replies import Reply
-from conversations.state_store import as_flow_state, load_state, save_state
+from conversations.state_store import as_flow_state, find_person_and_state, save_state
 from handlers.alert_messages import ALERT_PREFIX
 from handlers.chat import ChatEvent, SetCommands
 from handlers.context import ServiceContext
-from handlers.identity import Redeemed, find_linked_person, redeem_invite
+from handlers.identity import Redeemed, redeem_invite
 from handlers.menus import (
     MENU_PREFIX,
     commands_for,
@@ -60,15 +60,15 @@ async def route_event(session: AsyncSession, event: ChatEvent, ctx: ServiceConte
     text = (event.text or "").strip()
     if text.split(" ", 1)[0].split("@", 1)[0] == "/start" and " " in text:
         return await _redeem(session, event, text.split(" ", 1)[1].strip(), reply, ctx)
-    person = await find_linked_person(session, event.telegram_user_id)
-    if person is None:
+    found = await find_person_and_state(session, event.telegram_user_id)
+    if found is None:
         await refuse_stranger_tap(session, event, ctx)
         await reply.answer_button("This button isn't for you.")
         await reply.say(stranger_text(ctx.config, reply.hours()))
         return "stranger"
+    person, row = found
     reply.person_id = person.id
     await mark_heard_from(session, person, ctx.now())
-    row = await load_state(session, person.id)
     if row is not None and _is_idle(row, ctx):
         spec = FLOWS.get(row.flow)
         await save_state(session, person.id, row, None, now=ctx.now())

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import FlowState
-from storage.models import ConversationState
+from handlers.identity import linked_person_query
+from storage.models import ConversationState, Person
 
 
-async def load_state(session: AsyncSession, person_id: int) -> ConversationState | None:
-    """The person's stored conversation row, if they are in one."""
-    return await session.scalar(
-        select(ConversationState).where(ConversationState.person_id == person_id)
-    )
+async def find_person_and_state(
+    session: AsyncSession, telegram_user_id: int
+) -> tuple[Person, ConversationState | None] | None:
+    """The active person linked to this account (link loaded too) and their conversation row,
+    in one query: every update starts here."""
+    query = linked_person_query(telegram_user_id).add_columns(ConversationState)
+    query = query.outerjoin(ConversationState, ConversationState.person_id == Person.id)
+    found = (await session.execute(query)).first()
+    if found is None:
+        return None
+    person, _link, row = found
+    return person, row
 
 
 def as_flow_state(row: ConversationState) -> FlowState:

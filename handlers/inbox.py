@@ -43,21 +43,13 @@ async def record_updates(
     return added
 
 
-async def claim_next_update(session: AsyncSession, *, skip_locked: bool) -> InboxUpdate | None:
-    """The oldest unprocessed update whose sender has no older one still waiting, locked.
+async def claim_next_update(session: AsyncSession) -> InboxUpdate | None:
+    """The oldest unprocessed update whose sender has no older one still waiting, locked
+    (PostgreSQL, where several instances share the inbox).
 
-    With several instances, another instance may hold a person's earlier update; this one then
-    leaves that person alone, so each person's updates are handled one at a time, in order.
+    Another instance may hold a person's earlier update; this one then leaves that person
+    alone, so each person's updates are handled one at a time, in order.
     """
-    if not skip_locked:
-        # One process (SQLite) works through the inbox one update at a time, oldest first, so
-        # the oldest is always next in its sender's order too.
-        return await session.scalar(
-            select(InboxUpdate)
-            .where(InboxUpdate.processed_at.is_(None))
-            .order_by(InboxUpdate.update_id)
-            .limit(1)
-        )
     earlier = aliased(InboxUpdate)
     query = (
         select(InboxUpdate)
@@ -74,3 +66,18 @@ async def claim_next_update(session: AsyncSession, *, skip_locked: bool) -> Inbo
         .with_for_update(skip_locked=True)
     )
     return await session.scalar(query)
+
+
+async def claim_oldest_updates(session: AsyncSession, limit: int) -> list[InboxUpdate]:
+    """The oldest unprocessed updates, for a database that lets one writer in at a time (SQLite).
+
+    The transaction holds the only write lock, so nobody else takes these meanwhile; handled in
+    this order, each sender's updates are handled in theirs.
+    """
+    query = (
+        select(InboxUpdate)
+        .where(InboxUpdate.processed_at.is_(None))
+        .order_by(InboxUpdate.update_id)
+        .limit(limit)
+    )
+    return list(await session.scalars(query))

@@ -22,15 +22,18 @@ async def queue_delivery(
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
     edit_of_id: int | None = None,
+    key_is_new: bool = False,
 ) -> OutboxMessage | None:
     """Add one delivery to the outbox; a repeated dedupe key adds nothing and returns None.
 
     An edit of a message that is itself still in the outbox names it with `edit_of_id`; the
-    dispatcher sends the edit once that message has its Telegram id.
+    dispatcher sends the edit once that message has its Telegram id. `key_is_new` skips the
+    lookup when the caller knows no row can have the key yet (an update's replies: each update
+    is handled once, and its replies commit with its processed mark).
     """
     if person_id is None and chat_id is None:
         raise ValueError("a delivery needs a person or a chat")
-    if dedupe_key is not None:
+    if dedupe_key is not None and not key_is_new:
         existing = await session.scalar(
             select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
         )

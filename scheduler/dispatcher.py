@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit import record_audit
@@ -237,16 +237,27 @@ class Dispatcher:
     async def _record_all(self, finished: list[tuple[int, int, DeliveryResult]]) -> None:
         now = self._clock.now()
         async with self._db.unit_of_work() as session:
-            for row_id, _, result in finished:
-                row = await session.get(OutboxMessage, row_id)
-                if row is None:
-                    continue
-                await _record(session, row, result, now)
-                try:
-                    async with session.begin_nested():
-                        await self._after_failure(session, row, now)
-                except Exception:  # the outcome above is still recorded
-                    log.exception("follow-up of failed outbox row %s failed", row_id)
+            sent = [(row_id, result) for row_id, _, result in finished if result.ok]
+            if sent:  # the common case, in one statement: no row needs loading
+                await session.execute(
+                    _MARK_SENT,
+                    [
+                        {"row_id": row_id, "sent_at": now, "message_id": result.message_id}
+                        for row_id, result in sent
+                    ],
+                )
+            unsent = {row_id: result for row_id, _, result in finished if not result.ok}
+            if unsent:
+                query = select(OutboxMessage).where(OutboxMessage.id.in_(unsent))
+                for row in await session.scalars(query):
+                    await _record_failure(session, row, unsent[row.id], now)
+                    if row.status != OutboxStatus.FAILED.value:
+                        continue
+                    try:
+                        async with session.begin_nested():
+                            await self._after_failure(session, row, now)
+                    except Exception:  # the outcome above is still recorded
+                        log.exception("follow-up of failed outbox row %s failed", row.id)
             paused = {
                 chat_id: result.retry_after
                 for _, chat_id, result in finished
@@ -340,14 +351,21 @@ async def _resolve_chat(session: AsyncSession, row: OutboxMessage, now: datetime
     return None
 
 
-async def _record(
+_OUTBOX = OutboxMessage.metadata.tables[OutboxMessage.__tablename__]
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"))
+    .values(
+        status=OutboxStatus.SENT.value,
+        sent_at=bindparam("sent_at"),
+        telegram_message_id=bindparam("message_id"),
+    )
+)
+
+
+async def _record_failure(
     session: AsyncSession, row: OutboxMessage, result: DeliveryResult, now: datetime
 ) -> None:
-    if result.ok:
-        row.status = OutboxStatus.SENT.value
-        row.sent_at = now
-        row.telegram_message_id = result.message_id
-        return
     if result.is_permanent or row.attempts >= MAX_ATTEMPTS:
         _fail(session, row, result.error or "failed", now)
         if result.is_unreachable and row.person_id is not None:
