@@ -17,6 +17,17 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramRetryAfter,
 )
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    DeleteWebhook,
+    EditMessageText,
+    GetMe,
+    GetUpdates,
+    SetMyCommands,
+    SetWebhook,
+)
+from aiogram.methods import SendMessage as SendMessageMethod
+from aiogram.methods.base import Response
 from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
@@ -46,6 +57,24 @@ from handlers.chat import (
 )
 
 log = logging.getLogger(__name__)
+
+# aiogram reads every answer as `Response[<what the method returns>]`, a pydantic generic model
+# built on first use and cached only weakly: once no answer refers to it, the garbage collector
+# takes it, and the next answer builds it again (several milliseconds for `Message`; about 160
+# times in 3,000 replies under load). Holding the ones this bot uses keeps them.
+_RESPONSE_MODELS = tuple(
+    Response[method.__returning__]  # type: ignore[name-defined]
+    for method in (
+        SendMessageMethod,
+        EditMessageText,
+        AnswerCallbackQuery,
+        SetMyCommands,
+        GetUpdates,
+        GetMe,
+        DeleteWebhook,
+        SetWebhook,
+    )
+)
 
 
 class AiogramGateway:
