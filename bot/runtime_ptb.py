@@ -56,7 +56,7 @@ class PtbGateway:
             base_url=f"{api_url}/bot",
             base_file_url=f"{api_url}/file/bot",
             request=HTTPXRequest(
-                connection_pool_size=8, read_timeout=send_timeout, write_timeout=send_timeout
+                connection_pool_size=16, read_timeout=send_timeout, write_timeout=send_timeout
             ),
             get_updates_request=HTTPXRequest(read_timeout=poll_timeout + 10),
         )
