@@ -66,9 +66,9 @@ async def route_event(session: AsyncSession, event: ChatEvent, ctx: ServiceConte
         await reply.answer_button("This button isn't for you.")
         await reply.say(stranger_text(ctx.config, reply.hours()))
         return "stranger"
-    person, row = found
+    person, link, row = found
     reply.person_id = person.id
-    await mark_heard_from(session, person, ctx.now())
+    await mark_heard_from(session, person, link, ctx.now())
     if row is not None and _is_idle(row, ctx):
         spec = FLOWS.get(row.flow)
         await save_state(session, person.id, row, None, now=ctx.now())

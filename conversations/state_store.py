@@ -7,22 +7,37 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import FlowState
-from handlers.identity import linked_person_query
-from storage.models import ConversationState, Person
+from handlers.identity import LINKED_PERSON
+from storage.models import ConversationState, Person, TelegramLink
+
+_PERSON_AND_STATE = LINKED_PERSON.add_columns(ConversationState).outerjoin(
+    ConversationState, ConversationState.person_id == Person.id
+)
+_READ_BY_IT = (Person, TelegramLink, ConversationState)
 
 
 async def find_person_and_state(
     session: AsyncSession, telegram_user_id: int
-) -> tuple[Person, ConversationState | None] | None:
-    """The active person linked to this account (link loaded too) and their conversation row,
-    in one query: every update starts here."""
-    query = linked_person_query(telegram_user_id).add_columns(ConversationState)
-    query = query.outerjoin(ConversationState, ConversationState.person_id == Person.id)
-    found = (await session.execute(query)).first()
+) -> tuple[Person, TelegramLink, ConversationState | None] | None:
+    """The active person linked to this account, their link and their conversation row, in
+    one query: every update starts here."""
+    params = {"telegram_user_id": telegram_user_id}
+    if _changes_any(session, _READ_BY_IT):
+        found = (await session.execute(_PERSON_AND_STATE, params)).first()
+    else:
+        # Earlier updates in this transaction left only writes this query can't see (replies,
+        # processed marks): leave them to be flushed together rather than one update at a time.
+        with session.no_autoflush:
+            found = (await session.execute(_PERSON_AND_STATE, params)).first()
     if found is None:
         return None
-    person, _link, row = found
-    return person, row
+    person, link, row = found
+    return person, link, row
+
+
+def _changes_any(session: AsyncSession, kinds: tuple[type, ...]) -> bool:
+    """Whether the session holds unflushed changes to rows of these kinds."""
+    return any(isinstance(obj, kinds) for obj in (*session.new, *session.dirty, *session.deleted))
 
 
 def as_flow_state(row: ConversationState) -> FlowState:

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit import record_audit
@@ -145,18 +145,21 @@ def _check_invite(invite: Invite | None, now: datetime) -> Redeemed | None:
     return None
 
 
-def linked_person_query(telegram_user_id: int) -> Select[Person, TelegramLink]:
-    """The active person a Telegram account is linked to, with the link (one row at most)."""
-    return (
-        select(Person, TelegramLink)
-        .join(TelegramLink, TelegramLink.person_id == Person.id)
-        .where(TelegramLink.telegram_user_id == telegram_user_id, Person.is_active.is_(True))
+# The active person a Telegram account is linked to, with the link (one row at most); built
+# once, since every update asks it: run it with {"telegram_user_id": ...}.
+LINKED_PERSON: Select[Person, TelegramLink] = (
+    select(Person, TelegramLink)
+    .join(TelegramLink, TelegramLink.person_id == Person.id)
+    .where(
+        TelegramLink.telegram_user_id == bindparam("telegram_user_id"),
+        Person.is_active.is_(True),
     )
+)
 
 
 async def find_linked_person(session: AsyncSession, telegram_user_id: int) -> Person | None:
     """The active person a Telegram account is linked to, if any (their link is loaded too)."""
-    found = (await session.execute(linked_person_query(telegram_user_id))).first()
+    found = (await session.execute(LINKED_PERSON, {"telegram_user_id": telegram_user_id})).first()
     return found[0] if found is not None else None
 
 

@@ -67,10 +67,11 @@ async def mark_unreachable(
     await _tell_coordinators(session, person, text, f"unreachable:{now:%Y%m%d%H%M%S}", now)
 
 
-async def mark_heard_from(session: AsyncSession, person: Person, now: datetime) -> None:
+async def mark_heard_from(
+    session: AsyncSession, person: Person, link: TelegramLink, now: datetime
+) -> None:
     """A message from a person shows the bot can reach them again."""
-    link = await session.get(TelegramLink, person.id)
-    if link is None or link.is_reachable:
+    if link.is_reachable:
         return
     link.is_reachable = True
     link.unreachable_reason = None
