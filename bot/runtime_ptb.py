@@ -42,6 +42,11 @@ from handlers.chat import (
 
 log = logging.getLogger(__name__)
 
+# Telegram takes about 30 messages a second, so 8 connections keep up with it until a round
+# trip takes over 250 ms. More cost CPU on every send (httpcore checks each idle connection
+# before each request): 16 made the whole bot about 10 % slower under load.
+SEND_CONNECTIONS = 8
+
 
 class PtbGateway:
     """Telegram through python-telegram-bot's `Bot`."""
@@ -56,7 +61,9 @@ class PtbGateway:
             base_url=f"{api_url}/bot",
             base_file_url=f"{api_url}/file/bot",
             request=HTTPXRequest(
-                connection_pool_size=16, read_timeout=send_timeout, write_timeout=send_timeout
+                connection_pool_size=SEND_CONNECTIONS,
+                read_timeout=send_timeout,
+                write_timeout=send_timeout,
             ),
             get_updates_request=HTTPXRequest(read_timeout=poll_timeout + 10),
         )
