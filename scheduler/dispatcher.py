@@ -248,7 +248,11 @@ class Dispatcher:
                 )
             unsent = {row_id: result for row_id, _, result in finished if not result.ok}
             if unsent:
-                query = select(OutboxMessage).where(OutboxMessage.id.in_(unsent))
+                query = (
+                    select(OutboxMessage)
+                    .where(OutboxMessage.id.in_(unsent))
+                    .order_by(OutboxMessage.id)
+                )
                 for row in await session.scalars(query):
                     await _record_failure(session, row, unsent[row.id], now)
                     if row.status != OutboxStatus.FAILED.value:
