@@ -81,31 +81,61 @@ class Dispatcher:
             stopper.cancel()
 
     async def drain(self) -> int:
-        """Send every due row, most urgent first; returns how many were attempted."""
-        attempted = 0
-        while True:
-            if self._unrecorded:  # outcomes a failed record left behind
-                async with self._recorder:
-                    finished, self._unrecorded = self._unrecorded, []
-                    await self._record_all(finished)
-            claimed = await self._claim()
-            if not claimed:
-                return attempted
-            # Chats are independent: send to each at once, each chat's messages in their order.
-            by_chat: dict[int, list[tuple[int, dict[str, Any]]]] = {}
-            for row_id, chat_id, payload in claimed:
-                by_chat.setdefault(chat_id, []).append((row_id, payload))
-            outcomes = await asyncio.gather(
-                *(self._send_in_order(chat_id, rows) for chat_id, rows in by_chat.items()),
-                return_exceptions=True,
-            )
-            for outcome in outcomes:
-                if isinstance(outcome, BaseException):
-                    log.error("recording sends failed; will retry", exc_info=outcome)
-            attempted += len(claimed)
+        """Send every due row, most urgent first; returns how many were attempted.
 
-    async def _claim(self) -> list[tuple[int, int, dict[str, Any]]]:
-        """Lease a batch of due rows so no other instance sends them meanwhile."""
+        Rows go out a claimed batch at a time. While a batch is on its way, an alert ping
+        queued meanwhile is claimed and sent at once, not after the batch's slowest send.
+        """
+        attempted = 0
+        sending: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                if self._unrecorded:  # outcomes a failed record left behind
+                    async with self._recorder:
+                        finished, self._unrecorded = self._unrecorded, []
+                        await self._record_all(finished)
+                claimed = await self._claim()
+                if not claimed:
+                    return attempted
+                attempted += len(claimed)
+                sending = self._start_sends(claimed)
+                while sending:
+                    self._wake.clear()
+                    waiter = asyncio.ensure_future(self._wake.wait())
+                    done, _ = await asyncio.wait(
+                        {waiter, *sending}, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    waiter.cancel()
+                    for task in done - {waiter}:
+                        sending.discard(task)
+                        if not task.cancelled() and task.exception() is not None:
+                            log.error(
+                                "recording sends failed; will retry", exc_info=task.exception()
+                            )
+                    if self._wake.is_set():  # something new was queued: an alert ping?
+                        pings = await self._claim(alerts_only=True)
+                        attempted += len(pings)
+                        sending |= self._start_sends(pings)
+        except asyncio.CancelledError:
+            for task in sending:
+                task.cancel()
+            raise
+
+    def _start_sends(
+        self, claimed: list[tuple[int, int, dict[str, Any]]]
+    ) -> set[asyncio.Task[None]]:
+        """Chats are independent: send to each at once, each chat's messages in their order."""
+        by_chat: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+        for row_id, chat_id, payload in claimed:
+            by_chat.setdefault(chat_id, []).append((row_id, payload))
+        return {
+            asyncio.create_task(self._send_in_order(chat_id, rows))
+            for chat_id, rows in by_chat.items()
+        }
+
+    async def _claim(self, *, alerts_only: bool = False) -> list[tuple[int, int, dict[str, Any]]]:
+        """Lease a batch of due rows (or of alert pings only) so no other instance sends them
+        meanwhile."""
         now = self._clock.now()
         async with self._db.unit_of_work() as session:
             pending = select(OutboxMessage.id).where(
@@ -126,9 +156,13 @@ class Dispatcher:
                 # the chats behind them.
                 .limit(self._batch * LOOK_AHEAD)
             )
+            if alerts_only:
+                query = query.where(OutboxMessage.priority == Priority.ALERT.value)
             if self._db.is_postgres:
                 query = query.with_for_update(skip_locked=True)
             rows = list(await session.scalars(query))
+            if alerts_only and not rows:
+                return []
             await _load_recipients(session, rows)
             chats: dict[int, int] = {}
             for row in rows:

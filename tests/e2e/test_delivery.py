@@ -13,7 +13,7 @@ from handlers.identity import find_person
 from handlers.outbox import queue_delivery
 from handlers.outbox_status import sent_after_a_timeout
 from scheduler.dispatcher import DEFAULT_LIMITS
-from storage.models import OutboxMessage, OutboxStatus, TelegramLink
+from storage.models import OutboxMessage, OutboxStatus, Priority, TelegramLink
 from tests.e2e.fixtures import CARER, COORDINATOR, STRANGER, WORKER
 from tests.e2e.harness import Harness
 
@@ -186,3 +186,38 @@ async def person_id(h: Harness, ref: str) -> int:
         person = await find_person(session, ref)
         assert person is not None
         return person.id
+
+
+async def test_an_alert_ping_does_not_wait_for_a_stalled_send_to_another_chat(
+    harness: Harness,
+) -> None:
+    h = harness
+    await h.link(CARER, "C1")
+    await h.link(WORKER, "W1")
+    h.emulator.inject_fault(Fault(0, "", method="sendMessage", chat_id=CARER, delay=4))
+    await queue_texts(h, CARER, 1, "stalled")
+    while h.emulator.state.faults:  # the carer's message is on its way, and stuck
+        await asyncio.sleep(0.01)
+    assert not h.emulator.messages(CARER)[1:]
+    async with h.db.unit_of_work() as session:
+        worker = await find_person(session, "W1")
+        assert worker is not None
+        await queue_delivery(
+            session,
+            SendMessage("🚨 ping"),
+            now=h.clock.now(),
+            person_id=worker.id,
+            priority=Priority.ALERT,
+            dedupe_key="test:ping",
+        )
+    assert h.app is not None
+    h.app.dispatcher.wake()
+
+    deadline = asyncio.get_running_loop().time() + 10
+    while not h.unread(WORKER):
+        assert asyncio.get_running_loop().time() < deadline, "the ping never arrived"
+        await asyncio.sleep(0.01)
+    # Only the greeting so far: the ping did not wait for the stalled send.
+    assert len(h.emulator.messages(CARER)) == 1
+    await h.settle(timeout=15)
+    assert [m.text for m in h.unread(CARER)] == ["stalled 0"]
