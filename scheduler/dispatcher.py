@@ -177,7 +177,7 @@ class Dispatcher:
                 await pacer.load(set(chats.values()), lock=self._db.is_postgres)
             # Read after the pacing rows are locked: another instance's claim for the same chat
             # has committed by then, so its lease shows here.
-            held = await _recipients_in_flight(session, now)
+            held = await _chats_in_flight(session, now)
             claimed: list[tuple[int, int, dict[str, Any]]] = []
             per_chat: dict[int, int] = {}
             for row in rows:
@@ -186,9 +186,9 @@ class Dispatcher:
                     continue
                 if len(claimed) >= self._batch:
                     break
-                recipient, place = _recipient(row), (row.priority, row.id)
-                if row.priority != Priority.ALERT and held.get(recipient, place) < place:
-                    continue  # an earlier message to this person is still on its way
+                place = (row.priority, row.id)
+                if row.priority != Priority.ALERT and held.get(chat_id, place) < place:
+                    continue  # an earlier message to this chat is still on its way
                 edited = await _edited_message_id(session, row, now)
                 # A chat's later rows go in the next claim, within a lease of their own.
                 ready = (
@@ -201,8 +201,8 @@ class Dispatcher:
                 if edited is _GONE:  # failed for good: nothing waits behind it
                     await self._after_failure(session, row, now)
                     continue
-                if not ready:  # whatever waits here, this person's later messages wait too
-                    held[recipient] = min(held.get(recipient, place), place)
+                if not ready:  # whatever waits here, this chat's later messages wait too
+                    held[chat_id] = min(held.get(chat_id, place), place)
                     continue
                 per_chat[chat_id] = per_chat.get(chat_id, 0) + 1
                 row.attempts += 1
@@ -326,39 +326,28 @@ async def _edited_message_id(
     return _GONE
 
 
-def _recipient(row: OutboxMessage) -> tuple[str, int]:
-    return _recipient_key(row.person_id, row.chat_id)
-
-
-def _recipient_key(person_id: int | None, chat_id: int | None) -> tuple[str, int]:
-    return ("person", person_id) if person_id is not None else ("chat", chat_id or 0)
-
-
-async def _recipients_in_flight(
-    session: AsyncSession, now: datetime
-) -> dict[tuple[str, int], tuple[int, int]]:
-    """Recipients with a message on its way or waiting to retry, and the most urgent one's place.
+async def _chats_in_flight(session: AsyncSession, now: datetime) -> dict[int, tuple[int, int]]:
+    """Chats with a message on its way or waiting to retry, and the most urgent one's place.
 
     A later message of the same or lower priority waits behind it, so each chat sees its
-    messages in order even when several instances send; a more urgent one (an alert ping
-    behind a reminder) does not wait, and an alert ping never waits: one stuck in a dead
-    process's lease must not hold up the next level's ping.
+    messages in order even when several instances send, whether a message was addressed to
+    the chat (a reply) or to the person (a reminder); a more urgent one (an alert ping behind a
+    reminder) does not wait, and an alert ping never waits: one stuck in a dead process's lease
+    must not hold up the next level's ping.
     """
+    chat = func.coalesce(OutboxMessage.chat_id, TelegramLink.chat_id)
     rows = await session.execute(
-        select(
-            OutboxMessage.person_id,
-            OutboxMessage.chat_id,
-            func.min(OutboxMessage.priority),
-            func.min(OutboxMessage.id),
-        )
+        select(chat, func.min(OutboxMessage.priority), func.min(OutboxMessage.id))
+        .select_from(OutboxMessage)
+        .outerjoin(TelegramLink, TelegramLink.person_id == OutboxMessage.person_id)
         .where(OutboxMessage.status == OutboxStatus.PENDING.value, OutboxMessage.not_before > now)
-        .group_by(OutboxMessage.person_id, OutboxMessage.chat_id)
+        .group_by(chat)
     )
-    held: dict[tuple[str, int], tuple[int, int]] = {}
-    for person_id, chat_id, priority, first_id in rows:
-        key = _recipient_key(person_id, chat_id)
-        held[key] = min(held.get(key, (priority, first_id)), (priority, first_id))
-    return held
+    return {
+        int(chat_id): (int(priority), int(first_id))
+        for chat_id, priority, first_id in rows
+        if chat_id is not None
+    }
 
 
 async def _load_recipients(session: AsyncSession, rows: list[OutboxMessage]) -> None:

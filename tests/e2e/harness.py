@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from bot.app import FamilyTimeApp, Webhook
@@ -18,7 +18,14 @@ from handlers.importing import import_records
 from handlers.service_config import ServiceConfig
 from scheduler.pacing import Limit, Limits
 from storage.database import Database
-from storage.models import Alert, AlertStatus, InboxUpdate, OutboxMessage, OutboxStatus
+from storage.models import (
+    Alert,
+    AlertStatus,
+    InboxUpdate,
+    OutboxMessage,
+    OutboxStatus,
+    TelegramLink,
+)
 
 TOKEN = "123456:TEST-TOKEN-FOR-THE-EMULATOR"
 # Pacing runs on the real clock, so scenarios about something else use roomy limits; the
@@ -144,10 +151,7 @@ class Harness:
                                 earlier.status == OutboxStatus.PENDING.value,
                                 earlier.not_before > now,
                                 earlier.id < OutboxMessage.id,
-                                or_(
-                                    earlier.chat_id == OutboxMessage.chat_id,
-                                    earlier.person_id == OutboxMessage.person_id,
-                                ),
+                                _chat_of(earlier) == _chat_of(OutboxMessage),
                             ),
                         ),
                         and_(OutboxMessage.last_error.is_(None), OutboxMessage.attempts > 0),
@@ -206,3 +210,9 @@ class Harness:
 
     def _chats(self) -> set[int]:
         return {m.chat_id for m in self.emulator.all_bot_messages()} | set(self._read)
+
+
+def _chat_of(row: type[OutboxMessage]) -> ColumnElement[int]:
+    """The chat an outbox row goes to: its own, or its person's linked chat."""
+    linked = select(TelegramLink.chat_id).where(TelegramLink.person_id == row.person_id)
+    return func.coalesce(row.chat_id, linked.correlate_except(TelegramLink).scalar_subquery())

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from storage.models import IllnessReport
+from storage.models import HandoverCard, IllnessReport, Session, SessionStatus
 from tests.e2e.fixtures import CARER, COORDINATOR, OTHER_CARER, OTHER_WORKER, STRANGER, WORKER
 from tests.e2e.harness import Harness
 
@@ -169,3 +169,29 @@ async def test_carer_fills_in_the_handover_card_and_only_the_worker_reads_it(
     await h.send(CARER, "/cancel")
     assert "Nothing was sent" in h.unread(CARER)[-1].text
     h.assert_no_unexpected_messages()
+
+
+async def test_a_handover_card_for_a_session_cancelled_meanwhile_is_not_sent(
+    harness: Harness,
+) -> None:
+    h = harness
+    for user_id, ref in ((CARER, "C1"), (WORKER, "W1")):
+        await link(h, user_id, ref)
+    await h.send(CARER, "/handover")
+    await h.press(CARER, "No marks")
+    await h.send(CARER, "bottle 8:30")
+    await h.send(CARER, "happy")
+    await h.press(CARER, "No medicine")
+    h.unread(CARER)
+    async with h.db.unit_of_work() as session:  # the team cancels S1 while the carer checks
+        await session.execute(
+            update(Session).where(Session.ref == "S1").values(status=SessionStatus.CANCELLED.value)
+        )
+
+    await h.press(CARER, "Send to the worker")
+
+    answer = h.unread(CARER)[-1].text
+    assert "was cancelled, so the card wasn't sent" in answer and "phone" in answer
+    async with h.db.unit_of_work() as session:
+        assert await session.scalar(select(func.count(HandoverCard.id))) == 0
+    h.assert_no_unexpected_messages()  # the worker got nothing

@@ -1,0 +1,74 @@
+"""A chat's messages keep their order across instances, however they were addressed: a reminder
+to a person waits while another instance is still sending a reply to that person's chat."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from handlers.chat import Delivery, DeliveryResult, SendMessage
+from handlers.clock import FakeClock
+from handlers.identity import find_person
+from handlers.importing import import_records
+from handlers.outbox import queue_delivery
+from handlers.service_config import ServiceConfig
+from scheduler.dispatcher import LEASE, Dispatcher
+from storage.database import Database
+from storage.models import OutboxMessage, OutboxStatus, Priority, TelegramLink
+from tests.e2e.fixtures import CARER, MONDAY_MORNING, PEOPLE
+
+
+class RecordingSender:
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, str]] = []
+
+    async def deliver(self, chat_id: int, delivery: Delivery) -> DeliveryResult:
+        assert isinstance(delivery, SendMessage)
+        self.sent.append((chat_id, delivery.text))
+        return DeliveryResult(ok=True, message_id=len(self.sent))
+
+
+async def test_a_reminder_waits_for_a_reply_to_the_same_chat_on_its_way_elsewhere(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    clock = FakeClock(MONDAY_MORNING)
+    now = clock.now()
+    async with database.unit_of_work() as session:
+        await import_records(session, service_config, now=now, people=PEOPLE)
+        carer = await find_person(session, "C1")
+        assert carer is not None
+        session.add(
+            TelegramLink(
+                person_id=carer.id,
+                telegram_user_id=CARER,
+                chat_id=CARER,
+                linked_at=now - timedelta(days=1),
+                is_reachable=True,
+            )
+        )
+        reply = await queue_delivery(session, SendMessage("the reply"), now=now, chat_id=CARER)
+        await queue_delivery(
+            session,
+            SendMessage("the reminder"),
+            now=now,
+            person_id=carer.id,
+            priority=Priority.REMINDER,
+        )
+        assert reply is not None
+        # Another instance has claimed the reply and is sending it.
+        reply.attempts, reply.not_before = 1, now + LEASE
+    sender = RecordingSender()
+    dispatcher = Dispatcher(database, sender, clock, limits=None)
+
+    await dispatcher.drain()
+    assert sender.sent == []  # the reminder waits its turn
+
+    async with database.unit_of_work() as session:  # the other instance records its send
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == reply.id)
+            .values(status=OutboxStatus.SENT.value)
+        )
+    await dispatcher.drain()
+    assert sender.sent == [(CARER, "the reminder")]
