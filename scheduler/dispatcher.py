@@ -113,7 +113,11 @@ class Dispatcher:
                                 "recording sends failed; will retry", exc_info=task.exception()
                             )
                     if self._wake.is_set():  # something new was queued: an alert ping?
-                        pings = await self._claim(alerts_only=True)
+                        try:
+                            pings = await self._claim(alerts_only=True)
+                        except Exception:  # the batch goes on; the next claim takes them
+                            log.exception("claiming alert pings failed; will retry")
+                            pings = []
                         attempted += len(pings)
                         sending |= self._start_sends(pings)
         except asyncio.CancelledError:

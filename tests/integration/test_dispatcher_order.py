@@ -3,9 +3,12 @@ to a person waits while another instance is still sending a reply to that person
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from handlers.chat import Delivery, DeliveryResult, SendMessage
 from handlers.clock import FakeClock
@@ -72,3 +75,39 @@ async def test_a_reminder_waits_for_a_reply_to_the_same_chat_on_its_way_elsewher
         )
     await dispatcher.drain()
     assert sender.sent == [(CARER, "the reminder")]
+
+
+async def test_a_failed_claim_of_alert_pings_does_not_drop_the_batch_on_its_way(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    clock = FakeClock(MONDAY_MORNING)
+    async with database.unit_of_work() as session:
+        await queue_delivery(session, SendMessage("slow"), now=clock.now(), chat_id=CARER)
+    release = asyncio.Event()
+
+    class SlowSender(RecordingSender):
+        async def deliver(self, chat_id: int, delivery: Delivery) -> DeliveryResult:
+            await release.wait()
+            return await super().deliver(chat_id, delivery)
+
+    sender = SlowSender()
+    dispatcher = Dispatcher(database, sender, clock, limits=None)
+    claim = dispatcher._claim
+
+    async def failing_claim(*, alerts_only: bool = False) -> list[Any]:
+        if alerts_only:
+            raise OperationalError("SELECT", {}, Exception("database gone for a moment"))
+        return await claim(alerts_only=alerts_only)
+
+    dispatcher._claim = failing_claim  # type: ignore[method-assign]
+    draining = asyncio.create_task(dispatcher.drain())
+    await asyncio.sleep(0.1)  # the batch is on its way
+    dispatcher.wake()  # something new: the claim of alert pings fails
+    await asyncio.sleep(0.1)
+    release.set()
+
+    assert await asyncio.wait_for(draining, 10) == 1
+    assert sender.sent == [(CARER, "slow")]
+    async with database.unit_of_work() as session:
+        statuses = list(await session.scalars(select(OutboxMessage.status)))
+    assert statuses == [OutboxStatus.SENT.value]
