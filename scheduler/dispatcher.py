@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,6 +59,8 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._unrecorded: list[tuple[int, int, DeliveryResult]] = []
         self._recorder = asyncio.Lock()
+        self._claimed_alert_chats: set[int] = set()  # in the claim being made
+        self._alert_chats_sending: Counter[int] = Counter()  # chat: its tasks with alert rows
         self.on_alert_unreachable: Callable[[], None] = lambda: None
 
     def wake(self) -> None:
@@ -90,22 +94,21 @@ class Dispatcher:
         sending: set[asyncio.Task[None]] = set()
         try:
             while True:
-                if self._unrecorded:  # outcomes a failed record left behind
-                    async with self._recorder:
-                        finished, self._unrecorded = self._unrecorded, []
-                        await self._record_all(finished)
+                self._wake.clear()  # before the claim: a row queued after it wakes us again
+                await self._record_leftovers()
                 claimed = await self._claim()
                 if not claimed:
                     return attempted
                 attempted += len(claimed)
                 sending = self._start_sends(claimed)
                 while sending:
-                    self._wake.clear()
                     waiter = asyncio.ensure_future(self._wake.wait())
-                    done, _ = await asyncio.wait(
-                        {waiter, *sending}, return_when=asyncio.FIRST_COMPLETED
-                    )
-                    waiter.cancel()
+                    try:
+                        done, _ = await asyncio.wait(
+                            {waiter, *sending}, return_when=asyncio.FIRST_COMPLETED
+                        )
+                    finally:
+                        waiter.cancel()
                     for task in done - {waiter}:
                         sending.discard(task)
                         if not task.cancelled() and task.exception() is not None:
@@ -113,34 +116,67 @@ class Dispatcher:
                                 "recording sends failed; will retry", exc_info=task.exception()
                             )
                     if self._wake.is_set():  # something new was queued: an alert ping?
-                        try:
-                            pings = await self._claim(alerts_only=True)
-                        except Exception:  # the batch goes on; the next claim takes them
-                            log.exception("claiming alert pings failed; will retry")
-                            pings = []
+                        self._wake.clear()
+                        pings = await self._claim_pings()
                         attempted += len(pings)
                         sending |= self._start_sends(pings)
         except asyncio.CancelledError:
+            # Stopping: let each send end cleanly (a task cut off mid-transaction can leave a
+            # lock behind); an unrecorded one is sent again after its lease.
             for task in sending:
                 task.cancel()
+            await asyncio.gather(*sending, return_exceptions=True)
             raise
+
+    async def _claim_pings(self) -> list[tuple[int, int, dict[str, Any]]]:
+        """Alert pings only, while a batch is on its way; a failure leaves them to the next
+        claim rather than abandon the batch's sends."""
+        try:
+            await self._record_leftovers()
+            return await self._claim(alerts_only=True)
+        except Exception:
+            log.exception("claiming alert pings failed; will retry")
+            return []
+
+    async def _record_leftovers(self) -> None:
+        """Outcomes a failed record left behind, before anything is claimed again."""
+        if self._unrecorded:
+            async with self._recorder:
+                finished, self._unrecorded = self._unrecorded, []
+                await self._record_all(finished)
 
     def _start_sends(
         self, claimed: list[tuple[int, int, dict[str, Any]]]
     ) -> set[asyncio.Task[None]]:
-        """Chats are independent: send to each at once, each chat's messages in their order."""
+        """Chats are independent: send to each at once, each chat's messages in their order.
+
+        A chat with alert messages on their way takes no more of them until those are sent, so
+        two edits of one ping (taken, then resolved) can't overtake each other.
+        """
         by_chat: dict[int, list[tuple[int, dict[str, Any]]]] = {}
         for row_id, chat_id, payload in claimed:
             by_chat.setdefault(chat_id, []).append((row_id, payload))
-        return {
-            asyncio.create_task(self._send_in_order(chat_id, rows))
-            for chat_id, rows in by_chat.items()
-        }
+        tasks = set()
+        for chat_id, rows in by_chat.items():
+            task = asyncio.create_task(self._send_in_order(chat_id, rows))
+            if chat_id in self._claimed_alert_chats:
+                self._alert_chats_sending[chat_id] += 1
+                task.add_done_callback(functools.partial(self._alert_chat_done, chat_id))
+            tasks.add(task)
+        self._claimed_alert_chats.clear()
+        return tasks
+
+    def _alert_chat_done(self, chat_id: int, _: asyncio.Task[None]) -> None:
+        self._alert_chats_sending[chat_id] -= 1
+        if self._alert_chats_sending[chat_id] <= 0:
+            del self._alert_chats_sending[chat_id]
+            self._wake.set()  # an alert message held back for this chat may go now
 
     async def _claim(self, *, alerts_only: bool = False) -> list[tuple[int, int, dict[str, Any]]]:
         """Lease a batch of due rows (or of alert pings only) so no other instance sends them
         meanwhile."""
         now = self._clock.now()
+        self._claimed_alert_chats.clear()
         async with self._db.unit_of_work() as session:
             pending = select(OutboxMessage.id).where(
                 OutboxMessage.status == OutboxStatus.PENDING.value
@@ -193,6 +229,8 @@ class Dispatcher:
                 place = (row.priority, row.id)
                 if row.priority != Priority.ALERT and held.get(chat_id, place) < place:
                     continue  # an earlier message to this chat is still on its way
+                if row.priority == Priority.ALERT and chat_id in self._alert_chats_sending:
+                    continue  # this process is still sending that chat an alert message
                 edited = await _edited_message_id(session, row, now)
                 # A chat's later rows go in the next claim, within a lease of their own.
                 ready = (
@@ -209,6 +247,8 @@ class Dispatcher:
                     held[chat_id] = min(held.get(chat_id, place), place)
                     continue
                 per_chat[chat_id] = per_chat.get(chat_id, 0) + 1
+                if row.priority == Priority.ALERT:
+                    self._claimed_alert_chats.add(chat_id)
                 row.attempts += 1
                 row.not_before = now + LEASE
                 payload = dict(row.payload)

@@ -4,6 +4,7 @@ to a person waits while another instance is still sending a reply to that person
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from handlers.service_config import ServiceConfig
 from scheduler.dispatcher import LEASE, Dispatcher
 from storage.database import Database
 from storage.models import OutboxMessage, OutboxStatus, Priority, TelegramLink
-from tests.e2e.fixtures import CARER, MONDAY_MORNING, PEOPLE
+from tests.e2e.fixtures import CARER, MONDAY_MORNING, PEOPLE, WORKER
 
 
 class RecordingSender:
@@ -111,3 +112,50 @@ async def test_a_failed_claim_of_alert_pings_does_not_drop_the_batch_on_its_way(
     async with database.unit_of_work() as session:
         statuses = list(await session.scalars(select(OutboxMessage.status)))
     assert statuses == [OutboxStatus.SENT.value]
+
+
+async def test_alert_messages_to_one_chat_keep_their_order_and_do_not_wait_for_others(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    """Two alert messages to the worker (a ping, then its update) while a reply to the carer
+    is stuck: the second waits for the first only, not for the stuck reply."""
+    clock = FakeClock(MONDAY_MORNING)
+    held = {text: asyncio.Event() for text in ("ping", "stuck reply")}
+
+    class GatedSender(RecordingSender):
+        async def deliver(self, chat_id: int, delivery: Delivery) -> DeliveryResult:
+            assert isinstance(delivery, SendMessage)
+            if delivery.text in held:
+                await held[delivery.text].wait()
+            return await super().deliver(chat_id, delivery)
+
+    async def queue(text: str, chat_id: int, priority: Priority) -> None:
+        async with database.unit_of_work() as session:
+            await queue_delivery(
+                session, SendMessage(text), now=clock.now(), chat_id=chat_id, priority=priority
+            )
+
+    async def until(condition: Callable[[], bool]) -> None:
+        for _ in range(500):
+            if condition():
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("timed out")
+
+    await queue("ping", WORKER, Priority.ALERT)
+    await queue("stuck reply", CARER, Priority.REPLY)
+    sender = GatedSender()
+    dispatcher = Dispatcher(database, sender, clock, limits=None)
+    draining = asyncio.create_task(dispatcher.drain())
+    await asyncio.sleep(0.1)  # both on their way, both stuck
+    await queue("update", WORKER, Priority.ALERT)
+    dispatcher.wake()
+    await asyncio.sleep(0.1)
+    assert sender.sent == []  # the update does not overtake the ping
+
+    held["ping"].set()
+    await until(lambda: len(sender.sent) == 2)
+    assert sender.sent == [(WORKER, "ping"), (WORKER, "update")]  # the reply is still stuck
+    held["stuck reply"].set()
+    assert await asyncio.wait_for(draining, 10) == 3
+    assert sender.sent[-1] == (CARER, "stuck reply")
