@@ -9,7 +9,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +36,15 @@ PACED_KINDS = ("send", "edit")  # messages count against Telegram's limits; butt
 MAX_ATTEMPTS = 12
 
 
+class _Claimed(NamedTuple):
+    """A leased row, ready to send."""
+
+    row_id: int
+    chat_id: int
+    priority: int
+    payload: dict[str, Any]
+
+
 class Dispatcher:
     """Sends what the outbox holds, wakes at once when told, and never drops a row."""
 
@@ -59,7 +68,6 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._unrecorded: list[tuple[int, int, DeliveryResult]] = []
         self._recorder = asyncio.Lock()
-        self._claimed_alert_chats: set[int] = set()  # in the claim being made
         self._alert_chats_sending: Counter[int] = Counter()  # chat: its tasks with alert rows
         self.on_alert_unreachable: Callable[[], None] = lambda: None
 
@@ -128,7 +136,7 @@ class Dispatcher:
             await asyncio.gather(*sending, return_exceptions=True)
             raise
 
-    async def _claim_pings(self) -> list[tuple[int, int, dict[str, Any]]]:
+    async def _claim_pings(self) -> list[_Claimed]:
         """Alert pings only, while a batch is on its way; a failure leaves them to the next
         claim rather than abandon the batch's sends."""
         try:
@@ -145,25 +153,23 @@ class Dispatcher:
                 finished, self._unrecorded = self._unrecorded, []
                 await self._record_all(finished)
 
-    def _start_sends(
-        self, claimed: list[tuple[int, int, dict[str, Any]]]
-    ) -> set[asyncio.Task[None]]:
+    def _start_sends(self, claimed: list[_Claimed]) -> set[asyncio.Task[None]]:
         """Chats are independent: send to each at once, each chat's messages in their order.
 
         A chat with alert messages on their way takes no more of them until those are sent, so
         two edits of one ping (taken, then resolved) can't overtake each other.
         """
         by_chat: dict[int, list[tuple[int, dict[str, Any]]]] = {}
-        for row_id, chat_id, payload in claimed:
+        for row_id, chat_id, _, payload in claimed:
             by_chat.setdefault(chat_id, []).append((row_id, payload))
+        alert_chats = {c.chat_id for c in claimed if c.priority == Priority.ALERT}
         tasks = set()
         for chat_id, rows in by_chat.items():
             task = asyncio.create_task(self._send_in_order(chat_id, rows))
-            if chat_id in self._claimed_alert_chats:
+            if chat_id in alert_chats:
                 self._alert_chats_sending[chat_id] += 1
                 task.add_done_callback(functools.partial(self._alert_chat_done, chat_id))
             tasks.add(task)
-        self._claimed_alert_chats.clear()
         return tasks
 
     def _alert_chat_done(self, chat_id: int, _: asyncio.Task[None]) -> None:
@@ -172,11 +178,10 @@ class Dispatcher:
             del self._alert_chats_sending[chat_id]
             self._wake.set()  # an alert message held back for this chat may go now
 
-    async def _claim(self, *, alerts_only: bool = False) -> list[tuple[int, int, dict[str, Any]]]:
+    async def _claim(self, *, alerts_only: bool = False) -> list[_Claimed]:
         """Lease a batch of due rows (or of alert pings only) so no other instance sends them
         meanwhile."""
         now = self._clock.now()
-        self._claimed_alert_chats.clear()
         async with self._db.unit_of_work() as session:
             pending = select(OutboxMessage.id).where(
                 OutboxMessage.status == OutboxStatus.PENDING.value
@@ -218,7 +223,7 @@ class Dispatcher:
             # Read after the pacing rows are locked: another instance's claim for the same chat
             # has committed by then, so its lease shows here.
             held = await _chats_in_flight(session, now)
-            claimed: list[tuple[int, int, dict[str, Any]]] = []
+            claimed: list[_Claimed] = []
             per_chat: dict[int, int] = {}
             for row in rows:
                 chat_id = chats.get(row.id)
@@ -247,14 +252,12 @@ class Dispatcher:
                     held[chat_id] = min(held.get(chat_id, place), place)
                     continue
                 per_chat[chat_id] = per_chat.get(chat_id, 0) + 1
-                if row.priority == Priority.ALERT:
-                    self._claimed_alert_chats.add(chat_id)
                 row.attempts += 1
                 row.not_before = now + LEASE
                 payload = dict(row.payload)
                 if isinstance(edited, int):
                     payload["message_id"] = edited
-                claimed.append((row.id, chat_id, payload))
+                claimed.append(_Claimed(row.id, chat_id, row.priority, payload))
             wait = pacer.wait if pacer is not None else None
             self._paced_for = wait.total_seconds() if wait is not None else None
             return claimed
