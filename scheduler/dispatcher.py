@@ -221,8 +221,9 @@ class Dispatcher:
                 pacer = Pacer(session, self._limits, self._pace_clock.now())
                 await pacer.load(set(chats.values()), lock=self._db.is_postgres)
             # Read after the pacing rows are locked: another instance's claim for the same chat
-            # has committed by then, so its lease shows here.
-            held = await _chats_in_flight(session, now)
+            # has committed by then, so its lease shows here; and a row it has locked but not
+            # yet claimed is not among ours, so it holds the chat all the same.
+            held = await _chats_waiting(session, set(chats.values()), rows)
             claimed: list[_Claimed] = []
             per_chat: dict[int, int] = {}
             for row in rows:
@@ -373,8 +374,12 @@ async def _edited_message_id(
     return _GONE
 
 
-async def _chats_in_flight(session: AsyncSession, now: datetime) -> dict[int, tuple[int, int]]:
-    """Chats with a message on its way or waiting to retry, and the most urgent one's place.
+async def _chats_waiting(
+    session: AsyncSession, chats: set[int], candidates: list[OutboxMessage]
+) -> dict[int, tuple[int, int]]:
+    """For each of these chats, the place (priority, id) of its most urgent pending message
+    that this claim cannot take: one on its way or waiting to retry, one another instance's
+    claim has locked, or an edit waiting for its message.
 
     A later message of the same or lower priority waits behind it, so each chat sees its
     messages in order even when several instances send, whether a message was addressed to
@@ -382,19 +387,25 @@ async def _chats_in_flight(session: AsyncSession, now: datetime) -> dict[int, tu
     reminder) does not wait, and an alert ping never waits: one stuck in a dead process's lease
     must not hold up the next level's ping.
     """
+    if not chats:
+        return {}
     chat = func.coalesce(OutboxMessage.chat_id, TelegramLink.chat_id)
     rows = await session.execute(
-        select(chat, func.min(OutboxMessage.priority), func.min(OutboxMessage.id))
+        select(chat, OutboxMessage.priority, func.min(OutboxMessage.id))
         .select_from(OutboxMessage)
         .outerjoin(TelegramLink, TelegramLink.person_id == OutboxMessage.person_id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING.value, OutboxMessage.not_before > now)
-        .group_by(chat)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            OutboxMessage.id.not_in([row.id for row in candidates]),
+            chat.in_(chats),
+        )
+        .group_by(chat, OutboxMessage.priority)
     )
-    return {
-        int(chat_id): (int(priority), int(first_id))
-        for chat_id, priority, first_id in rows
-        if chat_id is not None
-    }
+    waiting: dict[int, tuple[int, int]] = {}
+    for chat_id, priority, first_id in rows:
+        place = (int(priority), int(first_id))
+        waiting[int(chat_id)] = min(waiting.get(int(chat_id), place), place)
+    return waiting
 
 
 async def _load_recipients(session: AsyncSession, rows: list[OutboxMessage]) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
@@ -159,3 +160,29 @@ async def test_alert_messages_to_one_chat_keep_their_order_and_do_not_wait_for_o
     held["stuck reply"].set()
     assert await asyncio.wait_for(draining, 10) == 3
     assert sender.sent[-1] == (CARER, "stuck reply")
+
+
+async def test_a_reply_waits_while_another_instance_has_locked_the_one_before_it(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    """Another instance's claim has locked the chat's first reply but not yet leased it: this
+    claim skips that row and must not send the second reply ahead of it."""
+    if not database.is_postgres:
+        pytest.skip("row locks between instances: SQLite lets one writer in at a time")
+    clock = FakeClock(MONDAY_MORNING)
+    async with database.unit_of_work() as session:
+        first = await queue_delivery(session, SendMessage("first"), now=clock.now(), chat_id=CARER)
+        await queue_delivery(session, SendMessage("second"), now=clock.now(), chat_id=CARER)
+    assert first is not None
+    sender = RecordingSender()
+    dispatcher = Dispatcher(database, sender, clock, limits=None)
+
+    async with database.unit_of_work() as other_instance:
+        await other_instance.execute(
+            select(OutboxMessage.id).where(OutboxMessage.id == first.id).with_for_update()
+        )
+        assert await dispatcher.drain() == 0
+    assert sender.sent == []
+
+    assert await dispatcher.drain() == 2
+    assert sender.sent == [(CARER, "first"), (CARER, "second")]
