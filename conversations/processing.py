@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -36,20 +37,36 @@ async def process_pending_updates(
     apology, and a conflict is retried from fresh state.
     """
     handled = 0
-    conflicts = 0
+    conflicts = 0  # failures in a row that no single update can be blamed for
+    failures: Counter[int] = Counter()  # update_id: its failures in a row
     one_by_one = 0  # updates still to handle one at a time after a failed batch
     while True:
         careful = one_by_one > 0
+        claimed: list[int] = []
         try:
-            done = await _process_batch(db, ctx, 1 if careful else BATCH, careful=careful)
+            done = await _process_batch(
+                db, ctx, 1 if careful else BATCH, careful=careful, claimed=claimed
+            )
         except (StaleDataError, IntegrityError, OperationalError):
             # Someone else changed the same conversation first, or the database failed: nothing
             # of this batch was kept; redo it from fresh state.
-            conflicts += 1
-            if conflicts > MAX_CONFLICT_RETRIES:
-                raise
-            log.info("conversation changed concurrently; retrying update")
             one_by_one = BATCH
+            if careful and claimed:  # one update, and it failed
+                update_id = claimed[0]
+                failures[update_id] += 1
+                if failures[update_id] > MAX_CONFLICT_RETRIES:
+                    # Failing every time is a bug, not a conflict: it must not hold up
+                    # everyone's updates behind it. If even this fails, the database is down.
+                    if await _give_up(db, ctx, update_id):
+                        on_committed()
+                        handled += 1
+                    del failures[update_id]
+                    continue
+            else:
+                conflicts += 1
+                if conflicts > MAX_CONFLICT_RETRIES:
+                    raise
+            log.info("conversation changed concurrently; retrying update")
             continue
         except Exception:
             if careful:  # _process answers a bug itself; this is the database failing
@@ -62,20 +79,47 @@ async def process_pending_updates(
         on_committed()
         handled += done
         conflicts = 0
+        failures.clear()
         one_by_one = max(0, one_by_one - done)
 
 
-async def _process_batch(db: Database, ctx: ServiceContext, limit: int, *, careful: bool) -> int:
+async def _give_up(db: Database, ctx: ServiceContext, update_id: int) -> bool:
+    """Answer an update that fails every time with an apology and mark it handled."""
+    async with db.unit_of_work() as session:
+        row = await session.get(InboxUpdate, update_id, with_for_update=db.is_postgres)
+        if row is None or row.processed_at is not None:
+            return False  # another instance got there first
+        log.error(
+            "update %s failed %s times in a row; answered with an apology",
+            update_id,
+            MAX_CONFLICT_RETRIES + 1,
+        )
+        try:
+            async with session.begin_nested():
+                await _apologise(session, ChatEvent.from_json(row.event), ctx)
+        except Exception:  # marked handled all the same: the inbox must move on
+            log.exception("could not apologise for update %s", update_id)
+        row.processed_at = ctx.now()
+        row.outcome = "error"
+    return True
+
+
+async def _process_batch(
+    db: Database, ctx: ServiceContext, limit: int, *, careful: bool, claimed: list[int]
+) -> int:
+    """Handle up to `limit` updates in one transaction; `claimed` gets their update_ids."""
     async with db.unit_of_work() as session:
         if db.is_postgres:
             done = 0
             while done < limit and (row := await claim_next_update(session)) is not None:
+                claimed.append(row.update_id)
                 await _process(session, row, ctx, careful=careful)
                 await session.flush()  # the next claim must see this one as processed
                 done += 1
             return done
         # SQLite: this transaction holds the only write lock, so the batch is claimed at once.
         rows = await claim_oldest_updates(session, limit)
+        claimed.extend(row.update_id for row in rows)
         for row in rows:
             await _process(session, row, ctx, careful=careful)
         return len(rows)
@@ -99,8 +143,12 @@ async def _process(
             # A bug must not poison the inbox or leave the person without an answer.
             log.exception("update %s failed", row.update_id)
             outcome = "error"
-            reply = Reply(session, event, ctx)
-            await reply.answer_button()
-            await reply.say(SORRY)
+            await _apologise(session, event, ctx)
     row.processed_at = ctx.now()
     row.outcome = outcome[:40]
+
+
+async def _apologise(session: AsyncSession, event: ChatEvent, ctx: ServiceContext) -> None:
+    reply = Reply(session, event, ctx)
+    await reply.answer_button()
+    await reply.say(SORRY)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import processing
@@ -99,3 +100,40 @@ async def test_a_bug_in_one_update_costs_only_that_update(
     for user in (8101, 8102, 8104, 8105):
         (reply,) = await _replies(database, user)
         assert "Family Time" in reply
+
+
+@pytest.mark.parametrize("error", [OperationalError, IntegrityError])
+async def test_an_update_that_fails_every_time_does_not_hold_up_the_ones_behind_it(
+    database: Database,
+    service_config: ServiceConfig,
+    monkeypatch: pytest.MonkeyPatch,
+    error: type[DBAPIError],
+) -> None:
+    """A bug that looks like a conflict (bad SQL, a broken constraint) fails the same update
+    every time: after a few tries it gets an apology and the others are handled."""
+    route_event = processing.route_event
+    tries = 0
+
+    async def buggy(session: AsyncSession, event: ChatEvent, ctx: ServiceContext) -> Any:
+        nonlocal tries
+        if event.update_id == 23:
+            tries += 1
+            await Reply(session, event, ctx).say("half done")
+            raise error("SELECT nonsense", {}, Exception("a bug"))
+        return await route_event(session, event, ctx)
+
+    monkeypatch.setattr(processing, "route_event", buggy)
+    users = [8201, 8202, 8203, 8204]
+    async with database.unit_of_work() as session:
+        await record_updates(
+            session, [_text(21 + n, user, "hello") for n, user in enumerate(users)], now=NOW
+        )
+    ctx = ServiceContext(service_config, FakeClock(NOW))
+
+    assert await processing.process_pending_updates(database, ctx) == 4
+
+    assert tries == 1 + processing.MAX_CONFLICT_RETRIES + 1  # in the batch, then on its own
+    async with database.unit_of_work() as session:
+        outcomes = list(await session.scalars(select(InboxUpdate.outcome).order_by("update_id")))
+    assert outcomes == ["stranger", "stranger", "error", "stranger"]
+    assert await _replies(database, 8203) == [processing.SORRY]
