@@ -6,10 +6,12 @@ For each runtime (python-telegram-bot, aiogram) two bots run in turn, each in it
 against the local Bot API emulator (in this process, with no flood limits, so Telegram's limits
 are not what is measured):
 - the baseline: the framework's own bare echo bot (its polling loop, one handler, reply with the
-  text), as the framework's examples write it;
+  text), as the framework's examples write it (python-telegram-bot's: its default httpx
+  transport, one update at a time);
 - the full stack: `FamilyTimeApp` on SQLite, every update committed to the inbox, routed to the
   linked carer's conversation, its reply committed to the outbox, paced (limits set far above
-  the load, so the pacing table is still read and written) and sent.
+  the load, so the pacing table is still read and written) and sent (python-telegram-bot's
+  runtime over aiohttp, as in production).
 The clock runs from queuing the updates to the last reply reaching the emulator. Peak RSS is the
 bot process's own high-water mark (VmHWM), read before it is stopped. Goal: at least 500 updates/s
 for the full stack on SQLite; the ratio to the echo bot is printed beside it.

@@ -8,7 +8,6 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
 from telegram import (
     Bot,
     BotCommand,
@@ -18,7 +17,6 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
-from telegram.request import HTTPXRequest
 
 from bot.gateway import (
     ALLOWED_UPDATES,
@@ -29,6 +27,7 @@ from bot.gateway import (
     timed_out,
     transient,
 )
+from bot.ptb_request import AiohttpRequest
 from handlers.chat import (
     AnswerButton,
     ChatEvent,
@@ -44,8 +43,6 @@ log = logging.getLogger(__name__)
 
 # A claim sends up to 20 messages at once and alert pings may start beside them: each gets a
 # connection at once, since one left waiting over the 1 s pool timeout counts as a failed try.
-# (Each idle connection costs CPU on every request, as httpcore checks them all: 8 connections
-# made the whole bot ~5 % faster under load than 16, but would queue sends on a slow day.)
 SEND_CONNECTIONS = 24
 
 
@@ -61,12 +58,12 @@ class PtbGateway:
             token,
             base_url=f"{api_url}/bot",
             base_file_url=f"{api_url}/file/bot",
-            request=HTTPXRequest(
-                connection_pool_size=SEND_CONNECTIONS,
-                read_timeout=send_timeout,
-                write_timeout=send_timeout,
+            request=AiohttpRequest(
+                connections=SEND_CONNECTIONS, read_timeout=send_timeout, write_timeout=send_timeout
             ),
-            get_updates_request=HTTPXRequest(read_timeout=poll_timeout + 10),
+            get_updates_request=AiohttpRequest(
+                connections=1, read_timeout=poll_timeout + 10, write_timeout=send_timeout
+            ),
         )
 
     async def start(self) -> str:
@@ -109,11 +106,9 @@ class PtbGateway:
             return forbidden(exc.message)
         except BadRequest as exc:
             return classify_bad_request(exc.message)
-        except TimedOut as exc:
-            if isinstance(exc.__cause__, httpx.PoolTimeout | httpx.ConnectTimeout):
-                return transient(f"TimedOut: {exc.message}")  # never left this machine
+        except TimedOut as exc:  # the request went out: Telegram may have taken it
             return timed_out(f"TimedOut: {exc.message}")
-        except TelegramError as exc:  # NetworkError, 5xx
+        except TelegramError as exc:  # NetworkError (one that never left: see ptb_request), 5xx
             return transient(f"{type(exc).__name__}: {exc.message}")
 
     async def _deliver(self, chat_id: int, delivery: Delivery) -> DeliveryResult:

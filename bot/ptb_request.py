@@ -1,0 +1,108 @@
+"""python-telegram-bot's HTTP calls made with aiohttp, through its documented `BaseRequest`.
+
+Its default (`HTTPXRequest`) checks every idle connection in its pool on each request, which
+under load cost the bot more than its own work did; aiohttp's pool hands out an idle one at once.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+NOT_SENT = (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError)
+"""Causes of a failed call that never reached Telegram: no connection was free or could be made."""
+
+
+class AiohttpRequest(BaseRequest):
+    """Bot API calls over one aiohttp session with at most `connections` connections."""
+
+    __slots__ = ("_connect", "_connections", "_pool", "_read", "_session", "_write")
+
+    def __init__(
+        self,
+        *,
+        connections: int,
+        read_timeout: float,
+        write_timeout: float,
+        connect_timeout: float = 5.0,
+        pool_timeout: float = 1.0,
+    ) -> None:
+        self._connections = connections
+        self._read = read_timeout
+        self._write = write_timeout
+        self._connect = connect_timeout
+        self._pool = pool_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._read
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._connections),
+                timeout=aiohttp.ClientTimeout(total=None),
+            )
+
+    async def shutdown(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("AiohttpRequest is not initialized")
+        if request_data is not None and request_data.contains_files:
+            raise NotImplementedError("the bot uploads no files")
+        read = _given(read_timeout, self._read)
+        write = _given(write_timeout, self._write)
+        connect = _given(connect_timeout, self._connect)
+        pool = _given(pool_timeout, self._pool)
+        timeout = aiohttp.ClientTimeout(
+            # aiohttp's `connect` covers the wait for a free connection and making a new one.
+            connect=_total(pool, connect),
+            sock_connect=connect,
+            sock_read=read,
+            total=_total(connect, write, read),  # aiohttp has no write timeout: bound it all
+        )
+        try:
+            async with self._session.request(
+                method,
+                url,
+                data=request_data.json_parameters if request_data is not None else None,
+                headers={"User-Agent": self.USER_AGENT},
+                timeout=timeout,
+            ) as response:
+                return response.status, await response.read()
+        except NOT_SENT as exc:
+            raise NetworkError(f"not sent: aiohttp.{type(exc).__name__}: {exc}") from exc
+        except (TimeoutError, aiohttp.ServerDisconnectedError) as exc:
+            # The request went out and no answer came back: Telegram may have taken it.
+            raise TimedOut(f"aiohttp.{type(exc).__name__}") from exc
+        except aiohttp.ClientError as exc:
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+
+def _total(*timeouts: float | None) -> float | None:
+    """The sum of these timeouts, or None (no limit) if any of them is None."""
+    total = 0.0
+    for timeout in timeouts:
+        if timeout is None:
+            return None
+        total += timeout
+    return total
+
+
+def _given(timeout: object, default: float) -> float | None:
+    """The timeout a call passed (None: no limit), or ours if it passed none (a DefaultValue)."""
+    return timeout if timeout is None or isinstance(timeout, int | float) else default
