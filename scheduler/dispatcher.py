@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit import record_audit
@@ -34,6 +34,48 @@ DEFAULT_LIMITS = Limits()
 LOOK_AHEAD = 4
 PACED_KINDS = ("send", "edit")  # messages count against Telegram's limits; button answers don't
 MAX_ATTEMPTS = 12
+
+
+def _due_rows(*, alerts_only: bool, lock: bool) -> Select[OutboxMessage]:
+    """Due rows, most urgent first; run with {"now": ..., "limit": ...}."""
+    pending = select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING.value)
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            OutboxMessage.not_before <= bindparam("now"),
+            # An edit waits until the message it edits has left the outbox.
+            or_(OutboxMessage.edit_of_id.is_(None), OutboxMessage.edit_of_id.not_in(pending)),
+        )
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
+        # Look further than one batch, so rows for chats at their limit don't starve the chats
+        # behind them.
+        .limit(bindparam("limit"))
+    )
+    if alerts_only:
+        query = query.where(OutboxMessage.priority == Priority.ALERT.value)
+    return query.with_for_update(skip_locked=True) if lock else query
+
+
+# Built once, since every claim runs one: keyed by (alerts only, PostgreSQL).
+_DUE = {
+    (alerts_only, lock): _due_rows(alerts_only=alerts_only, lock=lock)
+    for alerts_only in (False, True)
+    for lock in (False, True)
+}
+_CHAT = func.coalesce(OutboxMessage.chat_id, TelegramLink.chat_id)
+# Pending rows of some chats but for those a claim took: run with {"chats": [...], "taken": [...]}.
+_WAITING = (
+    select(_CHAT, OutboxMessage.priority, func.min(OutboxMessage.id))
+    .select_from(OutboxMessage)
+    .outerjoin(TelegramLink, TelegramLink.person_id == OutboxMessage.person_id)
+    .where(
+        OutboxMessage.status == OutboxStatus.PENDING.value,
+        OutboxMessage.id.not_in(bindparam("taken", expanding=True)),
+        _CHAT.in_(bindparam("chats", expanding=True)),
+    )
+    .group_by(_CHAT, OutboxMessage.priority)
+)
 
 
 class _Claimed(NamedTuple):
@@ -183,29 +225,10 @@ class Dispatcher:
         meanwhile."""
         now = self._clock.now()
         async with self._db.unit_of_work() as session:
-            pending = select(OutboxMessage.id).where(
-                OutboxMessage.status == OutboxStatus.PENDING.value
+            query = _DUE[alerts_only, self._db.is_postgres]
+            rows = list(
+                await session.scalars(query, {"now": now, "limit": self._batch * LOOK_AHEAD})
             )
-            query = (
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.status == OutboxStatus.PENDING.value,
-                    OutboxMessage.not_before <= now,
-                    # An edit waits until the message it edits has left the outbox.
-                    or_(
-                        OutboxMessage.edit_of_id.is_(None), OutboxMessage.edit_of_id.not_in(pending)
-                    ),
-                )
-                .order_by(OutboxMessage.priority, OutboxMessage.id)
-                # Look further than one batch, so rows for chats at their limit don't starve
-                # the chats behind them.
-                .limit(self._batch * LOOK_AHEAD)
-            )
-            if alerts_only:
-                query = query.where(OutboxMessage.priority == Priority.ALERT.value)
-            if self._db.is_postgres:
-                query = query.with_for_update(skip_locked=True)
-            rows = list(await session.scalars(query))
             if alerts_only and not rows:
                 return []
             await _load_recipients(session, rows)
@@ -389,17 +412,8 @@ async def _chats_waiting(
     """
     if not chats:
         return {}
-    chat = func.coalesce(OutboxMessage.chat_id, TelegramLink.chat_id)
     rows = await session.execute(
-        select(chat, OutboxMessage.priority, func.min(OutboxMessage.id))
-        .select_from(OutboxMessage)
-        .outerjoin(TelegramLink, TelegramLink.person_id == OutboxMessage.person_id)
-        .where(
-            OutboxMessage.status == OutboxStatus.PENDING.value,
-            OutboxMessage.id.not_in([row.id for row in candidates]),
-            chat.in_(chats),
-        )
-        .group_by(chat, OutboxMessage.priority)
+        _WAITING, {"chats": list(chats), "taken": [row.id for row in candidates]}
     )
     waiting: dict[int, tuple[int, int]] = {}
     for chat_id, priority, first_id in rows:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,6 +55,16 @@ def chat_key(chat_id: int) -> str:
     return f"chat:{chat_id}"
 
 
+# Built once, since every claim runs them.
+_ROWS = select(DeliveryPacing).where(DeliveryPacing.key.in_(bindparam("keys", expanding=True)))
+_LOCKED_ROWS = _ROWS.with_for_update()
+_LOCK_TIMEOUT = text("SET LOCAL lock_timeout = '5s'")
+_ADD_ROWS = {
+    "postgresql": pg_insert(DeliveryPacing).on_conflict_do_nothing(index_elements=["key"]),
+    "sqlite": sqlite_insert(DeliveryPacing).on_conflict_do_nothing(index_elements=["key"]),
+}
+
+
 class Pacer:
     """The limits as one claim transaction sees them; `save` writes back what it used."""
 
@@ -68,24 +78,21 @@ class Pacer:
     async def load(self, chat_ids: set[int], *, lock: bool) -> None:
         """Read (and on PostgreSQL lock) the rows for these chats and the overall limit."""
         keys = {GLOBAL} | {chat_key(c) for c in chat_ids}
-        known = set(
-            await self._session.scalars(
-                select(DeliveryPacing.key).where(DeliveryPacing.key.in_(keys))
-            )
-        )
-        if keys - known:  # first sends to these chats: add their rows (another instance may too)
-            dialect = self._session.get_bind().dialect.name
-            insert = pg_insert if dialect == "postgresql" else sqlite_insert
-            await self._session.execute(
-                insert(DeliveryPacing).on_conflict_do_nothing(index_elements=["key"]),
-                [{"key": k, "allowed_at": self._now} for k in sorted(keys - known)],
-            )
-        query = select(DeliveryPacing).where(DeliveryPacing.key.in_(keys))
         if lock:
             # Never wait for ever on another transaction's lock: fail, and the next drain retries.
-            await self._session.execute(text("SET LOCAL lock_timeout = '5s'"))
-            query = query.with_for_update()
-        self._rows = {row.key: row for row in await self._session.scalars(query)}
+            await self._session.execute(_LOCK_TIMEOUT)
+        self._rows = await self._read(keys, lock=lock)
+        missing = keys - self._rows.keys()
+        if missing:  # first sends to these chats: add their rows (another instance may too)
+            dialect = self._session.get_bind().dialect.name
+            await self._session.execute(
+                _ADD_ROWS[dialect], [{"key": k, "allowed_at": self._now} for k in sorted(missing)]
+            )
+            self._rows |= await self._read(missing, lock=lock)
+
+    async def _read(self, keys: set[str], *, lock: bool) -> dict[str, DeliveryPacing]:
+        rows = await self._session.scalars(_LOCKED_ROWS if lock else _ROWS, {"keys": list(keys)})
+        return {row.key: row for row in rows}
 
     def _ready_in(self, key: str, limit: Limit) -> timedelta:
         earliest = self._rows[key].allowed_at - limit.tolerance
