@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -177,6 +178,7 @@ def to_event(update: Update) -> ChatEvent | None:
     return event_from_update(update.model_dump(mode="json", by_alias=True, exclude_none=True))
 
 
+@functools.lru_cache(maxsize=256)  # the markup is immutable; the main menu goes with most replies
 def _markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
     if not keyboard:
         return None

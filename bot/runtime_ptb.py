@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dtm
+import functools
 import logging
 import warnings
 from collections.abc import Mapping
@@ -145,6 +146,7 @@ def to_event(update: Update) -> ChatEvent | None:
     return event_from_update(update.to_dict())
 
 
+@functools.lru_cache(maxsize=256)  # the markup is immutable; the main menu goes with most replies
 def _markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
     if not keyboard:
         return None
