@@ -76,6 +76,16 @@ _WAITING = (
     )
     .group_by(_CHAT, OutboxMessage.priority)
 )
+# Pending edits of some messages but for those a claim took: {"edited": [...], "taken": [...]}.
+_EARLIER_EDITS = (
+    select(OutboxMessage.edit_of_id, func.min(OutboxMessage.id))
+    .where(
+        OutboxMessage.status == OutboxStatus.PENDING.value,
+        OutboxMessage.edit_of_id.in_(bindparam("edited", expanding=True)),
+        OutboxMessage.id.not_in(bindparam("taken", expanding=True)),
+    )
+    .group_by(OutboxMessage.edit_of_id)
+)
 
 
 class _Claimed(NamedTuple):
@@ -247,6 +257,7 @@ class Dispatcher:
             # has committed by then, so its lease shows here; and a row it has locked but not
             # yet claimed is not among ours, so it holds the chat all the same.
             held = await _chats_waiting(session, set(chats.values()), rows)
+            earlier_edits = await _earlier_edits(session, rows)
             claimed: list[_Claimed] = []
             per_chat: dict[int, int] = {}
             for row in rows:
@@ -260,6 +271,9 @@ class Dispatcher:
                     continue  # an earlier message to this chat is still on its way
                 if row.priority == Priority.ALERT and chat_id in self._alert_chats_sending:
                     continue  # this process is still sending that chat an alert message
+                edits = row.edit_of_id
+                if edits is not None and earlier_edits.get(edits, row.id) < row.id:
+                    continue  # an earlier edit of the same message is on its way elsewhere
                 edited = await _edited_message_id(session, row, now)
                 # A chat's later rows go in the next claim, within a lease of their own.
                 ready = (
@@ -420,6 +434,22 @@ async def _chats_waiting(
         place = (int(priority), int(first_id))
         waiting[int(chat_id)] = min(waiting.get(int(chat_id), place), place)
     return waiting
+
+
+async def _earlier_edits(session: AsyncSession, candidates: list[OutboxMessage]) -> dict[int, int]:
+    """For each message these rows edit, its oldest pending edit that this claim cannot take
+    (on its way, waiting to retry, or locked by another instance's claim).
+
+    A later edit waits for it, so the last one shown is the last one made ("resolved" never
+    lands before "taken"), even when two instances send. An alert ping itself never waits.
+    """
+    edited = {row.edit_of_id for row in candidates if row.edit_of_id is not None}
+    if not edited:
+        return {}
+    rows = await session.execute(
+        _EARLIER_EDITS, {"edited": list(edited), "taken": [row.id for row in candidates]}
+    )
+    return {int(edited_id): int(first_id) for edited_id, first_id in rows if edited_id is not None}
 
 
 async def _load_recipients(session: AsyncSession, rows: list[OutboxMessage]) -> None:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
-from handlers.chat import Delivery, DeliveryResult, SendMessage
+from handlers.chat import Delivery, DeliveryResult, EditMessage, SendMessage
 from handlers.clock import FakeClock
 from handlers.identity import find_person
 from handlers.importing import import_records
@@ -186,3 +186,52 @@ async def test_a_reply_waits_while_another_instance_has_locked_the_one_before_it
 
     assert await dispatcher.drain() == 2
     assert sender.sent == [(CARER, "first"), (CARER, "second")]
+
+
+async def test_a_later_edit_waits_while_another_instance_has_the_earlier_one(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    """ "Taken" and "resolved" edits of one alert ping: another instance's claim holds the first,
+    so this one must not send the second ahead of it (the ping would end up showing "taken")."""
+    if not database.is_postgres:
+        pytest.skip("row locks between instances: SQLite lets one writer in at a time")
+    clock = FakeClock(MONDAY_MORNING)
+    now = clock.now()
+    async with database.unit_of_work() as session:
+        ping = await queue_delivery(
+            session, SendMessage("ping"), now=now, chat_id=WORKER, priority=Priority.ALERT
+        )
+        assert ping is not None
+        ping.status, ping.telegram_message_id = OutboxStatus.SENT.value, 99
+        await session.flush()
+        edits = [
+            await queue_delivery(
+                session,
+                EditMessage(0, text),
+                now=now,
+                chat_id=WORKER,
+                priority=Priority.ALERT,
+                edit_of_id=ping.id,
+            )
+            for text in ("taken", "resolved")
+        ]
+    first = edits[0]
+    assert first is not None
+    sent: list[tuple[int, int, str]] = []
+
+    class EditSender:
+        async def deliver(self, chat_id: int, delivery: Delivery) -> DeliveryResult:
+            assert isinstance(delivery, EditMessage)
+            sent.append((chat_id, delivery.message_id, delivery.text))
+            return DeliveryResult(ok=True, message_id=delivery.message_id)
+
+    dispatcher = Dispatcher(database, EditSender(), clock, limits=None)
+    async with database.unit_of_work() as other_instance:
+        await other_instance.execute(
+            select(OutboxMessage.id).where(OutboxMessage.id == first.id).with_for_update()
+        )
+        assert await dispatcher.drain() == 0
+    assert sent == []
+
+    assert await dispatcher.drain() == 2
+    assert sent == [(WORKER, 99, "taken"), (WORKER, 99, "resolved")]
