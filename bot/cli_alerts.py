@@ -180,6 +180,6 @@ def outbox_status() -> None:
         )
     if maybe_twice:
         print(
-            f"{maybe_twice} message(s) were sent again after a send timed out with no answer; "
-            "Telegram may have shown each of them twice."
+            f"{maybe_twice} message(s) were sent again after a send timed out or was cut off "
+            "by the bot stopping; Telegram may have shown each of them twice."
         )

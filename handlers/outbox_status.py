@@ -57,7 +57,8 @@ async def oldest_unsent(
 
 
 async def sent_after_a_timeout(session: AsyncSession) -> int:
-    """Messages sent after an earlier try timed out: Telegram may have shown each of them twice.
+    """Messages sent after an earlier try timed out, or was cut off when the bot stopped or
+    died mid-send: Telegram may have shown each of them twice.
 
     Telegram's sendMessage has no idempotency key, so when a request went out and no answer came
     back, retrying is the only way not to lose the message, at the risk of a duplicate.

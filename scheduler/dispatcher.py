@@ -34,6 +34,10 @@ DEFAULT_LIMITS = Limits()
 LOOK_AHEAD = 4
 PACED_KINDS = ("send", "edit")  # messages count against Telegram's limits; button answers don't
 MAX_ATTEMPTS = 12
+# A claimed row's last_error until its outcome is recorded. Still there when the row is claimed
+# again, its last send ended with no outcome (the process died or stopped mid-send): Telegram may
+# have taken it, so the new try is counted like a send that timed out.
+SENDING = "sending"
 
 
 def _due_rows(*, alerts_only: bool, lock: bool) -> Select[OutboxMessage]:
@@ -290,8 +294,11 @@ class Dispatcher:
                     held[chat_id] = min(held.get(chat_id, place), place)
                     continue
                 per_chat[chat_id] = per_chat.get(chat_id, 0) + 1
+                if row.last_error == SENDING:
+                    _note_maybe_sent(session, row, now, "its sender stopped mid-send")
                 row.attempts += 1
                 row.not_before = now + LEASE
+                row.last_error = SENDING
                 payload = dict(row.payload)
                 if isinstance(edited, int):
                     payload["message_id"] = edited
@@ -331,6 +338,7 @@ class Dispatcher:
                 if row is not None and row.status == OutboxStatus.PENDING.value:
                     row.attempts = max(0, row.attempts - 1)
                     row.not_before = resume
+                    row.last_error = None  # never tried
 
     async def _send(self, row_id: int, chat_id: int, payload: dict[str, Any]) -> bool:
         """Send one row and record the outcome; True if Telegram took it."""
@@ -488,6 +496,7 @@ _MARK_SENT = (
         status=OutboxStatus.SENT.value,
         sent_at=bindparam("sent_at"),
         telegram_message_id=bindparam("message_id"),
+        last_error=None,
     )
 )
 
@@ -500,21 +509,27 @@ async def _record_failure(
         if result.is_unreachable and row.person_id is not None:
             await mark_unreachable(session, row.person_id, result.error or "failed", now)
         return
-    if result.may_have_arrived:  # a retry may show it twice; count it (see outbox status)
-        record_audit(
-            session,
-            "delivery.timed_out",
-            at=now,
-            subject=f"outbox:{row.id}",
-            person_id=row.person_id,
-            attempt=row.attempts,
-        )
+    if result.may_have_arrived:
+        _note_maybe_sent(session, row, now, "no answer in time")
     if result.retry_after is not None:
         delay = result.retry_after  # Telegram said when; no sooner
     else:  # full jitter, so many failed sends do not all come back at the same moment
         delay = random.uniform(0.5, min(60.0, 2.0**row.attempts))
     row.not_before = now + timedelta(seconds=delay)
     row.last_error = (result.error or "")[:300]
+
+
+def _note_maybe_sent(session: AsyncSession, row: OutboxMessage, now: datetime, why: str) -> None:
+    """A try whose outcome is unknown: a retry may show it twice; count it (see outbox status)."""
+    record_audit(
+        session,
+        "delivery.timed_out",
+        at=now,
+        subject=f"outbox:{row.id}",
+        person_id=row.person_id,
+        attempt=row.attempts,
+        reason=why,
+    )
 
 
 def _fail(session: AsyncSession, row: OutboxMessage, reason: str, now: datetime) -> None:

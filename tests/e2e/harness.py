@@ -16,6 +16,7 @@ from handlers.clock import FakeClock
 from handlers.identity import create_invite, find_person
 from handlers.importing import import_records
 from handlers.service_config import ServiceConfig
+from scheduler.dispatcher import SENDING
 from scheduler.pacing import Limit, Limits
 from storage.database import Database
 from storage.models import (
@@ -154,7 +155,7 @@ class Harness:
                                 _chat_of(earlier) == _chat_of(OutboxMessage),
                             ),
                         ),
-                        and_(OutboxMessage.last_error.is_(None), OutboxMessage.attempts > 0),
+                        OutboxMessage.last_error == SENDING,  # on its way
                     ),
                 )
             )

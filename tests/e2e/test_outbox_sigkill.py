@@ -14,7 +14,8 @@ from bot.emulator import BotApiEmulator
 from handlers.chat import SendMessage
 from handlers.clock import SystemClock
 from handlers.outbox import queue_delivery
-from scheduler.dispatcher import LEASE
+from handlers.outbox_status import sent_after_a_timeout
+from scheduler.dispatcher import LEASE, SENDING
 from storage.database import Database
 from storage.models import OutboxMessage, OutboxStatus, Priority
 from tests.conftest import EXAMPLE_CONFIG
@@ -56,8 +57,7 @@ async def test_a_killed_bot_delivers_all_500_queued_messages_after_restart(
             in_flight = await session.scalar(
                 select(func.count()).where(
                     OutboxMessage.status == OutboxStatus.PENDING.value,
-                    OutboxMessage.attempts > 0,
-                    OutboxMessage.last_error.is_(None),
+                    OutboxMessage.last_error == SENDING,
                 )
             )
         assert delivered_before < MESSAGES, "the kill came too late to test anything"
@@ -72,15 +72,19 @@ async def test_a_killed_bot_delivers_all_500_queued_messages_after_restart(
         texts = Counter(m.text for m in emulator.all_bot_messages())
         assert set(texts) == {f"Reminder {n}" for n in range(MESSAGES)}
         twice = [text for text, count in texts.items() if count > 1]
-        # None twice, bar the sends that were in flight at the kill (at most one batch).
-        assert len(twice) <= (in_flight or 0) <= 10, (twice, in_flight)
+        # None twice, bar the sends that were in flight at the kill (at most one batch; usually
+        # none, as sends to the emulator take a millisecond); each of those is counted where
+        # `familytime outbox status` reports possible duplicates.
+        assert len(twice) <= (in_flight or 0) <= 20, (twice, in_flight)
         assert max(texts.values()) <= 2
         async with database.unit_of_work() as session:
             rows = await session.execute(
                 select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
             )
             statuses = {status: count for status, count in rows}
+            counted = await sent_after_a_timeout(session)
         assert statuses == {OutboxStatus.SENT.value: MESSAGES}
+        assert counted == in_flight, (counted, in_flight)
     finally:
         if bot is not None and bot.poll() is None:
             bot.send_signal(signal.SIGKILL)

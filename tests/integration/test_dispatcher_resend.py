@@ -1,0 +1,55 @@
+"""A send cut off mid-way (the bot died or stopped before hearing back) is sent again once its
+lease has run out, and counted as a possible duplicate, since Telegram may have taken it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+
+from handlers.chat import Delivery, DeliveryResult, SendMessage
+from handlers.clock import FakeClock
+from handlers.outbox import queue_delivery
+from handlers.outbox_status import sent_after_a_timeout
+from handlers.service_config import ServiceConfig
+from scheduler.dispatcher import LEASE, Dispatcher
+from storage.database import Database
+from tests.e2e.fixtures import CARER, MONDAY_MORNING
+from tests.integration.test_dispatcher_order import RecordingSender
+
+
+async def test_a_send_cut_off_mid_way_is_sent_again_after_its_lease_and_counted(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    clock = FakeClock(MONDAY_MORNING)
+    async with database.unit_of_work() as session:
+        await queue_delivery(session, SendMessage("hello"), now=clock.now(), chat_id=CARER)
+    arrived: list[str] = []
+
+    class DyingSender:
+        """Telegram takes the message; the bot dies before the answer comes back."""
+
+        async def deliver(self, chat_id: int, delivery: Delivery) -> DeliveryResult:
+            assert isinstance(delivery, SendMessage)
+            arrived.append(delivery.text)
+            await asyncio.Event().wait()
+            raise AssertionError("unreachable")
+
+    draining = asyncio.create_task(Dispatcher(database, DyingSender(), clock, limits=None).drain())
+    for _ in range(500):
+        if arrived:
+            break
+        await asyncio.sleep(0.01)
+    draining.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await draining
+
+    sender = RecordingSender()
+    restarted = Dispatcher(database, sender, clock, limits=None)
+    assert await restarted.drain() == 0  # the lease still holds: the sender may be alive
+    clock.advance(LEASE + timedelta(seconds=1))
+    assert await restarted.drain() == 1
+
+    assert arrived == ["hello"] and sender.sent == [(CARER, "hello")]  # shown twice: counted
+    async with database.unit_of_work() as session:
+        assert await sent_after_a_timeout(session) == 1
