@@ -11,7 +11,7 @@ are not what is measured):
 - the full stack: `FamilyTimeApp` on SQLite, every update committed to the inbox, routed to the
   linked carer's conversation, its reply committed to the outbox, paced (limits set far above
   the load, so the pacing table is still read and written) and sent (python-telegram-bot's
-  runtime over aiohttp, as in production).
+  runtime over aiohttp, and the garbage collector tuned, as in production).
 The clock runs from queuing the updates to the last reply reaching the emulator. Peak RSS is the
 bot process's own high-water mark (VmHWM), read before it is stopped. Goal: at least 500 updates/s
 for the full stack on SQLite; the ratio to the echo bot is printed beside it.
@@ -45,6 +45,7 @@ WARM_UP = 100
 async def run_full_stack(runtime: str, api: str, users: int) -> None:
     """The Family Time bot itself, with `users` linked carers, until stdin closes."""
     from bot.app import FamilyTimeApp
+    from bot.process import tune_garbage_collection
     from bot.settings import EXAMPLE_SERVICE_CONFIG
     from bot.wiring import make_gateway
     from handlers.clock import SystemClock
@@ -82,6 +83,7 @@ async def run_full_stack(runtime: str, api: str, users: int) -> None:
         roomy = Limits(overall=Limit(100_000, 100_000), per_chat=Limit(10_000, 10_000))
         gateway = make_gateway(runtime, TOKEN, api, poll_timeout=1)
         app = FamilyTimeApp(db, gateway, config, clock, poll_timeout=1, limits=roomy)
+        tune_garbage_collection()  # as `familytime run` does
         stop = asyncio.Event()
         task = asyncio.create_task(app.run(stop))
         await app.ready.wait()

@@ -13,6 +13,7 @@ import typer
 
 from bot.cli_alerts import alerts_app, outbox_app, rota_app
 from bot.cli_support import checked_settings, with_database
+from bot.process import tune_garbage_collection
 from bot.wiring import load_config
 from handlers.clock import SystemClock
 from handlers.identity import create_invite, deactivate_person, find_person, invite_link
@@ -166,6 +167,7 @@ def run(
         bot_app = FamilyTimeApp(
             db, gateway, config, SystemClock(), tick_seconds=settings.tick_seconds, webhook=hook
         )
+        tune_garbage_collection()
         await _until_signal(bot_app.run)
 
     with_database(settings, _run)
