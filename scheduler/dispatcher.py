@@ -11,8 +11,18 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    exists,
+    func,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from handlers.audit import record_audit
 from handlers.chat import DeliveryResult, Sender, delivery_from_json
@@ -42,14 +52,20 @@ SENDING = "sending"
 
 def _due_rows(*, alerts_only: bool, lock: bool) -> Select[OutboxMessage]:
     """Due rows, most urgent first; run with {"now": ..., "limit": ...}."""
-    pending = select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING.value)
+    original = aliased(OutboxMessage)
     query = (
         select(OutboxMessage)
         .where(
             OutboxMessage.status == OutboxStatus.PENDING.value,
-            OutboxMessage.not_before <= bindparam("now"),
+            # Not the bare column: a range on it would lead the database to read every due row
+            # through ix_outbox_due and sort them; this way it walks ix_outbox_queue in send
+            # order and stops after the window, however many rows wait.
+            func.coalesce(OutboxMessage.not_before, OutboxMessage.created_at) <= bindparam("now"),
             # An edit waits until the message it edits has left the outbox.
-            or_(OutboxMessage.edit_of_id.is_(None), OutboxMessage.edit_of_id.not_in(pending)),
+            ~exists().where(
+                original.id == OutboxMessage.edit_of_id,
+                original.status == OutboxStatus.PENDING.value,
+            ),
         )
         .order_by(OutboxMessage.priority, OutboxMessage.id)
         # Look further than one batch, so rows for chats at their limit don't starve the chats
@@ -68,17 +84,35 @@ _DUE = {
     for lock in (False, True)
 }
 _CHAT = func.coalesce(OutboxMessage.chat_id, TelegramLink.chat_id)
-# Pending rows of some chats but for those a claim took: run with {"chats": [...], "taken": [...]}.
-_WAITING = (
-    select(_CHAT, OutboxMessage.priority, func.min(OutboxMessage.id))
-    .select_from(OutboxMessage)
-    .outerjoin(TelegramLink, TelegramLink.person_id == OutboxMessage.person_id)
-    .where(
-        OutboxMessage.status == OutboxStatus.PENDING.value,
-        OutboxMessage.id.not_in(bindparam("taken", expanding=True)),
-        _CHAT.in_(bindparam("chats", expanding=True)),
+
+
+def _pending_of_chats(*where: ColumnElement[bool]) -> Select[int | None, int, int]:
+    return (
+        select(_CHAT, OutboxMessage.priority, OutboxMessage.id)
+        .select_from(OutboxMessage)
+        .outerjoin(TelegramLink, TelegramLink.person_id == OutboxMessage.person_id)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            _CHAT.in_(bindparam("chats", expanding=True)),
+            OutboxMessage.id.not_in(bindparam("taken", expanding=True)),
+            *where,
+        )
     )
-    .group_by(_CHAT, OutboxMessage.priority)
+
+
+# Pending rows of some chats that a claim could not take. Run with {"chats": [...], "now": ...,
+# "taken": [...], "last_priority": ..., "last_id": ...}, the place of the claim's last candidate:
+# rows on their way or waiting to retry, and rows in the claim's window it did not get (locked
+# by another instance's claim, or edits waiting for their message). A due row after the window
+# comes after every candidate, so it holds none of them. Each part is one index range, so none
+# reads the whole queue.
+_WAITING = union_all(
+    _pending_of_chats(OutboxMessage.not_before > bindparam("now")),
+    _pending_of_chats(OutboxMessage.priority < bindparam("last_priority")),
+    _pending_of_chats(
+        OutboxMessage.priority == bindparam("last_priority"),
+        OutboxMessage.id <= bindparam("last_id"),
+    ),
 )
 # Pending edits of some messages but for those a claim took: {"edited": [...], "taken": [...]}.
 _EARLIER_EDITS = (
@@ -260,7 +294,7 @@ class Dispatcher:
             # Read after the pacing rows are locked: another instance's claim for the same chat
             # has committed by then, so its lease shows here; and a row it has locked but not
             # yet claimed is not among ours, so it holds the chat all the same.
-            held = await _chats_waiting(session, set(chats.values()), rows)
+            held = {} if alerts_only else await _chats_waiting(session, now, chats, rows)
             earlier_edits = await _earlier_edits(session, rows)
             claimed: list[_Claimed] = []
             per_chat: dict[int, int] = {}
@@ -420,11 +454,11 @@ async def _edited_message_id(
 
 
 async def _chats_waiting(
-    session: AsyncSession, chats: set[int], candidates: list[OutboxMessage]
+    session: AsyncSession, now: datetime, chats: dict[int, int], candidates: list[OutboxMessage]
 ) -> dict[int, tuple[int, int]]:
-    """For each of these chats, the place (priority, id) of its most urgent pending message
-    that this claim cannot take: one on its way or waiting to retry, one another instance's
-    claim has locked, or an edit waiting for its message.
+    """For each chat these candidates go to, the place (priority, id) of its most urgent pending
+    message that this claim cannot take: one on its way or waiting to retry, one another
+    instance's claim has locked, or an edit waiting for its message.
 
     A later message of the same or lower priority waits behind it, so each chat sees its
     messages in order even when several instances send, whether a message was addressed to
@@ -434,13 +468,22 @@ async def _chats_waiting(
     """
     if not chats:
         return {}
+    last = candidates[-1]
     rows = await session.execute(
-        _WAITING, {"chats": list(chats), "taken": [row.id for row in candidates]}
+        _WAITING,
+        {
+            "chats": list(set(chats.values())),
+            "now": now,
+            "taken": [row.id for row in candidates],
+            "last_priority": last.priority,
+            "last_id": last.id,
+        },
     )
     waiting: dict[int, tuple[int, int]] = {}
-    for chat_id, priority, first_id in rows:
-        place = (int(priority), int(first_id))
-        waiting[int(chat_id)] = min(waiting.get(int(chat_id), place), place)
+    for chat_id, priority, row_id in rows:
+        if chat_id is not None:  # the chat filter has already left out rows with no chat
+            place = (int(priority), int(row_id))
+            waiting[int(chat_id)] = min(waiting.get(int(chat_id), place), place)
     return waiting
 
 

@@ -64,7 +64,11 @@ class OutboxMessage(Base):
     # An edit of an earlier message waits for that message's Telegram id.
     edit_of_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), nullable=True)
 
-    __table_args__ = (Index("ix_outbox_due", "status", "priority", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_queue", "status", "priority", "id"),  # pending rows in send order
+        Index("ix_outbox_due", "status", "not_before"),  # pending rows on their way
+        Index("ix_outbox_edit_of", "edit_of_id"),  # the edits waiting for a message
+    )
 
 
 class ConversationState(Base):
