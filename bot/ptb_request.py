@@ -17,20 +17,18 @@ NOT_SENT = (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError)
 class AiohttpRequest(BaseRequest):
     """Bot API calls over one aiohttp session with at most `connections` connections."""
 
-    __slots__ = ("_connect", "_connections", "_pool", "_read", "_session", "_write")
+    __slots__ = ("_connect", "_connections", "_pool", "_read", "_session")
 
     def __init__(
         self,
         *,
         connections: int,
         read_timeout: float,
-        write_timeout: float,
         connect_timeout: float = 5.0,
         pool_timeout: float = 1.0,
     ) -> None:
         self._connections = connections
         self._read = read_timeout
-        self._write = write_timeout
         self._connect = connect_timeout
         self._pool = pool_timeout
         self._session: aiohttp.ClientSession | None = None
@@ -56,7 +54,7 @@ class AiohttpRequest(BaseRequest):
         method: str,
         request_data: RequestData | None = None,
         read_timeout: object = BaseRequest.DEFAULT_NONE,
-        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,  # see `total` below
         connect_timeout: object = BaseRequest.DEFAULT_NONE,
         pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
@@ -65,7 +63,6 @@ class AiohttpRequest(BaseRequest):
         if request_data is not None and request_data.contains_files:
             raise NotImplementedError("the bot uploads no files")
         read = _given(read_timeout, self._read)
-        write = _given(write_timeout, self._write)
         connect = _given(connect_timeout, self._connect)
         pool = _given(pool_timeout, self._pool)
         timeout = aiohttp.ClientTimeout(
@@ -73,7 +70,9 @@ class AiohttpRequest(BaseRequest):
             connect=_total(pool, connect),
             sock_connect=connect,
             sock_read=read,
-            total=_total(connect, write, read),  # aiohttp has no write timeout: bound it all
+            # aiohttp has no write timeout: the whole call is bounded by the read timeout, so a
+            # send is given up after it, as the dispatcher's lease expects.
+            total=read,
         )
         try:
             async with self._session.request(
@@ -86,11 +85,11 @@ class AiohttpRequest(BaseRequest):
                 return response.status, await response.read()
         except NOT_SENT as exc:
             raise NetworkError(f"not sent: aiohttp.{type(exc).__name__}: {exc}") from exc
-        except (TimeoutError, aiohttp.ServerDisconnectedError) as exc:
-            # The request went out and no answer came back: Telegram may have taken it.
-            raise TimedOut(f"aiohttp.{type(exc).__name__}") from exc
-        except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            # Anything else may have happened after the request went out (no answer in time, a
+            # reset or a cut-off answer): Telegram may have taken it. This over-counts a kept-alive
+            # connection that was already closed, which is the safe side.
+            raise TimedOut(f"aiohttp.{type(exc).__name__}: {exc}") from exc
 
 
 def _total(*timeouts: float | None) -> float | None:

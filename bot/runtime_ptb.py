@@ -59,12 +59,8 @@ class PtbGateway:
             token,
             base_url=f"{api_url}/bot",
             base_file_url=f"{api_url}/file/bot",
-            request=AiohttpRequest(
-                connections=SEND_CONNECTIONS, read_timeout=send_timeout, write_timeout=send_timeout
-            ),
-            get_updates_request=AiohttpRequest(
-                connections=1, read_timeout=poll_timeout + 10, write_timeout=send_timeout
-            ),
+            request=AiohttpRequest(connections=SEND_CONNECTIONS, read_timeout=send_timeout),
+            get_updates_request=AiohttpRequest(connections=1, read_timeout=poll_timeout + 10),
         )
 
     async def start(self) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from collections import Counter
 from collections.abc import Callable
 
@@ -54,6 +56,8 @@ async def process_pending_updates(
             if careful and claimed:  # one update, and it failed
                 update_id = claimed[0]
                 failures[update_id] += 1
+                # A little longer each time, with jitter, so a run of real conflicts passes.
+                await asyncio.sleep(random.uniform(0, 0.02) * 2 ** failures[update_id])
                 if failures[update_id] > MAX_CONFLICT_RETRIES:
                     # Failing every time is a bug, not a conflict: it must not hold up
                     # everyone's updates behind it. If even this fails, the database is down.

@@ -353,8 +353,19 @@ class Dispatcher:
     async def _send_in_order(self, chat_id: int, rows: list[tuple[int, dict[str, Any]]]) -> None:
         """One chat's messages, one after another; after a failure the rest wait their turn."""
         for n, (row_id, payload) in enumerate(rows):
-            if not await self._send(row_id, chat_id, payload):
-                await self._release(row_id, [later for later, _ in rows[n + 1 :]])
+            untried = [later for later, _ in rows[n + 1 :]]
+            try:
+                sent = await self._send(row_id, chat_id, payload)
+            except BaseException:  # stopping, or its outcome could not be recorded yet
+                # The rest were never tried: give them back unmarked, so they are not counted
+                # as possible duplicates (they still wait for this row's lease).
+                try:
+                    await self._release(row_id, untried)
+                except Exception:
+                    log.exception("giving back outbox rows %s failed", untried)
+                raise
+            if not sent:
+                await self._release(row_id, untried)
                 return
 
     async def _release(self, failed_id: int, row_ids: list[int]) -> None:
