@@ -57,7 +57,7 @@ def chat_key(chat_id: int) -> str:
 
 # Built once, since every claim runs them.
 _ROWS = select(DeliveryPacing).where(DeliveryPacing.key.in_(bindparam("keys", expanding=True)))
-_LOCKED_ROWS = _ROWS.with_for_update()
+_LOCKED_ROWS = _ROWS.order_by(DeliveryPacing.key).with_for_update()  # locked in one order
 _LOCK_TIMEOUT = text("SET LOCAL lock_timeout = '5s'")
 _ADD_ROWS = {
     "postgresql": pg_insert(DeliveryPacing).on_conflict_do_nothing(index_elements=["key"]),
