@@ -8,7 +8,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -23,6 +23,9 @@ from storage.models import InboxUpdate
 log = logging.getLogger(__name__)
 
 MAX_CONFLICT_RETRIES = 5
+# PostgreSQL errors worth a retry that asyncpg reports as plain DBAPIErrors: a serialization
+# failure, a deadlock, a lock not available in time (lock_timeout).
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 BATCH = 20  # updates per transaction at most: a burst commits once per batch
 SORRY = "Sorry, something went wrong on my side. Please try that again in a minute."
 
@@ -49,7 +52,13 @@ async def process_pending_updates(
             done = await _process_batch(
                 db, ctx, 1 if careful else BATCH, careful=careful, claimed=claimed
             )
-        except (StaleDataError, IntegrityError, OperationalError):
+        except Exception as exc:
+            if not _is_conflict(exc):
+                if careful:  # _process answers a bug itself; this is the database failing
+                    raise
+                log.info("an update in a batch failed; handling the next ones one at a time")
+                one_by_one = BATCH
+                continue
             # Someone else changed the same conversation first, or the database failed: nothing
             # of this batch was kept; redo it from fresh state.
             one_by_one = BATCH
@@ -71,12 +80,6 @@ async def process_pending_updates(
                 if conflicts > MAX_CONFLICT_RETRIES:
                     raise
             log.info("conversation changed concurrently; retrying update")
-            continue
-        except Exception:
-            if careful:  # _process answers a bug itself; this is the database failing
-                raise
-            log.info("an update in a batch failed; handling the next ones one at a time")
-            one_by_one = BATCH
             continue
         if not done:
             return handled
@@ -139,11 +142,11 @@ async def _process(
         try:
             async with session.begin_nested():
                 outcome = await route_event(session, event, ctx)
-        except (StaleDataError, IntegrityError, OperationalError):
-            # A conflict, or the database failing (a lock timeout, a deadlock, the server
-            # gone): nothing is kept, and the update is tried again rather than answered.
-            raise
-        except Exception:
+        except Exception as exc:
+            if _is_conflict(exc):
+                # A conflict, or the database failing (a lock timeout, a deadlock, the server
+                # gone): nothing is kept, and the update is tried again rather than answered.
+                raise
             # A bug must not poison the inbox or leave the person without an answer.
             log.exception("update %s failed", row.update_id)
             outcome = "error"
@@ -156,3 +159,12 @@ async def _apologise(session: AsyncSession, event: ChatEvent, ctx: ServiceContex
     reply = Reply(session, event, ctx)
     await reply.answer_button()
     await reply.say(SORRY)
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    """Whether a failure is worth trying the update again from fresh state."""
+    if isinstance(exc, StaleDataError | IntegrityError | OperationalError):
+        return True
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in (
+        RETRYABLE_SQLSTATES
+    )

@@ -102,15 +102,30 @@ async def test_a_bug_in_one_update_costs_only_that_update(
         assert "Family Time" in reply
 
 
-@pytest.mark.parametrize("error", [OperationalError, IntegrityError])
+class Deadlock(Exception):
+    """What asyncpg raises for a deadlock, as SQLAlchemy passes it on (inside a DBAPIError)."""
+
+    sqlstate = "40P01"
+
+
+@pytest.mark.parametrize(
+    ("error", "cause"),
+    [
+        (OperationalError, Exception("a bug")),
+        (IntegrityError, Exception("a bug")),
+        (DBAPIError, Deadlock("deadlock detected")),
+    ],
+)
 async def test_an_update_that_fails_every_time_does_not_hold_up_the_ones_behind_it(
     database: Database,
     service_config: ServiceConfig,
     monkeypatch: pytest.MonkeyPatch,
     error: type[DBAPIError],
+    cause: Exception,
 ) -> None:
-    """A bug that looks like a conflict (bad SQL, a broken constraint) fails the same update
-    every time: after a few tries it gets an apology and the others are handled."""
+    """A bug that looks like a conflict (bad SQL, a broken constraint, or a deadlock every time)
+    fails the same update each try: after a few tries it gets an apology and the others are
+    handled. (A conflict that passes is simply retried.)"""
     route_event = processing.route_event
     tries = 0
 
@@ -119,7 +134,7 @@ async def test_an_update_that_fails_every_time_does_not_hold_up_the_ones_behind_
         if event.update_id == 23:
             tries += 1
             await Reply(session, event, ctx).say("half done")
-            raise error("SELECT nonsense", {}, Exception("a bug"))
+            raise error("SELECT nonsense", {}, cause)
         return await route_event(session, event, ctx)
 
     monkeypatch.setattr(processing, "route_event", buggy)
