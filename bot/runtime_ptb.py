@@ -43,7 +43,8 @@ from handlers.chat import (
 log = logging.getLogger(__name__)
 
 # A claim sends up to 20 messages at once and alert pings may start beside them: each gets a
-# connection at once, since one left waiting over the 1 s pool timeout counts as a failed try.
+# connection at once, rather than wait for one behind the others (and fail a try if that takes
+# longer than the pool and connect timeouts).
 SEND_CONNECTIONS = 24
 
 
