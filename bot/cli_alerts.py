@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,6 +14,7 @@ from bot.cli_support import checked_settings, with_database
 from bot.wiring import load_config
 from handlers.alert_export import CSV_COLUMNS, export_alerts
 from handlers.clock import SystemClock
+from handlers.export_files import make_export_folder, write_export_csv, write_export_text
 from handlers.identity import find_person
 from handlers.outbox_status import (
     StuckMessage,
@@ -139,14 +139,13 @@ def alerts_export(
             return await export_alerts(session)
 
     records = with_database(settings, _export)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "alerts.json").write_text(json.dumps(records, indent=2, ensure_ascii=False), "utf-8")
-    with (out / "alerts.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=[*CSV_COLUMNS, "timeline"])
-        writer.writeheader()
-        for record in records:
-            timeline = "; ".join(f"{e['at']} {e['action']}" for e in record["timeline"])
-            writer.writerow({**{k: record[k] for k in CSV_COLUMNS}, "timeline": timeline})
+    make_export_folder(out)
+    write_export_text(out / "alerts.json", json.dumps(records, indent=2, ensure_ascii=False))
+    rows = [
+        {**record, "timeline": "; ".join(f"{e['at']} {e['action']}" for e in record["timeline"])}
+        for record in records
+    ]
+    write_export_csv(out / "alerts.csv", [*CSV_COLUMNS, "timeline"], rows)
     print(f"Wrote {len(records)} alert(s) to {out / 'alerts.csv'} and {out / 'alerts.json'}.")
 
 

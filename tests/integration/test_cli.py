@@ -151,7 +151,7 @@ def test_alerts_export_writes_csv_and_json(workdir: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (workdir / "export" / "alerts.json").read_text() == "[]"
     header = (workdir / "export" / "alerts.csv").read_text().splitlines()[0]
-    assert header.startswith("ref,severity,status") and header.endswith("timeline")
+    assert header.startswith('"ref","severity","status"') and header.endswith('"timeline"')
 
 
 def test_a_malformed_token_stops_start_up_without_echoing_it(
