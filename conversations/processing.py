@@ -16,7 +16,7 @@ from conversations.replies import Reply
 from conversations.router import route_event
 from handlers.chat import ChatEvent
 from handlers.context import ServiceContext
-from handlers.inbox import claim_next_update, claim_oldest_updates
+from handlers.inbox import claim_next_update, claim_oldest_updates, mark_processed
 from storage.database import Database
 from storage.models import InboxUpdate
 
@@ -106,8 +106,7 @@ async def _give_up(db: Database, ctx: ServiceContext, update_id: int) -> bool:
                 await _apologise(session, ChatEvent.from_json(row.event), ctx)
         except Exception:  # marked handled all the same: the inbox must move on
             log.exception("could not apologise for update %s", update_id)
-        row.processed_at = ctx.now()
-        row.outcome = "error"
+        mark_processed(row, "error", now=ctx.now())
     return True
 
 
@@ -151,8 +150,7 @@ async def _process(
             log.exception("update %s failed", row.update_id)
             outcome = "error"
             await _apologise(session, event, ctx)
-    row.processed_at = ctx.now()
-    row.outcome = outcome[:40]
+    mark_processed(row, outcome, now=ctx.now())
 
 
 async def _apologise(session: AsyncSession, event: ChatEvent, ctx: ServiceContext) -> None:

@@ -18,6 +18,7 @@ from handlers.alert_messages import ALERT_PREFIX
 from handlers.chat import ChatEvent, SetCommands
 from handlers.context import ServiceContext
 from handlers.identity import Redeemed, redeem_invite
+from handlers.inbox import invite_token_hash
 from handlers.menus import (
     MENU_PREFIX,
     commands_for,
@@ -117,7 +118,7 @@ async def _redeem(
 ) -> str:
     result = await redeem_invite(
         session,
-        token[:64],
+        invite_token_hash(token),
         telegram_user_id=event.telegram_user_id,
         chat_id=event.chat_id,
         now=ctx.now(),

@@ -73,7 +73,7 @@ class Redemption:
 
 async def redeem_invite(
     session: AsyncSession,
-    token: str,
+    token_hash: str,
     *,
     telegram_user_id: int,
     chat_id: int,
@@ -90,7 +90,7 @@ async def redeem_invite(
     if (failures or 0) >= max_failures_per_hour:
         record_audit(session, "invite.rate_limited", at=now, actor_telegram_id=telegram_user_id)
         return Redemption(Redeemed.RATE_LIMITED)
-    invite = await session.scalar(select(Invite).where(Invite.token_hash == hash_token(token)))
+    invite = await session.scalar(select(Invite).where(Invite.token_hash == token_hash))
     outcome = _check_invite(invite, now)
     person = await session.get(Person, invite.person_id) if invite else None
     if outcome is None and (person is None or not person.is_active):

@@ -1,16 +1,51 @@
-"""The inbox: every update is committed before it is acknowledged and processed exactly once."""
+"""The inbox: every update is committed before it is acknowledged and processed exactly once.
+
+It keeps only what exactly-once needs (the update id, the sender, whether and how it was
+handled): an invite token is stored as its hash from the start, and the rest of an update's
+content is dropped when it is marked processed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from handlers.chat import ChatEvent
+from handlers.identity import hash_token
 from storage.models import InboxUpdate
+
+# Marks a stored `/start` payload as the hash of what was sent; a deep-link payload is only
+# [A-Za-z0-9_-], so nobody can send this themselves.
+HASHED = "sha256:"
+MAX_TOKEN_CHARS = 64
+
+
+def stored_event(event: ChatEvent) -> dict[str, Any]:
+    """The event as the inbox stores it: `/start <token>` keeps only the token's hash."""
+    data = event.to_json()
+    command, _, payload = (event.text or "").strip().partition(" ")
+    if command.split("@", 1)[0] == "/start" and payload.strip():
+        data["text"] = f"{command} {HASHED}{hash_token(payload.strip()[:MAX_TOKEN_CHARS])}"
+    return data
+
+
+def invite_token_hash(payload: str) -> str:
+    """The hash to look an invite up by, from a stored `/start` payload (or a clear one)."""
+    if payload.startswith(HASHED):
+        return payload[len(HASHED) :]
+    return hash_token(payload[:MAX_TOKEN_CHARS])
+
+
+def mark_processed(row: InboxUpdate, outcome: str, *, now: datetime) -> None:
+    """Settle an update, dropping its content: what was said lives on where it was used."""
+    row.processed_at = now
+    row.outcome = outcome[:40]
+    row.event = {}
 
 
 async def record_updates(
@@ -32,7 +67,7 @@ async def record_updates(
             InboxUpdate(
                 update_id=update_id,
                 telegram_user_id=event.telegram_user_id if event else None,
-                event=event.to_json() if event else {},
+                event=stored_event(event) if event else {},
                 received_at=now,
                 # Updates the bot does not handle (edits, joins…) are settled on arrival.
                 processed_at=None if event else now,

@@ -12,6 +12,7 @@ from handlers.identity import (
     deactivate_person,
     find_linked_person,
     find_person,
+    hash_token,
     redeem_invite,
 )
 from handlers.importing import import_records
@@ -35,7 +36,7 @@ async def _redeem(db: Database, token: str, user: int, at_hours: float = 0) -> R
     async with db.unit_of_work() as session:
         result = await redeem_invite(
             session,
-            token,
+            hash_token(token),
             telegram_user_id=user,
             chat_id=user,
             now=NOW + timedelta(hours=at_hours),
