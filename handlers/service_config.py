@@ -114,6 +114,17 @@ class Reminders(_Strict):
     worker_minutes_before: int = Field(default=30, ge=0)
 
 
+class Retention(_Strict):
+    """How many days operational records are kept (the audit timeline is never purged).
+
+    At least a week: an update id can come back from Telegram for a day, and a reminder's
+    dedupe key matters for the two days it looks ahead.
+    """
+
+    inbox_days: int = Field(default=30, ge=7)
+    outbox_days: int = Field(default=30, ge=7)
+
+
 class ServiceConfig(_Strict):
     """Everything a council sets for its Family Time service."""
 
@@ -124,6 +135,7 @@ class ServiceConfig(_Strict):
     venues: tuple[Venue, ...] = Field(min_length=1)
     escalation: Escalation = Escalation()
     reminders: Reminders = Reminders()
+    retention: Retention = Retention()
     conversation_idle_minutes: int = Field(default=30, ge=1)
     invite_valid_hours: int = Field(default=72, ge=1, le=24 * 30)
     bad_invite_attempts: int = Field(default=5, ge=1)

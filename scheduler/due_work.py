@@ -15,6 +15,7 @@ from handlers.escalation import escalate_due_alert
 from handlers.readiness import check_chain_readiness, readiness_checked
 from handlers.reminders import send_due_reminders
 from handlers.watchdog import watch_delivery
+from scheduler.retention import RetentionPurge
 from storage.database import Database
 from storage.models import Alert, AlertStatus
 
@@ -43,6 +44,7 @@ class DueWork:
         self._on_next_deadline = on_next_deadline
         self._on_escalated = on_escalated
         self._readiness_checked_on: date | None = None
+        self._retention = RetentionPurge(db, ctx)
 
     async def run_once(self) -> int:
         """Act on every due alert (each exactly once, even with several instances)."""
@@ -63,6 +65,7 @@ class DueWork:
                 await watch_delivery(session, self._ctx, self._ctx.now())
         except IntegrityError:
             log.info("another instance sent this window's watchdog warning")
+        await self._retention.run_if_due()
         async with self._db.unit_of_work() as session:
             nearest = await session.scalar(
                 select(func.min(Alert.due_at)).where(Alert.status.in_(_UNRESOLVED))

@@ -129,6 +129,7 @@ class Harness:
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError("the bot did not settle")
             await asyncio.sleep(0.03)
+        self._sent_updates.clear()  # all handled, for good (the retention purge may drop them)
 
     async def _is_settled(self) -> bool:
         now = self.clock.now()

@@ -1,0 +1,69 @@
+"""The retention purge: handled inbox rows and settled outbox rows go once their time is up.
+
+Each call deletes one bounded batch, so a purge never holds a lock for long; the caller commits
+between batches. The audit timeline is never purged: it is append-only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.models import AlertPing, InboxUpdate, OutboxMessage, OutboxStatus
+
+PURGE_BATCH = 500
+SETTLED = (OutboxStatus.SENT.value, OutboxStatus.FAILED.value)
+_BULK = {"synchronize_session": False}  # nothing in the session is among these rows
+
+
+async def purge_inbox(session: AsyncSession, *, before: datetime, limit: int = PURGE_BATCH) -> int:
+    """Delete up to `limit` updates handled before `before`; unhandled ones always stay.
+
+    Telegram resends an update for a day at most, so an old update id can't come back.
+    """
+    doomed = (
+        select(InboxUpdate.update_id)
+        .where(InboxUpdate.processed_at < before)
+        .order_by(InboxUpdate.update_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # another instance purging takes other rows
+    )
+    result = await session.execute(
+        delete(InboxUpdate).where(InboxUpdate.update_id.in_(doomed)), execution_options=_BULK
+    )
+    return _count(result)
+
+
+async def purge_outbox(session: AsyncSession, *, before: datetime, limit: int = PURGE_BATCH) -> int:
+    """Delete up to `limit` messages sent or failed before `before`.
+
+    Kept whatever their age: messages still to be sent, a message an edit points at (the edit
+    needs its Telegram id; once the edit goes, a later batch takes it), and a message an alert
+    ping points at (the alert's later edits need it, for as long as the alert is kept).
+    """
+    edit = aliased(OutboxMessage)
+    doomed = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status.in_(SETTLED),
+            OutboxMessage.not_before < before,  # never after it was sent: narrows by index
+            or_(OutboxMessage.sent_at.is_(None), OutboxMessage.sent_at < before),
+            ~exists().where(edit.edit_of_id == OutboxMessage.id),
+            OutboxMessage.id.not_in(select(AlertPing.outbox_id)),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(of=OutboxMessage, skip_locked=True)
+    )
+    result = await session.execute(
+        delete(OutboxMessage).where(OutboxMessage.id.in_(doomed)), execution_options=_BULK
+    )
+    return _count(result)
+
+
+def _count(result: Any) -> int:
+    return int(cast(CursorResult[Any], result).rowcount or 0)
