@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, cast, func, literal, select
+from sqlalchemy import String, and_, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEvent, OutboxMessage, OutboxStatus, Priority
+
+SENT = OutboxStatus.SENT.value
 
 
 @dataclass(frozen=True)
@@ -61,13 +63,27 @@ async def sent_after_a_timeout(session: AsyncSession) -> int:
     died mid-send: Telegram may have shown each of them twice.
 
     Telegram's sendMessage has no idempotency key, so when a request went out and no answer came
-    back, retrying is the only way not to lose the message, at the risk of a duplicate.
+    back, retrying is the only way not to lose the message, at the risk of a duplicate. The
+    count comes from the audit timeline, so it outlives the messages themselves.
     """
-    timed_out = select(AuditEvent.subject).where(AuditEvent.action == "delivery.timed_out")
+    timed_out = (
+        select(AuditEvent.subject)
+        .where(AuditEvent.action == "delivery.timed_out")
+        .distinct()
+        .subquery()
+    )
+    row = literal("outbox:", String) + cast(OutboxMessage.id, String)
+    failed = select(AuditEvent.subject).where(AuditEvent.action == "delivery.failed")
     count = await session.scalar(
-        select(func.count()).where(
-            OutboxMessage.status == OutboxStatus.SENT.value,
-            (literal("outbox:", String) + cast(OutboxMessage.id, String)).in_(timed_out),
+        select(func.count())
+        .select_from(timed_out)
+        .where(
+            or_(
+                timed_out.c.subject.in_(select(row).where(OutboxMessage.status == SENT)),
+                # Purged once kept long enough (handlers/retention.py): it was sent or failed,
+                # and a failure is on the timeline.
+                and_(timed_out.c.subject.not_in(select(row)), timed_out.c.subject.not_in(failed)),
+            )
         )
     )
     return int(count or 0)

@@ -12,6 +12,7 @@ from handlers.audit import record_audit
 from handlers.clock import FakeClock
 from handlers.context import ServiceContext
 from handlers.importing import import_records
+from handlers.outbox_status import sent_after_a_timeout
 from handlers.retention import purge_inbox
 from handlers.service_config import ServiceConfig
 from scheduler import retention
@@ -170,3 +171,31 @@ async def test_a_longer_retention_keeps_rows_longer(
     purge = RetentionPurge(database, ServiceContext(config, FakeClock(NOW)))
     assert await purge.run_if_due() == 0
     assert await _update_ids(database) == {1} and await _keys(database) == {"old-sent"}
+
+
+async def test_the_possible_duplicates_count_outlives_the_purged_messages(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    async with database.unit_of_work() as session:
+        rows = {
+            "old-sent": _outbox("old-sent", OLD, OutboxStatus.SENT),
+            "old-failed": _outbox("old-failed", OLD, OutboxStatus.FAILED),
+            "pending": _outbox("pending", NOW, OutboxStatus.PENDING),
+            "recent-sent": _outbox("recent-sent", RECENT, OutboxStatus.SENT),
+            "old-sent-cleanly": _outbox("old-sent-cleanly", OLD, OutboxStatus.SENT),
+        }
+        session.add_all(rows.values())
+        await session.flush()
+        for key in ("old-sent", "old-failed", "pending", "recent-sent"):
+            record_audit(session, "delivery.timed_out", at=OLD, subject=f"outbox:{rows[key].id}")
+        record_audit(session, "delivery.failed", at=OLD, subject=f"outbox:{rows['old-failed'].id}")
+
+    async def counted() -> int:
+        async with database.unit_of_work() as session:
+            return await sent_after_a_timeout(session)
+
+    assert await counted() == 2  # old-sent and recent-sent
+    purge = RetentionPurge(database, ServiceContext(service_config, FakeClock(NOW)))
+    assert await purge.run_if_due() == 3
+    assert await _keys(database) == {"pending", "recent-sent"}
+    assert await counted() == 2
