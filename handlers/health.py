@@ -8,7 +8,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Alert, AlertStatus, InboxUpdate, OutboxMessage, OutboxStatus
+from storage.models import (
+    Alert,
+    AlertStatus,
+    InboxUpdate,
+    OutboxMessage,
+    OutboxStatus,
+    PurgedCount,
+)
 
 OUTBOX_TOO_OLD = timedelta(minutes=2)
 ESCALATION_TOO_LATE = timedelta(minutes=1)
@@ -52,7 +59,12 @@ async def check_health(
     )
     processed, outcomes = 0, {}
     if with_totals:
-        processed = int(
+        # Totals count what the retention purge deleted too, so these counters never go down.
+        purged = {
+            kind: int(count)
+            for kind, count in await session.execute(select(PurgedCount.kind, PurgedCount.count))
+        }
+        processed = purged.get("inbox", 0) + int(
             await session.scalar(select(func.count()).where(InboxUpdate.processed_at.is_not(None)))
             or 0
         )
@@ -60,6 +72,9 @@ async def check_health(
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         )
         outcomes = {str(status): int(count) for status, count in rows}
+        for status in (OutboxStatus.SENT.value, OutboxStatus.FAILED.value):
+            if purged.get(f"outbox:{status}"):
+                outcomes[status] = outcomes.get(status, 0) + purged[f"outbox:{status}"]
     return Health(
         updates_processed=processed,
         sends_by_outcome=outcomes,

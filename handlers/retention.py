@@ -1,7 +1,8 @@
 """The retention purge: handled inbox rows and settled outbox rows go once their time is up.
 
 Each call deletes one bounded batch, so a purge never holds a lock for long; the caller commits
-between batches. The audit timeline is never purged: it is append-only.
+between batches. What goes is counted (purged_counts), so running totals never go down. The
+audit timeline is never purged: it is append-only.
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, exists, or_, select
+from sqlalchemy import CursorResult, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import AlertPing, InboxUpdate, OutboxMessage, OutboxStatus
+from storage.models import AlertPing, InboxUpdate, OutboxMessage, OutboxStatus, PurgedCount
 
 PURGE_BATCH = 500
 SETTLED = (OutboxStatus.SENT.value, OutboxStatus.FAILED.value)
@@ -35,34 +36,52 @@ async def purge_inbox(session: AsyncSession, *, before: datetime, limit: int = P
     result = await session.execute(
         delete(InboxUpdate).where(InboxUpdate.update_id.in_(doomed)), execution_options=_BULK
     )
-    return _count(result)
+    count = _count(result)
+    await _add_to_total(session, "inbox", count)
+    return count
 
 
 async def purge_outbox(session: AsyncSession, *, before: datetime, limit: int = PURGE_BATCH) -> int:
-    """Delete up to `limit` messages sent or failed before `before`.
+    """Delete up to `limit` messages sent, and as many failed, before `before`.
 
     Kept whatever their age: messages still to be sent, a message an edit points at (the edit
     needs its Telegram id; once the edit goes, a later batch takes it), and a message an alert
     ping points at (the alert's later edits need it, for as long as the alert is kept).
     """
+    purged = 0
     edit = aliased(OutboxMessage)
-    doomed = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.status.in_(SETTLED),
-            OutboxMessage.not_before < before,  # never after it was sent: narrows by index
-            or_(OutboxMessage.sent_at.is_(None), OutboxMessage.sent_at < before),
-            ~exists().where(edit.edit_of_id == OutboxMessage.id),
-            OutboxMessage.id.not_in(select(AlertPing.outbox_id)),
+    for status in SETTLED:
+        doomed = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status == status,
+                OutboxMessage.not_before < before,  # never after it was sent: narrows by index
+                or_(OutboxMessage.sent_at.is_(None), OutboxMessage.sent_at < before),
+                ~exists().where(edit.edit_of_id == OutboxMessage.id),
+                OutboxMessage.id.not_in(select(AlertPing.outbox_id)),
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(of=OutboxMessage, skip_locked=True)
         )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(of=OutboxMessage, skip_locked=True)
-    )
+        result = await session.execute(
+            delete(OutboxMessage).where(OutboxMessage.id.in_(doomed)), execution_options=_BULK
+        )
+        count = _count(result)
+        await _add_to_total(session, f"outbox:{status}", count)
+        purged += count
+    return purged
+
+
+async def _add_to_total(session: AsyncSession, kind: str, count: int) -> None:
+    """Count what went, in the same transaction, so /metrics' totals never go down."""
+    if not count:
+        return
     result = await session.execute(
-        delete(OutboxMessage).where(OutboxMessage.id.in_(doomed)), execution_options=_BULK
+        update(PurgedCount).where(PurgedCount.kind == kind).values(count=PurgedCount.count + count)
     )
-    return _count(result)
+    if not _count(result):  # the migration creates every kind's row; a schema made otherwise
+        session.add(PurgedCount(kind=kind, count=count))
 
 
 def _count(result: Any) -> int:

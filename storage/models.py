@@ -24,6 +24,7 @@ from storage.people import (
     Venue,
     child_carers,
 )
+from storage.retention import PURGED_KINDS, PurgedCount
 from storage.sessions import (
     Contagious,
     HandoverCard,
@@ -34,6 +35,7 @@ from storage.sessions import (
 )
 
 __all__ = [
+    "PURGED_KINDS",
     "Alert",
     "AlertPing",
     "AlertStatus",
@@ -53,6 +55,7 @@ __all__ = [
     "OutboxStatus",
     "Person",
     "Priority",
+    "PurgedCount",
     "Role",
     "RotaShift",
     "Session",

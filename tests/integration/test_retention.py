@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from handlers.audit import record_audit
 from handlers.clock import FakeClock
 from handlers.context import ServiceContext
+from handlers.health import check_health
 from handlers.importing import import_records
 from handlers.outbox_status import sent_after_a_timeout
 from handlers.retention import purge_inbox
@@ -199,3 +200,31 @@ async def test_the_possible_duplicates_count_outlives_the_purged_messages(
     assert await purge.run_if_due() == 3
     assert await _keys(database) == {"pending", "recent-sent"}
     assert await counted() == 2
+
+
+async def test_the_metrics_totals_never_go_down_when_rows_are_purged(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    async with database.unit_of_work() as session:
+        session.add_all([_inbox(1, OLD), _inbox(2, RECENT), _inbox(3, OLD, is_processed=False)])
+        session.add_all(
+            [
+                _outbox("old-sent", OLD, OutboxStatus.SENT),
+                _outbox("old-failed", OLD, OutboxStatus.FAILED),
+                _outbox("recent-sent", RECENT, OutboxStatus.SENT),
+            ]
+        )
+
+    async def totals() -> tuple[int, dict[str, int]]:
+        async with database.unit_of_work() as session:
+            health = await check_health(session, NOW, with_totals=True)
+        return health.updates_processed, health.sends_by_outcome
+
+    before = await totals()
+    assert before == (2, {"sent": 2, "failed": 1})
+    purge = RetentionPurge(database, ServiceContext(service_config, FakeClock(NOW)))
+    assert await purge.run_if_due() == 3
+    assert await totals() == before
+    async with database.unit_of_work() as session:
+        session.add(_outbox("new-sent", NOW, OutboxStatus.SENT))
+    assert await totals() == (2, {"sent": 3, "failed": 1})
