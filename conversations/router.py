@@ -123,6 +123,11 @@ async def _redeem(
         now=ctx.now(),
         max_failures_per_hour=ctx.config.bad_invite_attempts,
     )
+    if result.outcome == Redeemed.ALREADY_LINKED and result.person is not None:
+        # An old or mistyped link from someone already linked: their menu, not a refusal.
+        person = result.person
+        await reply.say(greeting(person, ctx.config.service_name), main_menu(person.role))
+        return "start"
     if result.outcome != Redeemed.LINKED or result.person is None:
         await reply.say(REFUSALS[result.outcome])
         return f"invite_{result.outcome}"
