@@ -108,6 +108,13 @@ class Harness:
             await self.settle()
         return update_id
 
+    async def send_media(self, user_id: int, kind: str, caption: str = "") -> int:
+        """A person sends a photo, voice note, video or document, with an optional caption."""
+        update_id = self.emulator.user_sends_media(user_id, kind, caption=caption)
+        self._sent_updates.add(update_id)
+        await self.settle()
+        return update_id
+
     async def press(self, user_id: int, label: str, *, settle: bool = True) -> int:
         """Press the newest button whose text contains `label` in this person's chat."""
         for message in reversed(self.emulator.current_messages(user_id)):
