@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import DBAPIError
 
 from bot.cli_alerts import alerts_app, outbox_app, rota_app
 from bot.cli_support import checked_settings, with_database
@@ -72,6 +73,12 @@ def import_csv(
         for error in exc.errors:
             print(f"  {error}")
         raise typer.Exit(1) from exc
+    except DBAPIError as exc:  # a check missed something; never print the statement's values
+        print(
+            "Nothing was imported: the database refused a value "
+            f"({type(exc.orig).__name__}). Please check the files for unusual characters."
+        )
+        raise typer.Exit(1) from None
 
 
 @app.command("invite")

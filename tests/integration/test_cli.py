@@ -199,3 +199,17 @@ def test_invite_takes_the_hours_asked_for(workdir: Path) -> None:
     result = runner.invoke(app, ["invite", "C1", "--hours", "1"])
     assert result.exit_code == 0, result.output
     assert "valid for 1 hour." in result.output
+
+
+def test_a_value_the_database_refuses_is_one_line_without_the_values(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    async def refused(*_: object, **__: object) -> None:
+        raise DBAPIError("INSERT INTO people ...", {"first_name": "Secretvalue"}, ValueError())
+
+    monkeypatch.setattr("bot.cli.import_records", refused)
+    code, output = _import()
+    assert code == 1 and "Nothing was imported: the database refused a value" in output
+    assert "Secretvalue" not in output and "Traceback" not in output
