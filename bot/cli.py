@@ -181,7 +181,13 @@ def run(
 
     async def _run(db: Database) -> None:
         bot_app = FamilyTimeApp(
-            db, gateway, config, SystemClock(), tick_seconds=settings.tick_seconds, webhook=hook
+            db,
+            gateway,
+            config,
+            SystemClock(),
+            tick_seconds=settings.tick_seconds,
+            webhook=hook,
+            health_listen=settings.health_address(),
         )
         tune_garbage_collection()
         await _until_signal(bot_app.run)

@@ -64,6 +64,7 @@ class Harness:
         webhook: Webhook | None = None,
         limits: Limits = SCENARIO_LIMITS,
         send_timeout: float = 15.0,
+        health_listen: tuple[str, int] | None = None,
     ) -> None:
         """Start a bot process (in this event loop) against the emulator and database."""
         gateway = make_gateway(
@@ -78,6 +79,7 @@ class Harness:
             tick_seconds=0.2,
             webhook=webhook,
             limits=limits,
+            health_listen=health_listen,
         )
         self._stop = asyncio.Event()
         self._task = asyncio.create_task(self.app.run(self._stop))
