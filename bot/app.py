@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.gateway import Gateway
+from bot.health_server import HealthServer
 from bot.metrics import ProcessMetrics
 from bot.webhook import WebhookServer
 from conversations.processing import process_pending_updates
@@ -56,6 +57,7 @@ class FamilyTimeApp:
         receives_updates: bool = True,
         webhook: Webhook | None = None,
         limits: Limits = DEFAULT_LIMITS,
+        health_listen: tuple[str, int] | None = None,
     ) -> None:
         self.db = db
         self.gateway = gateway
@@ -66,6 +68,8 @@ class FamilyTimeApp:
         self.receives_updates = receives_updates
         self.webhook = webhook
         self.webhook_port: int | None = None
+        self.health_listen = health_listen  # (host, port) for /healthz and /metrics, or None
+        self.health_port: int | None = None
         self.dispatcher = Dispatcher(db, gateway, clock, limits=limits)
         self._inbox_wake = asyncio.Event()
         self._due_work_wake = asyncio.Event()
@@ -100,6 +104,10 @@ class FamilyTimeApp:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set; everything due is in the database, so stopping loses nothing."""
+        health: HealthServer | None = None
+        if self.health_listen is not None:  # first, so a port already taken stops start-up
+            health = HealthServer(self.db, self.clock, self.metrics)
+            self.health_port = await health.start(*self.health_listen)
         username = await self.gateway.start()
         ctx = ServiceContext(self.config, self.clock, username)
         async with self.db.unit_of_work() as session:
@@ -142,6 +150,8 @@ class FamilyTimeApp:
             self._scheduler.shutdown(wait=False)
             if server is not None:
                 await server.stop()
+            if health is not None:
+                await health.stop()
             await self.gateway.close()
 
     async def _serve_webhook(self, webhook: Webhook) -> WebhookServer:
@@ -153,7 +163,6 @@ class FamilyTimeApp:
             secret=webhook.secret,
             path=webhook.path,
             on_recorded=self._inbox_wake.set,
-            metrics=self.metrics,
         )
         self.webhook_port = await server.start(webhook.listen_host, webhook.listen_port)
         await self.gateway.use_webhook(webhook.url, webhook.secret)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import DBAPIError
 
 from bot.cli_alerts import alerts_app, outbox_app, rota_app
 from bot.cli_support import checked_settings, with_database
@@ -19,6 +20,8 @@ from handlers.clock import SystemClock
 from handlers.identity import create_invite, deactivate_person, find_person, invite_link
 from handlers.importing import ImportFailed, import_records
 from storage.database import Database
+
+MAX_INVITE_HOURS = 24 * 30  # as the service config allows for its default
 
 app = typer.Typer(
     help="Family Time assistant: run the bot and look after its data.", no_args_is_help=True
@@ -70,6 +73,12 @@ def import_csv(
         for error in exc.errors:
             print(f"  {error}")
         raise typer.Exit(1) from exc
+    except DBAPIError as exc:  # a check missed something; never print the statement's values
+        print(
+            "Nothing was imported: the database refused a value "
+            f"({type(exc.orig).__name__}). Please check the files for unusual characters."
+        )
+        raise typer.Exit(1) from None
 
 
 @app.command("invite")
@@ -79,9 +88,15 @@ def invite(
     hours: Annotated[int | None, typer.Option(help="Hours the link stays valid")] = None,
 ) -> None:
     """Print a single-use invite link for one person."""
+    if hours is not None and not 1 <= hours <= MAX_INVITE_HOURS:
+        print(
+            f"--hours must be from 1 to {MAX_INVITE_HOURS}; leave it out for the service's "
+            "default. No invite was made."
+        )
+        raise typer.Exit(2)
     settings = checked_settings()
     config = load_config(settings)
-    valid_for = timedelta(hours=hours or config.invite_valid_hours)
+    valid_for = timedelta(hours=config.invite_valid_hours if hours is None else hours)
 
     async def _invite(db: Database) -> str | None:
         async with db.unit_of_work() as session:
@@ -97,7 +112,8 @@ def invite(
         print(f"No active person with reference {ref}.")
         raise typer.Exit(1)
     print(invite_link(bot_username.lstrip("@"), token))
-    print(f"Single use; valid for {int(valid_for.total_seconds() // 3600)} hours.")
+    valid_hours = int(valid_for.total_seconds() // 3600)
+    print(f"Single use; valid for {valid_hours} hour{'' if valid_hours == 1 else 's'}.")
 
 
 @people_app.command("list")
@@ -165,7 +181,13 @@ def run(
 
     async def _run(db: Database) -> None:
         bot_app = FamilyTimeApp(
-            db, gateway, config, SystemClock(), tick_seconds=settings.tick_seconds, webhook=hook
+            db,
+            gateway,
+            config,
+            SystemClock(),
+            tick_seconds=settings.tick_seconds,
+            webhook=hook,
+            health_listen=settings.health_address(),
         )
         tune_garbage_collection()
         await _until_signal(bot_app.run)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from handlers.chat import ChatEvent, Delivery, DeliveryResult
+from handlers.chat import MEDIA_WORDS, ChatEvent, Delivery, DeliveryResult
 
 ALLOWED_UPDATES = ("message", "callback_query")
 
@@ -67,7 +68,11 @@ def timed_out(description: str) -> DeliveryResult:
 
 
 def event_from_update(update: Mapping[str, Any]) -> ChatEvent | None:
-    """An update in Bot API JSON as the core's event; only private text and buttons count."""
+    """An update in Bot API JSON as the core's event; only private messages and buttons count.
+
+    Control characters (NUL and the like; newlines and tabs stay) are taken out of everything a
+    person typed here, at the edge: PostgreSQL can't store a NUL, and none of them mean anything.
+    """
     update_id = int(update["update_id"])
     query = update.get("callback_query")
     if query is not None:
@@ -79,9 +84,9 @@ def event_from_update(update: Mapping[str, Any]) -> ChatEvent | None:
             update_id=update_id,
             telegram_user_id=int(query["from"]["id"]),
             chat_id=int(chat["id"]),
-            first_name=str(query["from"].get("first_name", "")),
+            first_name=clean_text(str(query["from"].get("first_name", ""))),
             callback_id=str(query["id"]),
-            callback_data=str(query.get("data") or ""),
+            callback_data=clean_text(str(query.get("data") or "")),
             message_id=int(message["message_id"]),
         )
     message = update.get("message")
@@ -91,6 +96,18 @@ def event_from_update(update: Mapping[str, Any]) -> ChatEvent | None:
         update_id=update_id,
         telegram_user_id=int(message["from"]["id"]),
         chat_id=int(message["chat"]["id"]),
-        first_name=str(message["from"].get("first_name", "")),
-        text=str(message.get("text") or message.get("caption") or ""),
+        first_name=clean_text(str(message["from"].get("first_name", ""))),
+        text=clean_text(str(message.get("text") or message.get("caption") or "")),
+        media=next((kind for kind in MEDIA_WORDS if message.get(kind)), None),
     )
+
+
+_KEPT = frozenset("\n\t")
+
+
+def clean_text(text: str) -> str:
+    """The text without control characters (category Cc) other than newline and tab."""
+    if text.isprintable():  # the usual case, and quick
+        return text
+    text = text.replace("\r\n", "\n")
+    return "".join(c for c in text if c in _KEPT or unicodedata.category(c) != "Cc")

@@ -1,5 +1,6 @@
-"""/metrics in Prometheus' text format: totals read from the database at scrape time, and this
-process's own escalation lateness histogram (Prometheus adds up the instances' histograms)."""
+"""/metrics in Prometheus' text format: figures and totals read from the database (the totals at
+most every so often), and this process's own escalation lateness histogram (Prometheus adds up
+the instances' histograms)."""
 
 from __future__ import annotations
 

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0:8080"
+    # /healthz and /metrics, apart from the webhook and unauthenticated: loopback unless asked.
+    health_listen: str | None = "127.0.0.1:9090"
 
     @field_validator("database_url")
     @classmethod
@@ -65,15 +67,19 @@ class Settings(BaseSettings):
             raise ValueError("use 32 to 256 characters of letters, digits, _ and -")
         return value
 
-    @field_validator("webhook_listen")
+    @field_validator("webhook_listen", "health_listen")
     @classmethod
-    def _host_and_port(cls, value: str) -> str:
+    def _host_and_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         host, _, port = value.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError("use host:port, e.g. 0.0.0.0:8080")
+            raise ValueError("use host:port, e.g. 127.0.0.1:9090")
         return value
 
-    @field_validator("telegram_token", "webhook_secret", "webhook_url", mode="before")
+    @field_validator(
+        "telegram_token", "webhook_secret", "webhook_url", "health_listen", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -85,6 +91,13 @@ class Settings(BaseSettings):
         if value is not None and not _TOKEN.fullmatch(value.get_secret_value().strip()):
             raise ValueError("does not look like a token from @BotFather (digits:letters)")
         return value
+
+    def health_address(self) -> tuple[str, int] | None:
+        """Where /healthz and /metrics listen, or None when turned off (set blank)."""
+        if self.health_listen is None:
+            return None
+        host, _, port = self.health_listen.rpartition(":")
+        return host.strip("[]"), int(port)
 
     def service_config_path(self) -> Path:
         """The council's service config, or the documented example when none is set."""

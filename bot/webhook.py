@@ -1,4 +1,7 @@
-"""Webhook mode: Telegram POSTs updates here; each is in the inbox before we answer 200."""
+"""Webhook mode: Telegram POSTs updates here; each is in the inbox before we answer 200.
+
+Only the webhook's path is served here; health and metrics listen apart (bot/health_server.py).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +14,7 @@ from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
 from bot.gateway import Gateway
-from bot.metrics import CONTENT_TYPE, ProcessMetrics, render_metrics
 from handlers.clock import Clock
-from handlers.health import check_health
 from handlers.inbox import record_updates
 from storage.database import Database
 
@@ -34,7 +35,6 @@ class WebhookServer:
         secret: str,
         path: str,
         on_recorded: Callable[[], None],
-        metrics: ProcessMetrics | None = None,
     ) -> None:
         self._db = db
         self._gateway = gateway
@@ -42,15 +42,12 @@ class WebhookServer:
         self._secret = secret.encode()
         self._path = path
         self._on_recorded = on_recorded
-        self._metrics_of_process = metrics
         self._runner: web.AppRunner | None = None
 
     async def start(self, host: str, port: int) -> int:
         """Listen; returns the port (useful when 0 asked for a free one)."""
         app = web.Application()
         app.router.add_post(self._path, self._receive)
-        app.router.add_get("/healthz", self._health)
-        app.router.add_get("/metrics", self._metrics)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
@@ -82,27 +79,3 @@ class WebhookServer:
             pass  # the same update arrived twice at once; the other request stored it
         self._on_recorded()
         return web.Response(status=200)
-
-    async def _metrics(self, request: web.Request) -> web.Response:
-        async with self._db.unit_of_work() as session:
-            health = await check_health(session, self._clock.now(), with_totals=True)
-        return web.Response(
-            body=render_metrics(health, self._metrics_of_process),
-            headers={"Content-Type": CONTENT_TYPE},
-        )
-
-    async def _health(self, request: web.Request) -> web.Response:
-        try:
-            async with self._db.unit_of_work() as session:
-                health = await check_health(session, self._clock.now())
-        except Exception:
-            log.exception("health check could not reach the database")
-            return web.json_response({"ok": False, "database": "unreachable"}, status=503)
-        body = {
-            "ok": health.is_healthy,
-            "database": "ok",
-            "outbox_depth": health.outbox_depth,
-            "oldest_unsent_seconds": round(health.oldest_unsent_seconds, 3),
-            "escalation_lag_seconds": round(health.escalation_lag_seconds, 3),
-        }
-        return web.json_response(body, status=200 if health.is_healthy else 503)

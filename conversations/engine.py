@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from handlers.chat import Button, SendMessage
+from handlers.chat import MEDIA_WORDS, Button, SendMessage
 
 FLOW_PREFIX = "f:"
 BACK = "back"
@@ -119,9 +119,19 @@ def start_flow(flow: Flow, data: Data, nonce: str) -> Turn:
 
 
 def advance(
-    flow: Flow, state: FlowState, *, text: str | None, button: str | None, nonce: str
+    flow: Flow,
+    state: FlowState,
+    *,
+    text: str | None,
+    button: str | None,
+    nonce: str,
+    media: str | None = None,
 ) -> Turn:
-    """Apply one typed text or pressed button (already checked as current) to the state."""
+    """Apply one typed text or pressed button (already checked as current) to the state.
+
+    `media` names a photo, voice note, ... that came with the text (its caption): the bot
+    can't pass it on, so the person is told; a caption still answers a question asking for text.
+    """
     step = flow.step(state.step)
     if step is None:  # The flow changed under a stored conversation: start it again cleanly.
         return Turn(None, is_cancelled=True, notes=("step_missing",))
@@ -131,13 +141,30 @@ def advance(
         return Turn(None, is_cancelled=True)
     if button == BACK or command == "/back":
         return _go_back(flow, state)
+    if media is not None and (isinstance(step.expects, Choose) or not command):
+        return Turn(state, (_prompt(flow, step, state, _media_problem(step, media)),))
     answer, label, problem = _read_answer(step, state.data, text=text, button=button)
     if problem is not None:
         return Turn(state, (_prompt(flow, step, state, problem),))
     data = {**state.data, step.save_as: answer}
     moved = replace(state, data=data, history=(*state.history, step.name))
     turn = _go_to(flow, moved, flow.after(step, data))
+    if media is not None:
+        kept = SendMessage(f"{not_passed_on(media)} I've kept your caption as your answer.")
+        turn = replace(turn, messages=(kept, *turn.messages))
     return replace(turn, chosen_label=label)
+
+
+def not_passed_on(media: str) -> str:
+    """One sentence: the bot can't pass this kind of thing on to anyone."""
+    words = MEDIA_WORDS.get(media, "attachments")
+    return f"I can't pass on {words}, so nobody will see it."
+
+
+def _media_problem(step: Step, media: str) -> str:
+    if isinstance(step.expects, Choose):
+        return f"{not_passed_on(media)} Please tap one of the buttons below."
+    return f"{not_passed_on(media)} Please type a few words about it instead."
 
 
 def current_prompt(flow: Flow, state: FlowState, problem: str | None = None) -> SendMessage:

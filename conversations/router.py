@@ -106,7 +106,16 @@ async def _route_linked(
         name = text[1:].split(" ", 1)[0].split("@", 1)[0].lower()
         return await _command(session, name, person, row, reply, ctx)
     if row is not None:
-        return await _flow_input(session, person, row, reply, ctx, text=text, button=None)
+        return await _flow_input(
+            session, person, row, reply, ctx, text=text, button=None, media=event.media
+        )
+    if event.media is not None:
+        await reply.say(
+            f"{engine.not_passed_on(event.media)} Please type what you need, or tap a button "
+            "below.",
+            main_menu(person.role),
+        )
+        return "media_refused"
     await reply.say(
         "I'm not sure what you need. Tap a button below, or send /help.", main_menu(person.role)
     )
@@ -124,6 +133,11 @@ async def _redeem(
         now=ctx.now(),
         max_failures_per_hour=ctx.config.bad_invite_attempts,
     )
+    if result.outcome == Redeemed.ALREADY_LINKED and result.person is not None:
+        # An old or mistyped link from someone already linked: their menu, not a refusal.
+        person = result.person
+        await reply.say(greeting(person, ctx.config.service_name), main_menu(person.role))
+        return "start"
     if result.outcome != Redeemed.LINKED or result.person is None:
         await reply.say(REFUSALS[result.outcome])
         return f"invite_{result.outcome}"
@@ -243,6 +257,7 @@ async def _flow_input(
     *,
     text: str | None,
     button: str | None,
+    media: str | None = None,
 ) -> str:
     spec = FLOWS.get(row.flow)
     if spec is None:
@@ -250,7 +265,9 @@ async def _flow_input(
         await reply.say("Sorry, I had to close what you were doing. Please start again.")
         return "flow_gone"
     state = as_flow_state(row)
-    turn = engine.advance(spec.flow, state, text=text, button=button, nonce=new_nonce())
+    turn = engine.advance(
+        spec.flow, state, text=text, button=button, nonce=new_nonce(), media=media
+    )
     if turn.chosen_label is not None and button is not None:
         step = spec.flow.step(state.step)
         asked = step.ask(state.data) if step else ""

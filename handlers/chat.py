@@ -24,9 +24,28 @@ class Button:
 Keyboard = tuple[tuple[Button, ...], ...]
 
 
+# What the bot can't pass on, by the Bot API's field for it: the words a person is told.
+MEDIA_WORDS = {
+    "photo": "photos",
+    "video": "videos",
+    "video_note": "video messages",
+    "voice": "voice notes",
+    "audio": "audio files",
+    "document": "files",
+    "animation": "GIFs",
+    "sticker": "stickers",
+    "location": "locations",
+    "contact": "contacts",
+}
+
+
 @dataclass(frozen=True)
 class ChatEvent:
-    """One thing a person did in a private chat: sent text, or pressed a button."""
+    """One thing a person did in a private chat: sent text, or pressed a button.
+
+    `media` names what came with a message that the bot can't pass on (a photo, a voice
+    note, ...; a key of MEDIA_WORDS); its caption, if any, is the `text`.
+    """
 
     update_id: int
     telegram_user_id: int
@@ -36,6 +55,7 @@ class ChatEvent:
     callback_id: str | None = None
     callback_data: str | None = None
     message_id: int | None = None
+    media: str | None = None
 
     @property
     def is_button(self) -> bool:

@@ -40,11 +40,9 @@ class Health:
         )
 
 
-async def check_health(
-    session: AsyncSession, now: datetime, *, with_totals: bool = False
-) -> Health:
-    """Outbox depth and oldest unsent age and escalation lag (cheap: the watchdog runs it
-    every tick); `with_totals` adds the whole-table counts only /metrics needs."""
+async def check_health(session: AsyncSession, now: datetime) -> Health:
+    """Outbox depth and oldest unsent age and escalation lag: cheap (indexed; the watchdog
+    runs it every tick). The running totals are `count_totals`, kept apart as they cost more."""
     depth, oldest = (
         await session.execute(
             select(func.count(), func.min(OutboxMessage.created_at)).where(
@@ -57,28 +55,39 @@ async def check_health(
             Alert.status.in_((AlertStatus.OPEN.value, AlertStatus.ACKNOWLEDGED.value))
         )
     )
-    processed, outcomes = 0, {}
-    if with_totals:
-        # Totals count what the retention purge deleted too, so these counters never go down.
-        purged = {
-            kind: int(count)
-            for kind, count in await session.execute(select(PurgedCount.kind, PurgedCount.count))
-        }
-        processed = purged.get("inbox", 0) + int(
-            await session.scalar(select(func.count()).where(InboxUpdate.processed_at.is_not(None)))
-            or 0
-        )
-        rows = await session.execute(
-            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-        )
-        outcomes = {str(status): int(count) for status, count in rows}
-        for status in (OutboxStatus.SENT.value, OutboxStatus.FAILED.value):
-            if purged.get(f"outbox:{status}"):
-                outcomes[status] = outcomes.get(status, 0) + purged[f"outbox:{status}"]
     return Health(
-        updates_processed=processed,
-        sends_by_outcome=outcomes,
         outbox_depth=int(depth or 0),
         oldest_unsent_seconds=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
         escalation_lag_seconds=max(0.0, (now - overdue).total_seconds()) if overdue else 0.0,
     )
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Running totals for /metrics: updates handled, outbox messages by status."""
+
+    updates_processed: int
+    sends_by_outcome: dict[str, int]
+
+
+async def count_totals(session: AsyncSession) -> Totals:
+    """Count the inbox and outbox (whole tables, so /metrics reads them at most every so often).
+
+    Totals count what the retention purge deleted too, so these counters never go down.
+    """
+    purged = {
+        kind: int(count)
+        for kind, count in await session.execute(select(PurgedCount.kind, PurgedCount.count))
+    }
+    processed = purged.get("inbox", 0) + int(
+        await session.scalar(select(func.count()).where(InboxUpdate.processed_at.is_not(None)))
+        or 0
+    )
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    )
+    outcomes = {str(status): int(count) for status, count in rows}
+    for status in (OutboxStatus.SENT.value, OutboxStatus.FAILED.value):
+        if purged.get(f"outbox:{status}"):
+            outcomes[status] = outcomes.get(status, 0) + purged[f"outbox:{status}"]
+    return Totals(processed, outcomes)

@@ -12,6 +12,7 @@ from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit import record_audit
+from handlers.relinking import tell_link_moved
 from storage.models import ConversationState, Invite, InviteFailure, Person, TelegramLink
 
 BAD_TOKEN_WINDOW = timedelta(hours=1)
@@ -61,11 +62,12 @@ class Redeemed(enum.StrEnum):
     RATE_LIMITED = "rate_limited"
     DEACTIVATED = "deactivated"
     ACCOUNT_TAKEN = "account_taken"
+    ALREADY_LINKED = "already_linked"
 
 
 @dataclass(frozen=True)
 class Redemption:
-    """The outcome, and the person when linked."""
+    """The outcome, and the person when linked (or already linked)."""
 
     outcome: Redeemed
     person: Person | None = None
@@ -80,7 +82,16 @@ async def redeem_invite(
     now: datetime,
     max_failures_per_hour: int,
 ) -> Redemption:
-    """Bind a Telegram account to the invite's person, once, before it expires."""
+    """Bind a Telegram account to the invite's person, once, before it expires.
+
+    An account already linked keeps its link: an old or mistyped link just gets it its menu
+    (ALREADY_LINKED, not counted as a bad guess), and a live invite for someone else is refused.
+    """
+    invite = await session.scalar(select(Invite).where(Invite.token_hash == token_hash))
+    outcome = _check_invite(invite, now)
+    current = await find_linked_person(session, telegram_user_id)
+    if current is not None and (invite is None or outcome is not None):
+        return Redemption(Redeemed.ALREADY_LINKED, current)
     failures = await session.scalar(
         select(func.count(InviteFailure.id)).where(
             InviteFailure.telegram_user_id == telegram_user_id,
@@ -90,8 +101,6 @@ async def redeem_invite(
     if (failures or 0) >= max_failures_per_hour:
         record_audit(session, "invite.rate_limited", at=now, actor_telegram_id=telegram_user_id)
         return Redemption(Redeemed.RATE_LIMITED)
-    invite = await session.scalar(select(Invite).where(Invite.token_hash == token_hash))
-    outcome = _check_invite(invite, now)
     person = await session.get(Person, invite.person_id) if invite else None
     if outcome is None and (person is None or not person.is_active):
         outcome = Redeemed.DEACTIVATED
@@ -111,8 +120,36 @@ async def redeem_invite(
             reason=str(outcome),
         )
         return Redemption(outcome or Redeemed.UNKNOWN)
+    await _link(
+        session, person, invite, telegram_user_id=telegram_user_id, chat_id=chat_id, now=now
+    )
+    return Redemption(Redeemed.LINKED, person)
+
+
+async def _link(
+    session: AsyncSession,
+    person: Person,
+    invite: Invite,
+    *,
+    telegram_user_id: int,
+    chat_id: int,
+    now: datetime,
+) -> None:
+    """Use the invite, close the person's other open ones, and (re)bind their one account."""
     invite.used_at = now
     invite.used_by_telegram_id = telegram_user_id
+    await session.execute(
+        update(Invite)
+        .where(
+            Invite.person_id == person.id,
+            Invite.id != invite.id,
+            Invite.used_at.is_(None),
+            Invite.expires_at > now,
+        )
+        .values(expires_at=now)
+    )
+    old = await session.get(TelegramLink, person.id)
+    moved_from = (old.telegram_user_id, old.chat_id) if old is not None else None
     await session.execute(delete(TelegramLink).where(TelegramLink.person_id == person.id))
     session.add(
         TelegramLink(
@@ -131,7 +168,16 @@ async def redeem_invite(
         actor_telegram_id=telegram_user_id,
         subject=f"person:{person.id}",
     )
-    return Redemption(Redeemed.LINKED, person)
+    if moved_from is not None and moved_from[0] != telegram_user_id:
+        await tell_link_moved(
+            session,
+            person,
+            old_telegram_id=moved_from[0],
+            old_chat_id=moved_from[1],
+            new_telegram_id=telegram_user_id,
+            invite_id=invite.id,
+            now=now,
+        )
 
 
 def _check_invite(invite: Invite | None, now: datetime) -> Redeemed | None:

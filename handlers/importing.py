@@ -2,35 +2,29 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from handlers.audit import record_audit
+from handlers.import_rows import (
+    CHILDREN_COLUMNS,
+    PEOPLE_COLUMNS,
+    SESSIONS_COLUMNS,
+    ChildRow,
+    ImportRow,
+    PersonRow,
+    SessionRow,
+    read_rows,
+    split_refs,
+)
 from handlers.service_config import ServiceConfig
 from handlers.venues import sync_venues
 from storage.models import Child, Person, Role, Session
-
-PEOPLE_COLUMNS = ("ref", "first_name", "last_name", "role", "venue", "phone")
-CHILDREN_COLUMNS = ("ref", "initials", "social_worker_ref", "carer_refs")
-SESSIONS_COLUMNS = (
-    "ref",
-    "venue",
-    "room",
-    "date",
-    "start",
-    "end",
-    "worker_ref",
-    "child_refs",
-    "supervision",
-)
 
 
 class ImportFailed(Exception):
@@ -41,55 +35,6 @@ class ImportFailed(Exception):
         self.errors = errors
 
 
-class _Row(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
-
-
-class PersonRow(_Row):
-    """One line of people.csv."""
-
-    ref: str
-    first_name: str
-    last_name: str
-    role: Role
-    venue: str = ""
-    phone: str = ""
-
-
-class ChildRow(_Row):
-    """One line of children.csv."""
-
-    ref: str
-    initials: str
-    social_worker_ref: str = ""
-    carer_refs: str = ""
-
-    @field_validator("initials")
-    @classmethod
-    def _short(cls, value: str) -> str:
-        if not 1 <= len(value) <= 8:
-            raise ValueError("initials must be 1 to 8 characters, e.g. A.B.")
-        return value
-
-
-class SessionRow(_Row):
-    """One line of sessions.csv; date and times are local to the service."""
-
-    ref: str
-    venue: str
-    room: str = ""
-    date: date
-    start: time
-    end: time
-    worker_ref: str = ""
-    child_refs: str
-    supervision: str = ""
-
-
-def _refs(text: str) -> list[str]:
-    return [r.strip() for r in text.split(";") if r.strip()]
-
-
 @dataclass
 class ImportSummary:
     """How many rows of each kind were added or updated."""
@@ -97,26 +42,6 @@ class ImportSummary:
     people: int = 0
     children: int = 0
     sessions: int = 0
-
-
-def _read(
-    name: str, text: str, columns: tuple[str, ...], model: type[_Row], errors: list[str]
-) -> list[tuple[int, _Row]]:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in columns if c not in (reader.fieldnames or [])]
-    required = [c for c in missing if model.model_fields[c].is_required()]
-    if required:
-        errors.append(f"{name}: missing column(s) {', '.join(required)}")
-        return []
-    rows: list[tuple[int, _Row]] = []
-    for number, raw in enumerate(reader, start=2):  # line 1 is the header
-        try:
-            rows.append((number, model.model_validate({k: v or "" for k, v in raw.items() if k})))
-        except ValidationError as exc:
-            for err in exc.errors():
-                where = ".".join(str(p) for p in err["loc"])
-                errors.append(f"{name} row {number}: {where}: {err['msg']}")
-    return rows
 
 
 async def import_records(
@@ -130,12 +55,16 @@ async def import_records(
 ) -> ImportSummary:
     """Validate every file first, then write; raises ImportFailed and writes nothing on errors."""
     errors: list[str] = []
-    person_rows = _read("people.csv", people, PEOPLE_COLUMNS, PersonRow, errors) if people else []
+    person_rows = (
+        read_rows("people.csv", people, PEOPLE_COLUMNS, PersonRow, errors) if people else []
+    )
     child_rows = (
-        _read("children.csv", children, CHILDREN_COLUMNS, ChildRow, errors) if children else []
+        read_rows("children.csv", children, CHILDREN_COLUMNS, ChildRow, errors) if children else []
     )
     session_rows = (
-        _read("sessions.csv", sessions, SESSIONS_COLUMNS, SessionRow, errors) if sessions else []
+        read_rows("sessions.csv", sessions, SESSIONS_COLUMNS, SessionRow, errors)
+        if sessions
+        else []
     )
     venues = {v.code for v in config.venues}
     summary = ImportSummary()
@@ -162,11 +91,11 @@ async def import_records(
     }
     for number, row in child_rows:
         assert isinstance(row, ChildRow)
-        carers = [people_by_ref.get(r) for r in _refs(row.carer_refs)]
+        carers = [people_by_ref.get(r) for r in split_refs(row.carer_refs)]
         social_worker = people_by_ref.get(row.social_worker_ref) if row.social_worker_ref else None
         problems = [
             f"carer_refs: unknown or not a carer: {r}"
-            for r, p in zip(_refs(row.carer_refs), carers, strict=True)
+            for r, p in zip(split_refs(row.carer_refs), carers, strict=True)
             if p is None or p.role != Role.CARER
         ]
         if row.social_worker_ref and (
@@ -205,7 +134,7 @@ async def import_records(
 async def _import_sessions(
     session: AsyncSession,
     config: ServiceConfig,
-    rows: list[tuple[int, _Row]],
+    rows: list[tuple[int, ImportRow]],
     people_by_ref: dict[str, Person],
     children_by_ref: dict[str, Child],
     venues: set[str],
@@ -227,10 +156,10 @@ async def _import_sessions(
         worker = people_by_ref.get(row.worker_ref) if row.worker_ref else None
         if row.worker_ref and (worker is None or worker.role not in (Role.WORKER, Role.SENIOR)):
             problems.append(f"worker_ref: unknown Family Time Worker {row.worker_ref}")
-        kids = [children_by_ref.get(r) for r in _refs(row.child_refs)]
+        kids = [children_by_ref.get(r) for r in split_refs(row.child_refs)]
         problems += [
             f"child_refs: unknown child {r}"
-            for r, c in zip(_refs(row.child_refs), kids, strict=True)
+            for r, c in zip(split_refs(row.child_refs), kids, strict=True)
             if c is None
         ]
         if not kids:

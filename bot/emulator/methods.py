@@ -47,6 +47,10 @@ def message_json(state: EmulatorState, message: StoredMessage) -> dict[str, Any]
         }
         if message.text:
             body["caption"] = message.text
+    elif message.media is not None:
+        body.update(message.media)
+        if message.text:
+            body["caption"] = message.text
     else:
         body["text"] = message.text
         if message.text.startswith("/"):

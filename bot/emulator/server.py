@@ -20,6 +20,7 @@ from bot.emulator.state import (
     EmulatorState,
     Fault,
     RateLimits,
+    media_json,
 )
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,16 @@ class BotApiEmulator:
         user = self.state.user(user_id, first_name)
         user.has_started = True
         message = self.state.new_message(user, from_bot=False, text=text)
+        return self.state.enqueue({"message": message_json(self.state, message)})
+
+    def user_sends_media(
+        self, user_id: int, kind: str, *, caption: str = "", first_name: str | None = None
+    ) -> int:
+        """A person sends a photo, voice note, video, document, ... (a kind in USER_MEDIA)."""
+        user = self.state.user(user_id, first_name)
+        user.has_started = True
+        message = self.state.new_message(user, from_bot=False, text=caption)
+        message.media = media_json(kind, f"{user_id}-{message.message_id}")
         return self.state.enqueue({"message": message_json(self.state, message)})
 
     def user_presses(

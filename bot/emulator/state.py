@@ -86,6 +86,7 @@ class StoredMessage:
     protect_content: bool = False
     edit_date: int | None = None
     document: EmulatedDocument | None = None
+    media: dict[str, Any] | None = None  # what a person attached, as Bot API `Message` fields
 
 
 @dataclass
@@ -216,6 +217,30 @@ class EmulatorState:
                     self.faults.remove(fault)
                 return fault
         return None
+
+
+USER_MEDIA = ("photo", "voice", "video", "video_note", "document", "audio", "sticker")
+
+
+def media_json(kind: str, file_key: str) -> dict[str, Any]:
+    """The `Message` fields for something a person attached (a photo, a voice note, ...)."""
+    file = {"file_id": f"{kind}-{file_key}", "file_unique_id": f"u-{kind}-{file_key}"}
+    if kind == "photo":  # the sizes Telegram offers, smallest first
+        return {
+            "photo": [{**file, "width": 90, "height": 120}, {**file, "width": 600, "height": 800}]
+        }
+    if kind in ("voice", "audio"):
+        return {kind: {**file, "duration": 7, "mime_type": "audio/ogg"}}
+    if kind == "video":
+        return {"video": {**file, "width": 640, "height": 480, "duration": 5}}
+    if kind == "video_note":
+        return {"video_note": {**file, "length": 240, "duration": 5}}
+    if kind == "document":
+        return {"document": {**file, "file_name": "scan.pdf", "mime_type": "application/pdf"}}
+    if kind == "sticker":
+        sticker = {**file, "type": "regular", "width": 512, "height": 512}
+        return {"sticker": {**sticker, "is_animated": False, "is_video": False}}
+    raise ValueError(f"the emulator can't send {kind!r}; use one of {', '.join(USER_MEDIA)}")
 
 
 def check_rate(state: EmulatorState, chat_id: int, now: float) -> float:

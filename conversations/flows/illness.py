@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Choose, Data, Flow, FreeText, Option, Step, confirm_step
 from handlers.context import ServiceContext
-from handlers.illness import CONTAGIOUS_WORDS, children_of_carer, report_illness
+from handlers.illness import CONTAGIOUS_WORDS, NotYourChild, children_of_carer, report_illness
 from storage.models import Contagious, Person
 
 
@@ -82,12 +82,19 @@ async def finish_illness(
     session: AsyncSession, person: Person, data: dict[str, Any], ctx: ServiceContext
 ) -> str:
     """Hand the answers to the use case; its reply is what the carer reads."""
-    done = await report_illness(
-        session,
-        carer=person,
-        child_id=int(data["child"]),
-        contagious=Contagious(data["contagious"]),
-        description=str(data["description"]),
-        ctx=ctx,
-    )
+    try:
+        done = await report_illness(
+            session,
+            carer=person,
+            child_id=int(data["child"]),
+            contagious=Contagious(data["contagious"]),
+            description=str(data["description"]),
+            ctx=ctx,
+        )
+    except NotYourChild:  # the team changed who looks after the child while this was open
+        return (
+            f"I couldn't send this: our records no longer show you as {_initials(data)}'s "
+            f"carer. Please phone the office on {ctx.config.contacts.office_phone} to tell "
+            "them the child is ill."
+        )
     return done.reply

@@ -64,6 +64,7 @@ class Harness:
         webhook: Webhook | None = None,
         limits: Limits = SCENARIO_LIMITS,
         send_timeout: float = 15.0,
+        health_listen: tuple[str, int] | None = None,
     ) -> None:
         """Start a bot process (in this event loop) against the emulator and database."""
         gateway = make_gateway(
@@ -78,6 +79,7 @@ class Harness:
             tick_seconds=0.2,
             webhook=webhook,
             limits=limits,
+            health_listen=health_listen,
         )
         self._stop = asyncio.Event()
         self._task = asyncio.create_task(self.app.run(self._stop))
@@ -106,6 +108,13 @@ class Harness:
         self._sent_updates.add(update_id)
         if settle:
             await self.settle()
+        return update_id
+
+    async def send_media(self, user_id: int, kind: str, caption: str = "") -> int:
+        """A person sends a photo, voice note, video or document, with an optional caption."""
+        update_id = self.emulator.user_sends_media(user_id, kind, caption=caption)
+        self._sent_updates.add(update_id)
+        await self.settle()
         return update_id
 
     async def press(self, user_id: int, label: str, *, settle: bool = True) -> int:

@@ -94,6 +94,8 @@ def start_bot(
         "FAMILYTIME_RUNTIME": runtime,
         "FAMILYTIME_TICK_SECONDS": str(TICK_SECONDS),
         "FAMILYTIME_LOG_LEVEL": "WARNING",
+        # Not on the default port: several test runs can share a machine.
+        "FAMILYTIME_HEALTH_LISTEN": "",
     }
     script = Path(sys.executable).with_name("familytime")
     return subprocess.Popen([str(script), "run"], env=env, stdout=subprocess.DEVNULL)

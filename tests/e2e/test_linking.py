@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.identity import deactivate_person, find_person
-from tests.e2e.fixtures import CARER, STRANGER, WORKER
+from tests.e2e.fixtures import CARER, COORDINATOR, STRANGER, WORKER
 from tests.e2e.harness import Harness
 
 
@@ -53,4 +53,38 @@ async def test_a_deactivated_carer_is_cut_off_mid_conversation(harness: Harness)
     replies = [m.text for m in h.unread(CARER)]
     assert replies and all("invited" in text for text in replies)
     assert not any("contagious" in text.lower() for text in replies)
+    h.assert_no_unexpected_messages()
+
+
+async def test_a_linked_person_tapping_an_old_or_broken_link_gets_their_menu(
+    harness: Harness,
+) -> None:
+    h = harness
+    token = await h.invite("C1")
+    await h.send(CARER, f"/start {token}")
+    h.unread(CARER)
+    for attempt in range(h.config.bad_invite_attempts + 1):
+        await h.send(CARER, f"/start garbage-{attempt}")
+        (menu,) = h.unread(CARER)
+        assert "you're linked" in menu.text and "isn't valid" not in menu.text
+        assert any("ill" in text for text, _ in menu.buttons)
+    await h.send(CARER, f"/start {token}")  # the used link, tapped again
+    (menu,) = h.unread(CARER)
+    assert "you're linked" in menu.text
+    h.assert_no_unexpected_messages()
+
+
+async def test_moving_a_link_to_a_new_phone_tells_the_old_one_and_the_coordinator(
+    harness: Harness,
+) -> None:
+    h = harness
+    await h.link(COORDINATOR, "K1")
+    await h.link(CARER, "C1")
+    await h.link(STRANGER, "C1")  # a new invite, redeemed on a new phone
+    (old,) = h.unread(CARER)
+    assert "no longer linked" in old.text
+    (notice,) = h.unread(COORDINATOR)
+    assert "C1" in notice.text and "different Telegram account" in notice.text
+    await h.send(CARER, "/illness")
+    assert "invited" in h.unread(CARER)[0].text  # the old phone is a stranger now
     h.assert_no_unexpected_messages()

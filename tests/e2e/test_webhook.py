@@ -25,14 +25,15 @@ def free_port() -> int:
 
 
 async def switch_to_webhook(h: Harness) -> str:
-    """Restart the bot in webhook mode; returns the URL Telegram posts to."""
+    """Restart the bot in webhook mode (health and metrics apart); returns the webhook's URL."""
     await h.stop_bot()
     port = free_port()
     url = f"http://127.0.0.1:{port}{PATH}"
     await h.start_bot(
         webhook=Webhook(
             url=url, secret=SECRET, listen_host="127.0.0.1", listen_port=port, path=PATH
-        )
+        ),
+        health_listen=("127.0.0.1", 0),
     )
     assert h.emulator.state.webhook_url == url and h.emulator.state.webhook_secret == SECRET
     return url
@@ -59,6 +60,11 @@ async def add_stuck_message(h: Harness) -> None:
                 last_error="Too Many Requests: retry after 3600",
             )
         )
+
+
+def health_url(h: Harness, path: str) -> str:
+    assert h.app is not None and h.app.health_port is not None
+    return f"http://127.0.0.1:{h.app.health_port}{path}"
 
 
 async def inbox_count(h: Harness) -> int:
@@ -116,8 +122,8 @@ async def test_a_wrong_or_missing_secret_is_refused(harness: Harness) -> None:
 
 async def test_health_turns_red_when_a_message_waits_too_long(harness: Harness) -> None:
     h = harness
-    url = await switch_to_webhook(h)
-    health = url.replace(PATH, "/healthz")
+    await switch_to_webhook(h)
+    health = health_url(h, "/healthz")
     async with aiohttp.ClientSession() as http:
         async with http.get(health) as r:
             assert r.status == 200 and (await r.json())["ok"] is True
@@ -148,14 +154,26 @@ async def test_the_watchdog_tells_the_coordinator_once_when_a_message_is_stuck(
 
 async def test_metrics_count_each_escalation_by_how_late_it_ran(harness: Harness) -> None:
     h = harness
-    url = await switch_to_webhook(h)
+    await switch_to_webhook(h)
     await alert_pinged_on_site(h)
     await h.advance(timedelta(minutes=5, seconds=1.5))  # 1.5 s past the urgent alert's deadline
     for user_id in (MANAGER, TEAM_MANAGER, COORDINATOR):
         assert "Escalated" in one_ping(h, user_id).text
-    async with aiohttp.ClientSession() as http, http.get(url.replace(PATH, "/metrics")) as r:
+    async with aiohttp.ClientSession() as http, http.get(health_url(h, "/metrics")) as r:
         metrics = await r.text()
     assert "familytime_escalation_lateness_seconds_count 1.0" in metrics
     assert 'familytime_escalation_lateness_seconds_bucket{le="1.0"} 0.0' in metrics
     assert 'familytime_escalation_lateness_seconds_bucket{le="2.0"} 1.0' in metrics
+    h.assert_no_unexpected_messages()
+
+
+async def test_the_webhook_port_serves_only_the_webhook(harness: Harness) -> None:
+    h = harness
+    url = await switch_to_webhook(h)
+    async with aiohttp.ClientSession() as http:
+        for path in ("/healthz", "/metrics", "/"):
+            async with http.get(url.replace(PATH, path)) as r:
+                assert r.status == 404, path
+        async with http.get(health_url(h, "/healthz")) as r:
+            assert r.status == 200
     h.assert_no_unexpected_messages()

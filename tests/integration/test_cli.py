@@ -184,3 +184,32 @@ def test_outbox_status_counts_messages_without_showing_them(workdir: Path) -> No
     output = runner.invoke(app, ["outbox", "status"]).output
     assert "pending  alert" in output and "test:stuck" in output
     assert "A.B." not in output
+
+
+@pytest.mark.parametrize("hours", ["0", "-5", "721"])
+def test_invite_refuses_hours_outside_one_to_thirty_days(workdir: Path, hours: str) -> None:
+    assert _import()[0] == 0
+    result = runner.invoke(app, ["invite", "C1", "--hours", hours])
+    assert result.exit_code == 2
+    assert "--hours must be from 1 to 720" in result.output and "t.me" not in result.output
+
+
+def test_invite_takes_the_hours_asked_for(workdir: Path) -> None:
+    assert _import()[0] == 0
+    result = runner.invoke(app, ["invite", "C1", "--hours", "1"])
+    assert result.exit_code == 0, result.output
+    assert "valid for 1 hour." in result.output
+
+
+def test_a_value_the_database_refuses_is_one_line_without_the_values(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    async def refused(*_: object, **__: object) -> None:
+        raise DBAPIError("INSERT INTO people ...", {"first_name": "Secretvalue"}, ValueError())
+
+    monkeypatch.setattr("bot.cli.import_records", refused)
+    code, output = _import()
+    assert code == 1 and "Nothing was imported: the database refused a value" in output
+    assert "Secretvalue" not in output and "Traceback" not in output

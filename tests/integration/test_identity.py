@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from handlers.chat import delivery_from_json
 from handlers.identity import (
     Redeemed,
     create_invite,
@@ -18,8 +19,8 @@ from handlers.identity import (
 from handlers.importing import import_records
 from handlers.service_config import ServiceConfig
 from storage.database import Database
-from storage.models import AuditEvent, Invite, Person
-from tests.e2e.fixtures import CARER, MONDAY_MORNING, PEOPLE, STRANGER
+from storage.models import AuditEvent, Invite, OutboxMessage, Person
+from tests.e2e.fixtures import CARER, MONDAY_MORNING, OTHER_CARER, PEOPLE, STRANGER
 
 NOW = MONDAY_MORNING
 
@@ -117,3 +118,60 @@ async def test_deactivating_a_person_cuts_access_and_closes_their_invites(
         person = await session.scalar(select(Person).where(Person.ref == "C1"))
         assert person is not None and not person.is_active
     assert await _redeem(database, spare, CARER) in (Redeemed.EXPIRED, Redeemed.DEACTIVATED)
+
+
+async def test_linking_closes_the_persons_other_open_invites(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    first = await _invite(database, service_config)
+    spare = await _invite(database, service_config)
+    assert await _redeem(database, first, CARER) == Redeemed.LINKED
+    # The spare link, found later by someone else, no longer moves the person's access.
+    assert await _redeem(database, spare, STRANGER, at_hours=1) == Redeemed.EXPIRED
+    async with database.unit_of_work() as session:
+        linked = await find_linked_person(session, CARER)
+        assert linked is not None and linked.ref == "C1"
+        assert await find_linked_person(session, STRANGER) is None
+
+
+async def test_moving_a_link_tells_the_old_account_and_the_coordinators_and_is_audited(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    first = await _invite(database, service_config)
+    assert await _redeem(database, first, CARER) == Redeemed.LINKED
+    second = await _invite(database, service_config)
+    assert await _redeem(database, second, STRANGER, at_hours=1) == Redeemed.LINKED
+    async with database.unit_of_work() as session:
+        coordinator = await find_person(session, "K1")
+        assert coordinator is not None
+        rows = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        moved = list(
+            await session.scalars(select(AuditEvent).where(AuditEvent.action == "link.moved"))
+        )
+    to_old = [r for r in rows if r.chat_id == CARER]
+    assert len(to_old) == 1
+    assert "no longer linked" in getattr(delivery_from_json(to_old[0].payload), "text", "")
+    to_coordinator = [r for r in rows if r.person_id == coordinator.id]
+    assert len(to_coordinator) == 1
+    assert "C1" in getattr(delivery_from_json(to_coordinator[0].payload), "text", "")
+    assert len(moved) == 1 and moved[0].actor_telegram_id == STRANGER
+    assert not [r for r in rows if r.chat_id == STRANGER]  # the router greets; nothing else
+
+
+async def test_a_linked_account_with_an_old_or_bad_link_keeps_its_link_uncounted(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    token = await _invite(database, service_config)
+    assert await _redeem(database, token, CARER) == Redeemed.LINKED
+    for attempt in range(8):  # more than the lockout allows
+        assert await _redeem(database, f"garbage-{attempt}", CARER) == Redeemed.ALREADY_LINKED
+    assert await _redeem(database, token, CARER) == Redeemed.ALREADY_LINKED
+    async with database.unit_of_work() as session:
+        actions = list(await session.scalars(select(AuditEvent.action)))
+        linked = await find_linked_person(session, CARER)
+    assert "invite.refused" not in actions and "invite.rate_limited" not in actions
+    assert linked is not None and linked.ref == "C1"
+    # A live invite for somebody else is still refused, and counted.
+    other = await _invite(database, service_config, ref="C2")
+    assert await _redeem(database, other, CARER) == Redeemed.ACCOUNT_TAKEN
+    assert await _redeem(database, other, OTHER_CARER) == Redeemed.LINKED

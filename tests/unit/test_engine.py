@@ -143,3 +143,28 @@ def test_a_superscript_digit_is_not_taken_as_a_choice_number() -> None:
     turn = step(turn, text="²")  # isdigit() says yes, int() says no
     assert turn.state is not None and turn.state.step == "child"
     assert "tap one of the buttons" in turn.messages[0].text
+
+
+def test_a_photo_at_a_choice_asks_for_a_tap_and_keeps_the_answers() -> None:
+    turn = engine.start_flow(ILLNESS, ONE_CHILD, "n1")
+    assert turn.state is not None
+    again = engine.advance(ILLNESS, turn.state, text="yes", button=None, nonce="n2", media="photo")
+    assert again.state is not None and again.state.step == "contagious"
+    assert again.state.data == turn.state.data and again.finished is None
+    assert again.messages[0].text.startswith("I can't pass on photos")
+    assert "tap one of the buttons" in again.messages[0].text
+
+
+def test_a_captioned_voice_note_at_a_text_step_answers_with_the_caption() -> None:
+    turn = step(engine.start_flow(ILLNESS, ONE_CHILD, "n1"), button="yes")
+    assert turn.state is not None and turn.state.step == "description"
+    bare = engine.advance(ILLNESS, turn.state, text="", button=None, nonce="n2", media="voice")
+    assert bare.state is not None and bare.state.step == "description"
+    assert "type a few words" in bare.messages[0].text
+    kept = engine.advance(
+        ILLNESS, turn.state, text="a rash", button=None, nonce="n3", media="voice"
+    )
+    assert kept.state is not None and kept.state.step == "confirm"
+    assert kept.state.data["description"] == "a rash"
+    assert "can't pass on voice notes" in kept.messages[0].text
+    assert "What's wrong: a rash" in kept.messages[-1].text

@@ -23,6 +23,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "WEBHOOK_URL",
         "WEBHOOK_SECRET",
         "WEBHOOK_LISTEN",
+        "HEALTH_LISTEN",
     ):
         monkeypatch.delenv(f"FAMILYTIME_{name}", raising=False)
 
@@ -90,3 +91,16 @@ def test_webhook_mode_shares_the_configured_secret_and_hides_the_path(
     assert hook is not None and hook.secret == secret
     assert hook.url == f"https://bot.example.org{hook.path}" and hook.path.startswith("/telegram/")
     assert secret not in hook.url and (hook.listen_host, hook.listen_port) == ("127.0.0.1", 9443)
+
+
+def test_health_and_metrics_listen_on_loopback_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings().health_address() == ("127.0.0.1", 9090)
+    monkeypatch.setenv("FAMILYTIME_HEALTH_LISTEN", "10.0.0.5:9100")
+    assert Settings().health_address() == ("10.0.0.5", 9100)
+    monkeypatch.setenv("FAMILYTIME_HEALTH_LISTEN", " ")
+    assert Settings().health_address() is None  # blank turns them off
+    monkeypatch.setenv("FAMILYTIME_HEALTH_LISTEN", "9090")
+    with pytest.raises(ValidationError, match="host:port"):
+        Settings()

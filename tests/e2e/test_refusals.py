@@ -1,0 +1,60 @@
+"""What retrying can't fix is never answered with "try again in a minute"."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+
+from conversations.processing import SORRY
+from storage.models import Child, IllnessReport, child_carers
+from tests.e2e.fixtures import CARER, WORKER
+from tests.e2e.harness import Harness
+
+
+async def test_a_carer_unlinked_from_the_child_mid_report_is_told_what_to_do(
+    harness: Harness,
+) -> None:
+    h = harness
+    await h.link(CARER, "C1")
+    await h.link(WORKER, "W1")
+    await h.send(CARER, "/illness")
+    await h.press(CARER, "A.B.")
+    await h.press(CARER, "No")
+    await h.send(CARER, "a bit of a cold")
+    h.unread(CARER)
+    async with h.db.unit_of_work() as session:  # the team moves A.B. to another carer
+        child = await session.scalar(select(Child).where(Child.ref == "CH1"))
+        assert child is not None
+        await session.execute(delete(child_carers).where(child_carers.c.child_id == child.id))
+
+    await h.press(CARER, "Send")
+
+    texts = [m.text for m in h.unread(CARER)]
+    assert SORRY not in texts
+    assert "no longer show you as A.B.'s carer" in texts[-1]
+    assert h.config.contacts.office_phone in texts[-1]
+    async with h.db.unit_of_work() as session:
+        assert await session.scalar(select(IllnessReport)) is None
+    await h.send(CARER, "/help")  # the conversation is closed, not stuck
+    (help_text,) = h.unread(CARER)
+    assert "pass it on" not in help_text.text
+    h.assert_no_unexpected_messages()  # the worker got nothing
+
+
+async def test_a_nul_typed_into_a_report_is_dropped_not_answered_with_an_apology(
+    harness: Harness,
+) -> None:
+    h = harness
+    await h.link(CARER, "C1")
+    await h.send(CARER, "/illness")
+    await h.press(CARER, "A.B.")
+    await h.press(CARER, "No")
+    await h.send(CARER, "a bit\x00 of a\x1b cold\tsince Sunday")
+    summary = h.unread(CARER)[-1].text
+    assert "What's wrong: a bit of a cold since Sunday" in summary
+    await h.press(CARER, "Send")
+    texts = [m.text for m in h.unread(CARER)]
+    assert SORRY not in texts and "passed this on" in texts[-1]
+    async with h.db.unit_of_work() as session:
+        report = await session.scalar(select(IllnessReport))
+    assert report is not None and report.description == "a bit of a cold since Sunday"
+    h.assert_no_unexpected_messages()
