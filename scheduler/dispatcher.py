@@ -17,6 +17,7 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
+    or_,
     select,
     union_all,
     update,
@@ -44,6 +45,8 @@ DEFAULT_LIMITS = Limits()
 LOOK_AHEAD = 4
 PACED_KINDS = ("send", "edit")  # messages count against Telegram's limits; button answers don't
 MAX_ATTEMPTS = 12
+# How soon a row put aside because its chat was busy (a message on its way) is looked at again.
+RECHECK = timedelta(milliseconds=250)
 # A claimed row's last_error until its outcome is recorded. Still there when the row is claimed
 # again, its last send ended with no outcome (the process died or stopped mid-send): Telegram may
 # have taken it, so the new try is counted like a send that timed out.
@@ -61,6 +64,11 @@ def _due_rows(*, alerts_only: bool, lock: bool) -> Select[OutboxMessage]:
             # through ix_outbox_due and sort them; this way it walks ix_outbox_queue in send
             # order and stops after the window, however many rows wait.
             func.coalesce(OutboxMessage.not_before, OutboxMessage.created_at) <= bindparam("now"),
+            # Put aside because its chat was busy: out of every claim's window until then.
+            or_(
+                OutboxMessage.parked_until.is_(None),
+                OutboxMessage.parked_until <= bindparam("paced_now"),
+            ),
             # An edit waits until the message it edits has left the outbox.
             ~exists().where(
                 original.id == OutboxMessage.edit_of_id,
@@ -133,6 +141,46 @@ class _Claimed(NamedTuple):
     chat_id: int
     priority: int
     payload: dict[str, Any]
+
+
+class _Parking:
+    """Puts a claim's rows that must wait for their chat out of the due range.
+
+    A row left due would be read by every claim until its chat could take it, and a chat with
+    a long backlog (a flood, a thousand reminders) would fill each claim's window, holding up
+    every other chat behind it. Put aside, it comes due again when its chat can next send;
+    a chat's order is kept by the claim's checks, not by these times. The times are real time,
+    like pacing (Telegram counts real seconds). Alert messages are never put aside: they lead
+    every window.
+    """
+
+    def __init__(self, pacer: Pacer | None, now: datetime) -> None:
+        self._pacer = pacer
+        self._now = now
+        self._unpaced: Counter[int] = Counter()  # chat: rows put aside without pacing rows
+        self._kept: Counter[int] = Counter()  # chat: waiting rows left in the due range
+        self.next_in: timedelta | None = None  # until the soonest row put aside comes due
+
+    def put_aside(self, row: OutboxMessage, chat_id: int, *, is_paced: bool = False) -> None:
+        """Take this row out of the due range, unless it is one of the first few rows of its
+        chat that are only waiting for a message on its way (they will go in a moment)."""
+        if row.priority == Priority.ALERT:
+            return
+        if not is_paced and self._kept[chat_id] < PER_CHAT_IN_CLAIM:
+            self._kept[chat_id] += 1
+            return
+        earliest = self._now + RECHECK
+        if self._pacer is None:
+            slot = earliest + RECHECK * self._unpaced[chat_id]
+            self._unpaced[chat_id] += 1
+        else:
+            # Never put aside before, it joins the end of its chat's line; one that has come
+            # due again keeps its place at the front.
+            is_new = row.parked_until is None
+            slot = self._pacer.park(chat_id, earliest=earliest, is_new=is_new)
+        row.parked_until = slot
+        wait = slot - self._now
+        self.next_in = wait if self.next_in is None else min(self.next_in, wait)
 
 
 class Dispatcher:
@@ -272,10 +320,14 @@ class Dispatcher:
         """Lease a batch of due rows (or of alert pings only) so no other instance sends them
         meanwhile."""
         now = self._clock.now()
+        paced_now = self._pace_clock.now()
         async with self._db.unit_of_work() as session:
             query = _DUE[alerts_only, self._db.is_postgres]
             rows = list(
-                await session.scalars(query, {"now": now, "limit": self._batch * LOOK_AHEAD})
+                await session.scalars(
+                    query,
+                    {"now": now, "paced_now": paced_now, "limit": self._batch * LOOK_AHEAD},
+                )
             )
             if alerts_only and not rows:
                 return []
@@ -289,7 +341,7 @@ class Dispatcher:
                     chats[row.id] = chat_id
             pacer = None
             if self._limits is not None:
-                pacer = Pacer(session, self._limits, self._pace_clock.now())
+                pacer = Pacer(session, self._limits, paced_now)
                 await pacer.load(set(chats.values()), lock=self._db.is_postgres)
             # Read after the pacing rows are locked: another instance's claim for the same chat
             # has committed by then, so its lease shows here; and a row it has locked but not
@@ -298,6 +350,7 @@ class Dispatcher:
             earlier_edits = await _earlier_edits(session, rows)
             claimed: list[_Claimed] = []
             per_chat: dict[int, int] = {}
+            parking = _Parking(pacer, paced_now)
             for row in rows:
                 chat_id = chats.get(row.id)
                 if chat_id is None:
@@ -306,26 +359,31 @@ class Dispatcher:
                     break
                 place = (row.priority, row.id)
                 if row.priority != Priority.ALERT and held.get(chat_id, place) < place:
-                    continue  # an earlier message to this chat is still on its way
+                    parking.put_aside(row, chat_id)  # an earlier message to it is on its way
+                    continue
                 if row.priority == Priority.ALERT and chat_id in self._alert_chats_sending:
                     continue  # this process is still sending that chat an alert message
                 edits = row.edit_of_id
                 if edits is not None and earlier_edits.get(edits, row.id) < row.id:
-                    continue  # an earlier edit of the same message is on its way elsewhere
+                    parking.put_aside(row, chat_id)  # an earlier edit of it is on its way
+                    continue
                 edited = await _edited_message_id(session, row, now)
                 # A chat's later rows go in the next claim, within a lease of their own.
                 ready = (
                     edited not in (_WAIT, _GONE) and per_chat.get(chat_id, 0) < PER_CHAT_IN_CLAIM
                 )
+                paced = False
                 if ready and pacer is not None and row.payload.get("kind") in PACED_KINDS:
                     if pacer.is_exhausted():
                         break
                     ready = pacer.take(chat_id)  # False: at its limit or paused by a 429
+                    paced = not ready
                 if edited is _GONE:  # failed for good: nothing waits behind it
                     await self._after_failure(session, row, now)
                     continue
                 if not ready:  # whatever waits here, this chat's later messages wait too
                     held[chat_id] = min(held.get(chat_id, place), place)
+                    parking.put_aside(row, chat_id, is_paced=paced)
                     continue
                 per_chat[chat_id] = per_chat.get(chat_id, 0) + 1
                 if row.last_error == SENDING:
@@ -337,8 +395,8 @@ class Dispatcher:
                 if isinstance(edited, int):
                     payload["message_id"] = edited
                 claimed.append(_Claimed(row.id, chat_id, row.priority, payload))
-            wait = pacer.wait if pacer is not None else None
-            self._paced_for = wait.total_seconds() if wait is not None else None
+            waits = [w for w in (pacer.wait if pacer else None, parking.next_in) if w is not None]
+            self._paced_for = min(waits).total_seconds() if waits else None
             return claimed
 
     async def _after_failure(

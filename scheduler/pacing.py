@@ -121,6 +121,22 @@ class Pacer:
             row.allowed_at = max(row.allowed_at, self._now) + limit.interval
         return True
 
+    def park(self, chat_id: int, *, earliest: datetime, is_new: bool) -> datetime:
+        """When a message of this chat that cannot go now should be looked at again.
+
+        Never before the chat's limit allows a send. A message not put aside before goes one
+        per-chat interval after the last one put aside, so a chat's backlog comes due a message
+        at a time instead of filling every claim; one put aside before (the head of the chat's
+        queue) keeps its place at the front.
+        """
+        row = self._rows[chat_key(chat_id)]
+        slot = max(earliest, self._now + self._ready_in(row.key, self._limits.per_chat))
+        if is_new and row.parked_until is not None:
+            slot = max(slot, row.parked_until + self._limits.per_chat.interval)
+        if row.parked_until is None or slot > row.parked_until:
+            row.parked_until = slot
+        return slot
+
     def pause(self, chat_id: int, seconds: float) -> None:
         """Telegram said 429 for this chat: nothing more goes to it for `seconds`."""
         row = self._rows[chat_key(chat_id)]

@@ -13,6 +13,7 @@ from storage.messaging import (
     OutboxMessage,
     OutboxStatus,
     Priority,
+    SenderPacing,
 )
 from storage.people import (
     Child,
@@ -55,6 +56,7 @@ __all__ = [
     "Priority",
     "Role",
     "RotaShift",
+    "SenderPacing",
     "Session",
     "SessionStatus",
     "Severity",
