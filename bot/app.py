@@ -18,6 +18,8 @@ from conversations.processing import process_pending_updates
 from handlers.clock import Clock
 from handlers.context import ServiceContext
 from handlers.inbox import record_updates
+from handlers.sender_limits import DEFAULT_LIMIT as DEFAULT_SENDER_LIMIT
+from handlers.sender_limits import SenderLimit
 from handlers.service_config import ServiceConfig
 from handlers.venues import sync_venues
 from scheduler.dispatcher import DEFAULT_LIMITS, Dispatcher
@@ -56,8 +58,10 @@ class FamilyTimeApp:
         receives_updates: bool = True,
         webhook: Webhook | None = None,
         limits: Limits = DEFAULT_LIMITS,
+        sender_limit: SenderLimit = DEFAULT_SENDER_LIMIT,
     ) -> None:
         self.db = db
+        self.sender_limit = sender_limit
         self.gateway = gateway
         self.config = config
         self.clock = clock
@@ -101,7 +105,7 @@ class FamilyTimeApp:
     async def run(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set; everything due is in the database, so stopping loses nothing."""
         username = await self.gateway.start()
-        ctx = ServiceContext(self.config, self.clock, username)
+        ctx = ServiceContext(self.config, self.clock, username, self.sender_limit)
         async with self.db.unit_of_work() as session:
             await sync_venues(session, self.config)
         due_work = DueWork(

@@ -76,12 +76,25 @@ class Pacer:
         self.wait: timedelta | None = None  # until the next send would be allowed
 
     async def load(self, chat_ids: set[int], *, lock: bool) -> None:
-        """Read (and on PostgreSQL lock) the rows for these chats and the overall limit."""
-        keys = {GLOBAL} | {chat_key(c) for c in chat_ids}
+        """Read (and on PostgreSQL lock) the rows for these chats and the overall limit, bar
+        those already read.
+
+        The overall row is locked first, then the chats' in key order: a claim that reads a
+        second window locks more chats later, and every claim holding the overall row first
+        means no two claims can each hold a lock the other waits for.
+        """
+        keys = ({GLOBAL} | {chat_key(c) for c in chat_ids}) - self._rows.keys()
+        if not keys:
+            return
         if lock:
             # Never wait for ever on another transaction's lock: fail, and the next drain retries.
             await self._session.execute(_LOCK_TIMEOUT)
-        self._rows = await self._read(keys, lock=lock)
+        for group in ({GLOBAL} & keys, keys - {GLOBAL}):
+            if group:
+                await self._load_group(group, lock=lock)
+
+    async def _load_group(self, keys: set[str], *, lock: bool) -> None:
+        self._rows |= await self._read(keys, lock=lock)
         missing = keys - self._rows.keys()
         if missing:  # first sends to these chats: add their rows (another instance may too)
             dialect = self._session.get_bind().dialect.name

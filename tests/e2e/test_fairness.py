@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from handlers.chat import SendMessage
 from handlers.outbox import queue_delivery
-from handlers.sender_limits import SLOW_DOWN
+from handlers.sender_limits import DEFAULT_LIMIT, SLOW_DOWN
 from scheduler.dispatcher import DEFAULT_LIMITS
 from storage.models import AuditEvent, InboxUpdate, OutboxMessage
 from tests.e2e.alert_steps import setup
@@ -56,7 +56,8 @@ async def test_a_thousand_messages_for_one_chat_do_not_hold_up_a_workers_alert(
 ) -> None:
     h = harness
     await h.stop_bot()
-    await h.start_bot(limits=DEFAULT_LIMITS)  # Telegram's limits: the backlog goes at 1/s
+    # Telegram's limits (the backlog goes at 1/s), and the inbox's own.
+    await h.start_bot(limits=DEFAULT_LIMITS, sender_limit=DEFAULT_LIMIT)
     await setup(h)
     await queue_backlog(h, STRANGER, BACKLOG)
     await asyncio.sleep(0.2)  # the backlog's first claims are under way
@@ -79,10 +80,16 @@ async def test_a_thousand_messages_for_one_chat_do_not_hold_up_a_workers_alert(
     assert waiting is not None and waiting > BACKLOG * 0.9
 
 
+async def with_the_inbox_limit(h: Harness) -> None:
+    await h.stop_bot()
+    await h.start_bot(sender_limit=DEFAULT_LIMIT)
+
+
 async def test_a_flood_from_a_stranger_gets_one_answer_and_is_recorded_once(
     harness: Harness,
 ) -> None:
     h = harness
+    await with_the_inbox_limit(h)
     for _ in range(400):
         await h.send(STRANGER, "hi", settle=False)
     await h.settle(timeout=60)
@@ -104,6 +111,7 @@ async def test_a_flood_of_taps_from_a_linked_person_is_told_once_to_slow_down(
     harness: Harness,
 ) -> None:
     h = harness
+    await with_the_inbox_limit(h)
     await h.link(CARER, "C1")
     for _ in range(170):
         await h.send(CARER, "/contacts", settle=False)
