@@ -51,6 +51,7 @@ async def run_full_stack(runtime: str, api: str, users: int) -> None:
     from handlers.clock import SystemClock
     from handlers.identity import find_person
     from handlers.importing import import_records
+    from handlers.sender_limits import SenderLimit
     from handlers.service_config import load_service_config
     from scheduler.pacing import Limit, Limits
     from storage.database import Database
@@ -82,7 +83,16 @@ async def run_full_stack(runtime: str, api: str, users: int) -> None:
                 )
         roomy = Limits(overall=Limit(100_000, 100_000), per_chat=Limit(10_000, 10_000))
         gateway = make_gateway(runtime, TOKEN, api, poll_timeout=1)
-        app = FamilyTimeApp(db, gateway, config, clock, poll_timeout=1, limits=roomy)
+        # Each carer sends far faster than a person can: the inbox's flood limit is lifted too.
+        app = FamilyTimeApp(
+            db,
+            gateway,
+            config,
+            clock,
+            poll_timeout=1,
+            limits=roomy,
+            sender_limit=SenderLimit(burst=1_000_000),
+        )
         tune_garbage_collection()  # as `familytime run` does
         stop = asyncio.Event()
         task = asyncio.create_task(app.run(stop))

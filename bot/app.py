@@ -19,6 +19,8 @@ from conversations.processing import process_pending_updates
 from handlers.clock import Clock
 from handlers.context import ServiceContext
 from handlers.inbox import record_updates
+from handlers.sender_limits import DEFAULT_LIMIT as DEFAULT_SENDER_LIMIT
+from handlers.sender_limits import SenderLimit
 from handlers.service_config import ServiceConfig
 from handlers.venues import sync_venues
 from scheduler.dispatcher import DEFAULT_LIMITS, Dispatcher
@@ -58,8 +60,10 @@ class FamilyTimeApp:
         webhook: Webhook | None = None,
         limits: Limits = DEFAULT_LIMITS,
         health_listen: tuple[str, int] | None = None,
+        sender_limit: SenderLimit = DEFAULT_SENDER_LIMIT,
     ) -> None:
         self.db = db
+        self.sender_limit = sender_limit
         self.gateway = gateway
         self.config = config
         self.clock = clock
@@ -109,7 +113,7 @@ class FamilyTimeApp:
             health = HealthServer(self.db, self.clock, self.metrics)
             self.health_port = await health.start(*self.health_listen)
         username = await self.gateway.start()
-        ctx = ServiceContext(self.config, self.clock, username)
+        ctx = ServiceContext(self.config, self.clock, username, self.sender_limit)
         async with self.db.unit_of_work() as session:
             await sync_venues(session, self.config)
         due_work = DueWork(

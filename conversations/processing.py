@@ -17,6 +17,7 @@ from conversations.router import route_event
 from handlers.chat import ChatEvent
 from handlers.context import ServiceContext
 from handlers.inbox import claim_next_update, claim_oldest_updates, mark_processed
+from handlers.sender_limits import SLOW_DOWN, Admission, admit_update
 from storage.database import Database
 from storage.models import InboxUpdate
 
@@ -135,6 +136,13 @@ async def _process(
     session: AsyncSession, row: InboxUpdate, ctx: ServiceContext, *, careful: bool
 ) -> None:
     event = ChatEvent.from_json(row.event)
+    admission = await admit_update(session, event.telegram_user_id, ctx.now(), ctx.sender_limit)
+    if admission is not Admission.HANDLE:
+        # A flood from one account: settled unread, so it costs nobody else anything.
+        if admission is Admission.SLOW_DOWN:
+            await Reply(session, event, ctx).say(SLOW_DOWN)
+        mark_processed(row, "throttled", now=ctx.now())
+        return
     if not careful:  # a failure rolls back the whole batch (see process_pending_updates)
         outcome = await route_event(session, event, ctx)
     else:

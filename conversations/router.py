@@ -30,6 +30,7 @@ from handlers.menus import (
 )
 from handlers.outbox import queue_delivery
 from handlers.reachability import mark_heard_from
+from handlers.sender_limits import StrangerReply, answer_stranger
 from storage.models import ConversationState, Person
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,10 @@ async def route_event(session: AsyncSession, event: ChatEvent, ctx: ServiceConte
     if found is None:
         await refuse_stranger_tap(session, event, ctx)
         await reply.answer_button("This button isn't for you.")
+        if await answer_stranger(
+            session, event.telegram_user_id, ctx.now(), ctx.sender_limit
+        ) is not (StrangerReply.ANSWER):
+            return "stranger_unanswered"  # told a moment ago: a flood gets one answer
         await reply.say(stranger_text(ctx.config, reply.hours()))
         return "stranger"
     person, link, row = found

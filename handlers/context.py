@@ -7,16 +7,19 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from handlers.clock import Clock
+from handlers.sender_limits import DEFAULT_LIMIT, SenderLimit
 from handlers.service_config import ServiceConfig
 
 
 @dataclass(frozen=True)
 class ServiceContext:
-    """The council's configuration, the clock and the bot's public name."""
+    """The council's configuration, the clock, the bot's public name and how fast one account
+    may send."""
 
     config: ServiceConfig
     clock: Clock
     bot_username: str = "familytime_bot"
+    sender_limit: SenderLimit = DEFAULT_LIMIT
 
     @property
     def zone(self) -> ZoneInfo:

@@ -80,8 +80,7 @@ async def count_totals(session: AsyncSession) -> Totals:
         for kind, count in await session.execute(select(PurgedCount.kind, PurgedCount.count))
     }
     processed = purged.get("inbox", 0) + int(
-        await session.scalar(select(func.count()).where(InboxUpdate.processed_at.is_not(None)))
-        or 0
+        await session.scalar(select(func.count()).where(InboxUpdate.processed_at.is_not(None))) or 0
     )
     rows = await session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)

@@ -7,7 +7,8 @@ import functools
 import logging
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -17,6 +18,7 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
+    or_,
     select,
     union_all,
     update,
@@ -35,18 +37,24 @@ from storage.models import OutboxMessage, OutboxStatus, Person, Priority, Telegr
 
 log = logging.getLogger(__name__)
 
-# Longer than a claim's sends to one chat may take one after another (PER_CHAT_IN_CLAIM, each
-# given up after 15 s by the runtimes), so a live sender's rows are never taken over; a dead
-# sender's are sent again once it has passed.
-LEASE = timedelta(seconds=45)
+# A claim's rows are leased for this long and the lease is renewed every RENEW while they are
+# on their way, however long a send takes; a sender that dies stops renewing, and its rows are
+# due again within a lease (so an alert ping it held waits seconds, not minutes).
+LEASE = timedelta(seconds=8)
+RENEW = 2.0  # seconds
 PER_CHAT_IN_CLAIM = 2
 DEFAULT_LIMITS = Limits()
 LOOK_AHEAD = 4
+MAX_WINDOWS = 25  # windows of the queue one claim reads at most, past a chat's backlog
 PACED_KINDS = ("send", "edit")  # messages count against Telegram's limits; button answers don't
 MAX_ATTEMPTS = 12
-# A claimed row's last_error until its outcome is recorded. Still there when the row is claimed
-# again, its last send ended with no outcome (the process died or stopped mid-send): Telegram may
-# have taken it, so the new try is counted like a send that timed out.
+# How soon a row put aside because its chat was busy (a message on its way) is looked at again.
+RECHECK = timedelta(milliseconds=250)
+# A row's last_error from the moment its send may start until its outcome is recorded. Still
+# there when the row is claimed again, its last send ended with no outcome (the process died or
+# stopped mid-send): Telegram may have taken it, so the new try is counted like a send that timed
+# out. A chat's later row in a claim is marked only when the one before it has been recorded,
+# so a row that never left is never counted.
 SENDING = "sending"
 
 
@@ -61,6 +69,11 @@ def _due_rows(*, alerts_only: bool, lock: bool) -> Select[OutboxMessage]:
             # through ix_outbox_due and sort them; this way it walks ix_outbox_queue in send
             # order and stops after the window, however many rows wait.
             func.coalesce(OutboxMessage.not_before, OutboxMessage.created_at) <= bindparam("now"),
+            # Put aside because its chat was busy: out of every claim's window until then.
+            or_(
+                OutboxMessage.parked_until.is_(None),
+                OutboxMessage.parked_until <= bindparam("paced_now"),
+            ),
             # An edit waits until the message it edits has left the outbox.
             ~exists().where(
                 original.id == OutboxMessage.edit_of_id,
@@ -135,6 +148,62 @@ class _Claimed(NamedTuple):
     payload: dict[str, Any]
 
 
+@dataclass
+class _ClaimState:
+    """What one claim has taken so far, over the windows of the queue it reads."""
+
+    parking: _Parking
+    pacer: Pacer | None
+    claimed: list[_Claimed] = field(default_factory=list)
+    per_chat: dict[int, int] = field(default_factory=dict)
+    exhausted: bool = False  # the overall limit, or the batch, allows no more
+
+    def is_full(self, batch: int) -> bool:
+        return self.exhausted or len(self.claimed) >= batch
+
+
+class _Parking:
+    """Puts a claim's rows that must wait for their chat out of the due range.
+
+    A row left due would be read by every claim until its chat could take it, and a chat with
+    a long backlog (a flood, a thousand reminders) would fill each claim's window, holding up
+    every other chat behind it. Put aside, it comes due again when its chat can next send;
+    a chat's order is kept by the claim's checks, not by these times. The times are real time,
+    like pacing (Telegram counts real seconds). Alert messages are never put aside: they lead
+    every window.
+    """
+
+    def __init__(self, pacer: Pacer | None, now: datetime) -> None:
+        self._pacer = pacer
+        self._now = now
+        self._unpaced: Counter[int] = Counter()  # chat: rows put aside without pacing rows
+        self._kept: Counter[int] = Counter()  # chat: waiting rows left in the due range
+        self.next_in: timedelta | None = None  # until the soonest row put aside comes due
+        self.count = 0  # rows put aside
+
+    def put_aside(self, row: OutboxMessage, chat_id: int, *, is_paced: bool = False) -> None:
+        """Take this row out of the due range, unless it is one of the first few rows of its
+        chat that are only waiting for a message on its way (they will go in a moment)."""
+        if row.priority == Priority.ALERT:
+            return
+        if not is_paced and self._kept[chat_id] < PER_CHAT_IN_CLAIM:
+            self._kept[chat_id] += 1
+            return
+        earliest = self._now + RECHECK
+        if self._pacer is None:
+            slot = earliest + RECHECK * self._unpaced[chat_id]
+            self._unpaced[chat_id] += 1
+        else:
+            # Never put aside before, it joins the end of its chat's line; one that has come
+            # due again keeps its place at the front.
+            is_new = row.parked_until is None
+            slot = self._pacer.park(chat_id, earliest=earliest, is_new=is_new)
+        row.parked_until = slot
+        self.count += 1
+        wait = slot - self._now
+        self.next_in = wait if self.next_in is None else min(self.next_in, wait)
+
+
 class Dispatcher:
     """Sends what the outbox holds, wakes at once when told, and never drops a row."""
 
@@ -157,8 +226,10 @@ class Dispatcher:
         self._paced_for: float | None = None  # seconds until the limits allow the next send
         self._wake = asyncio.Event()
         self._unrecorded: list[tuple[int, int, DeliveryResult]] = []
+        self._starting: list[int] = []  # rows whose send starts once the ones before are recorded
         self._recorder = asyncio.Lock()
         self._alert_chats_sending: Counter[int] = Counter()  # chat: its tasks with alert rows
+        self._holding: set[int] = set()  # rows leased by this process and not yet given back
         self.on_alert_unreachable: Callable[[], None] = lambda: None
 
     def wake(self) -> None:
@@ -167,6 +238,14 @@ class Dispatcher:
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:
         """Drain whenever woken, and at least every `idle_seconds`, until `stop` is set."""
+        renewing = asyncio.create_task(self._renew_leases(stop))
+        try:
+            await self._drain_until(stop, idle_seconds)
+        finally:
+            renewing.cancel()
+            await asyncio.gather(renewing, return_exceptions=True)
+
+    async def _drain_until(self, stop: asyncio.Event, idle_seconds: float) -> None:
         while not stop.is_set():
             self._wake.clear()
             try:
@@ -181,6 +260,21 @@ class Dispatcher:
             )
             waiter.cancel()
             stopper.cancel()
+
+    async def _renew_leases(self, stop: asyncio.Event) -> None:
+        """While this process lives, keep the leases of the rows it is sending."""
+        while not stop.is_set():
+            await asyncio.sleep(RENEW)
+            held = sorted(self._holding)
+            if not held:
+                continue
+            try:
+                async with self._db.unit_of_work() as session:
+                    await session.execute(
+                        _RENEW_LEASES, {"ids": held, "until": self._clock.now() + LEASE}
+                    )
+            except Exception:
+                log.exception("renewing %s outbox leases failed; will retry", len(held))
 
     async def drain(self) -> int:
         """Send every due row, most urgent first; returns how many were attempted.
@@ -256,11 +350,18 @@ class Dispatcher:
         tasks = set()
         for chat_id, rows in by_chat.items():
             task = asyncio.create_task(self._send_in_order(chat_id, rows))
+            row_ids = {row_id for row_id, _ in rows}
+            self._holding |= row_ids
+            task.add_done_callback(functools.partial(self._given_back, row_ids))
             if chat_id in alert_chats:
                 self._alert_chats_sending[chat_id] += 1
                 task.add_done_callback(functools.partial(self._alert_chat_done, chat_id))
             tasks.add(task)
         return tasks
+
+    def _given_back(self, row_ids: set[int], _: asyncio.Task[None]) -> None:
+        """A chat's sends are over: recorded, given back, or left to their lease."""
+        self._holding -= row_ids
 
     def _alert_chat_done(self, chat_id: int, _: asyncio.Task[None]) -> None:
         self._alert_chats_sending[chat_id] -= 1
@@ -270,76 +371,112 @@ class Dispatcher:
 
     async def _claim(self, *, alerts_only: bool = False) -> list[_Claimed]:
         """Lease a batch of due rows (or of alert pings only) so no other instance sends them
-        meanwhile."""
+        meanwhile.
+
+        A window of the queue whose rows mostly had to be put aside (one chat's backlog) is
+        followed by the next one in the same claim, so a message queued behind a backlog goes
+        in the first claim after it, not after one claim per window of the backlog.
+        """
         now = self._clock.now()
+        paced_now = self._pace_clock.now()
         async with self._db.unit_of_work() as session:
+            pacer = None if self._limits is None else Pacer(session, self._limits, paced_now)
+            claim = _ClaimState(_Parking(pacer, paced_now), pacer)
             query = _DUE[alerts_only, self._db.is_postgres]
-            rows = list(
-                await session.scalars(query, {"now": now, "limit": self._batch * LOOK_AHEAD})
-            )
-            if alerts_only and not rows:
-                return []
-            await _load_recipients(session, rows)
-            chats: dict[int, int] = {}
-            for row in rows:
-                chat_id = await _resolve_chat(session, row, now)
-                if chat_id is None:
-                    await self._after_failure(session, row, now)
-                else:
-                    chats[row.id] = chat_id
-            pacer = None
-            if self._limits is not None:
-                pacer = Pacer(session, self._limits, self._pace_clock.now())
-                await pacer.load(set(chats.values()), lock=self._db.is_postgres)
-            # Read after the pacing rows are locked: another instance's claim for the same chat
-            # has committed by then, so its lease shows here; and a row it has locked but not
-            # yet claimed is not among ours, so it holds the chat all the same.
-            held = {} if alerts_only else await _chats_waiting(session, now, chats, rows)
-            earlier_edits = await _earlier_edits(session, rows)
-            claimed: list[_Claimed] = []
-            per_chat: dict[int, int] = {}
-            for row in rows:
-                chat_id = chats.get(row.id)
-                if chat_id is None:
-                    continue
-                if len(claimed) >= self._batch:
+            limit = self._batch * LOOK_AHEAD
+            params = {"now": now, "paced_now": paced_now, "limit": limit}
+            for _ in range(MAX_WINDOWS):
+                rows = list(await session.scalars(query, params))
+                if not rows:
                     break
-                place = (row.priority, row.id)
-                if row.priority != Priority.ALERT and held.get(chat_id, place) < place:
-                    continue  # an earlier message to this chat is still on its way
-                if row.priority == Priority.ALERT and chat_id in self._alert_chats_sending:
-                    continue  # this process is still sending that chat an alert message
-                edits = row.edit_of_id
-                if edits is not None and earlier_edits.get(edits, row.id) < row.id:
-                    continue  # an earlier edit of the same message is on its way elsewhere
-                edited = await _edited_message_id(session, row, now)
-                # A chat's later rows go in the next claim, within a lease of their own.
-                ready = (
-                    edited not in (_WAIT, _GONE) and per_chat.get(chat_id, 0) < PER_CHAT_IN_CLAIM
-                )
-                if ready and pacer is not None and row.payload.get("kind") in PACED_KINDS:
-                    if pacer.is_exhausted():
-                        break
-                    ready = pacer.take(chat_id)  # False: at its limit or paused by a 429
-                if edited is _GONE:  # failed for good: nothing waits behind it
-                    await self._after_failure(session, row, now)
-                    continue
-                if not ready:  # whatever waits here, this chat's later messages wait too
-                    held[chat_id] = min(held.get(chat_id, place), place)
-                    continue
-                per_chat[chat_id] = per_chat.get(chat_id, 0) + 1
-                if row.last_error == SENDING:
-                    _note_maybe_sent(session, row, now, "its sender stopped mid-send")
-                row.attempts += 1
-                row.not_before = now + LEASE
-                row.last_error = SENDING
-                payload = dict(row.payload)
-                if isinstance(edited, int):
-                    payload["message_id"] = edited
-                claimed.append(_Claimed(row.id, chat_id, row.priority, payload))
-            wait = pacer.wait if pacer is not None else None
-            self._paced_for = wait.total_seconds() if wait is not None else None
-            return claimed
+                put_aside = claim.parking.count
+                await self._take(session, rows, now, claim, alerts_only=alerts_only)
+                window_was_backlog = claim.parking.count - put_aside > len(rows) // 2
+                if claim.is_full(self._batch) or len(rows) < limit:
+                    break
+                if not window_was_backlog:
+                    break
+                await session.flush()  # what was put aside leaves the due range
+            waits = [w for w in (pacer.wait if pacer else None, claim.parking.next_in) if w]
+            self._paced_for = min(waits).total_seconds() if waits else None
+            return claim.claimed
+
+    async def _take(
+        self,
+        session: AsyncSession,
+        rows: list[OutboxMessage],
+        now: datetime,
+        claim: _ClaimState,
+        *,
+        alerts_only: bool,
+    ) -> None:
+        """Lease what this window of due rows allows; put aside what must wait for its chat."""
+        await _load_recipients(session, rows)
+        chats: dict[int, int] = {}
+        for row in rows:
+            chat_id = await _resolve_chat(session, row, now)
+            if chat_id is None:
+                await self._after_failure(session, row, now)
+            else:
+                chats[row.id] = chat_id
+        pacer, parking, claimed, per_chat = (
+            claim.pacer,
+            claim.parking,
+            claim.claimed,
+            claim.per_chat,
+        )
+        if pacer is not None:
+            await pacer.load(set(chats.values()), lock=self._db.is_postgres)
+        # Read after the pacing rows are locked: another instance's claim for the same chat
+        # has committed by then, so its lease shows here; and a row it has locked but not
+        # yet claimed is not among ours, so it holds the chat all the same.
+        held = {} if alerts_only else await _chats_waiting(session, now, chats, rows)
+        earlier_edits = await _earlier_edits(session, rows)
+        for row in rows:
+            chat_id = chats.get(row.id)
+            if chat_id is None:
+                continue
+            if claim.is_full(self._batch):
+                claim.exhausted = True
+                break
+            place = (row.priority, row.id)
+            if row.priority != Priority.ALERT and held.get(chat_id, place) < place:
+                parking.put_aside(row, chat_id)  # an earlier message to it is on its way
+                continue
+            if row.priority == Priority.ALERT and chat_id in self._alert_chats_sending:
+                continue  # this process is still sending that chat an alert message
+            edits = row.edit_of_id
+            if edits is not None and earlier_edits.get(edits, row.id) < row.id:
+                parking.put_aside(row, chat_id)  # an earlier edit of it is on its way
+                continue
+            edited = await _edited_message_id(session, row, now)
+            # A chat's later rows go in the next claim, within a lease of their own.
+            ready = edited not in (_WAIT, _GONE) and per_chat.get(chat_id, 0) < PER_CHAT_IN_CLAIM
+            paced = False
+            if ready and pacer is not None and row.payload.get("kind") in PACED_KINDS:
+                if pacer.is_exhausted():
+                    claim.exhausted = True
+                    break
+                ready = pacer.take(chat_id)  # False: at its limit or paused by a 429
+                paced = not ready
+            if edited is _GONE:  # failed for good: nothing waits behind it
+                await self._after_failure(session, row, now)
+                continue
+            if not ready:  # whatever waits here, this chat's later messages wait too
+                held[chat_id] = min(held.get(chat_id, place), place)
+                parking.put_aside(row, chat_id, is_paced=paced)
+                continue
+            if row.last_error == SENDING:
+                _note_maybe_sent(session, row, now, "its sender stopped mid-send")
+            row.attempts += 1
+            row.not_before = now + LEASE
+            # The chat's first row starts at once; a later one is marked when it starts.
+            row.last_error = SENDING if chat_id not in per_chat else None
+            per_chat[chat_id] = per_chat.get(chat_id, 0) + 1
+            payload = dict(row.payload)
+            if isinstance(edited, int):
+                payload["message_id"] = edited
+            claimed.append(_Claimed(row.id, chat_id, row.priority, payload))
 
     async def _after_failure(
         self, session: AsyncSession, row: OutboxMessage, now: datetime
@@ -355,7 +492,7 @@ class Dispatcher:
         for n, (row_id, payload) in enumerate(rows):
             untried = [later for later, _ in rows[n + 1 :]]
             try:
-                sent = await self._send(row_id, chat_id, payload)
+                sent = await self._send(row_id, chat_id, payload, next_id=next(iter(untried), None))
             except BaseException:  # stopping, or its outcome could not be recorded yet
                 # The rest were never tried: give them back unmarked, so they are not counted
                 # as possible duplicates (they still wait for this row's lease).
@@ -385,30 +522,42 @@ class Dispatcher:
                     row.not_before = resume
                     row.last_error = None  # never tried
 
-    async def _send(self, row_id: int, chat_id: int, payload: dict[str, Any]) -> bool:
-        """Send one row and record the outcome; True if Telegram took it."""
+    async def _send(
+        self, row_id: int, chat_id: int, payload: dict[str, Any], *, next_id: int | None = None
+    ) -> bool:
+        """Send one row and record the outcome; True if Telegram took it. `next_id`, the
+        chat's row to send after it, is marked as on its way when this one is recorded sent."""
         try:
             result = await self._sender.deliver(chat_id, delivery_from_json(payload))
         except Exception as exc:  # The runtime should classify; anything else is transient.
             log.exception("delivery of outbox row %s raised", row_id)
             result = DeliveryResult(ok=False, error=type(exc).__name__)
         self._unrecorded.append((row_id, chat_id, result))
+        if result.ok and next_id is not None:
+            self._starting.append(next_id)
         # Group commit: whoever holds the recorder writes down every send finished so far, in
         # one transaction. Each send is recorded as soon as it can be (a crash before that
         # sends it again), and returns only once its outcome is committed.
         async with self._recorder:
             if self._unrecorded:
                 finished, self._unrecorded = self._unrecorded, []
+                starting, self._starting = self._starting, []
                 try:
-                    await self._record_all(finished)
+                    await self._record_all(finished, starting)
                 except BaseException:
-                    self._unrecorded[:0] = finished  # the next send (or drain) records them
+                    # The next send (or drain) records them; the rows that were to start next are
+                    # given back untried by their chats' tasks.
+                    self._unrecorded[:0] = finished
                     raise
         return result.ok
 
-    async def _record_all(self, finished: list[tuple[int, int, DeliveryResult]]) -> None:
+    async def _record_all(
+        self, finished: list[tuple[int, int, DeliveryResult]], starting: Sequence[int] = ()
+    ) -> None:
         now = self._clock.now()
         async with self._db.unit_of_work() as session:
+            if starting:
+                await session.execute(_MARK_SENDING, [{"row_id": row_id} for row_id in starting])
             sent = [(row_id, result) for row_id, _, result in finished if result.ok]
             if sent:  # the common case, in one statement: no row needs loading
                 await session.execute(
@@ -543,6 +692,19 @@ async def _resolve_chat(session: AsyncSession, row: OutboxMessage, now: datetime
 
 
 _OUTBOX = OutboxMessage.metadata.tables[OutboxMessage.__tablename__]
+_MARK_SENDING = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == OutboxStatus.PENDING.value)
+    .values(last_error=SENDING)
+)
+_RENEW_LEASES = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+        _OUTBOX.c.status == OutboxStatus.PENDING.value,
+    )
+    .values(not_before=bindparam("until"))
+)
 _MARK_SENT = (
     update(_OUTBOX)
     .where(_OUTBOX.c.id == bindparam("row_id"))

@@ -76,12 +76,25 @@ class Pacer:
         self.wait: timedelta | None = None  # until the next send would be allowed
 
     async def load(self, chat_ids: set[int], *, lock: bool) -> None:
-        """Read (and on PostgreSQL lock) the rows for these chats and the overall limit."""
-        keys = {GLOBAL} | {chat_key(c) for c in chat_ids}
+        """Read (and on PostgreSQL lock) the rows for these chats and the overall limit, bar
+        those already read.
+
+        The overall row is locked first, then the chats' in key order: a claim that reads a
+        second window locks more chats later, and every claim holding the overall row first
+        means no two claims can each hold a lock the other waits for.
+        """
+        keys = ({GLOBAL} | {chat_key(c) for c in chat_ids}) - self._rows.keys()
+        if not keys:
+            return
         if lock:
             # Never wait for ever on another transaction's lock: fail, and the next drain retries.
             await self._session.execute(_LOCK_TIMEOUT)
-        self._rows = await self._read(keys, lock=lock)
+        for group in ({GLOBAL} & keys, keys - {GLOBAL}):
+            if group:
+                await self._load_group(group, lock=lock)
+
+    async def _load_group(self, keys: set[str], *, lock: bool) -> None:
+        self._rows |= await self._read(keys, lock=lock)
         missing = keys - self._rows.keys()
         if missing:  # first sends to these chats: add their rows (another instance may too)
             dialect = self._session.get_bind().dialect.name
@@ -120,6 +133,22 @@ class Pacer:
             row = self._rows[name]
             row.allowed_at = max(row.allowed_at, self._now) + limit.interval
         return True
+
+    def park(self, chat_id: int, *, earliest: datetime, is_new: bool) -> datetime:
+        """When a message of this chat that cannot go now should be looked at again.
+
+        Never before the chat's limit allows a send. A message not put aside before goes one
+        per-chat interval after the last one put aside, so a chat's backlog comes due a message
+        at a time instead of filling every claim; one put aside before (the head of the chat's
+        queue) keeps its place at the front.
+        """
+        row = self._rows[chat_key(chat_id)]
+        slot = max(earliest, self._now + self._ready_in(row.key, self._limits.per_chat))
+        if is_new and row.parked_until is not None:
+            slot = max(slot, row.parked_until + self._limits.per_chat.interval)
+        if row.parked_until is None or slot > row.parked_until:
+            row.parked_until = slot
+        return slot
 
     def pause(self, chat_id: int, seconds: float) -> None:
         """Telegram said 429 for this chat: nothing more goes to it for `seconds`."""

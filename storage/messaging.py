@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime
@@ -63,6 +63,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
     # An edit of an earlier message waits for that message's Telegram id.
     edit_of_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), nullable=True)
+    # Put out of the claim's way until then (real time, like pacing) because its chat was busy.
+    parked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (
         Index("ix_outbox_queue", "status", "priority", "id"),  # pending rows in send order
@@ -128,3 +130,22 @@ class DeliveryPacing(Base):
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     allowed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A chat's messages that must wait are put out of the claim's way, each one slot after the
+    # last one put aside (so a chat's backlog comes due a message at a time, never all at once).
+    parked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SenderPacing(Base):
+    """How fast one Telegram account's updates are handled, so a flood costs little.
+
+    `allowed_at` is a generic cell rate algorithm's next time, as in DeliveryPacing;
+    `quiet_until` ends the silence after an account was told once to slow down (or, unlinked,
+    was given the public information once); `is_noted` says the silence is on the timeline.
+    """
+
+    __tablename__ = "sender_pacing"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    allowed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    quiet_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    is_noted: Mapped[bool] = mapped_column(Boolean, default=False)  # this quiet is on record

@@ -13,6 +13,7 @@ from storage.messaging import (
     OutboxMessage,
     OutboxStatus,
     Priority,
+    SenderPacing,
 )
 from storage.people import (
     Child,
@@ -58,6 +59,7 @@ __all__ = [
     "PurgedCount",
     "Role",
     "RotaShift",
+    "SenderPacing",
     "Session",
     "SessionStatus",
     "Severity",

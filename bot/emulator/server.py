@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 from typing import Any
 
 import aiohttp
@@ -90,6 +91,12 @@ class BotApiEmulator:
                 result = await method(self.state, params)
         except ApiError as error:
             return web.json_response(error.body(), status=error.code)
+        if self.state.latency is not None and name.lower() != "getupdates":
+            self.state.in_flight += 1
+            try:
+                await asyncio.sleep(random.uniform(*self.state.latency))
+            finally:
+                self.state.in_flight -= 1
         return web.json_response({"ok": True, "result": result})
 
     async def _push_to_webhook(self) -> None:

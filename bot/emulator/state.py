@@ -128,6 +128,10 @@ class EmulatorState:
     limits: RateLimits | None = None
     allowed_at: dict[str, float] = field(default_factory=dict)  # GCRA per "global"/chat key
     throttled: int = 0  # 429s answered because a limit was exceeded
+    # A round trip like a real one: each call but getUpdates is answered after a pause drawn
+    # from this range (seconds), once its effect is done (a message sent but not yet answered).
+    latency: tuple[float, float] | None = None
+    in_flight: int = 0  # calls done but not yet answered
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_posts: list[tuple[int, int]] = field(default_factory=list)  # (update_id, status)

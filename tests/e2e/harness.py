@@ -15,6 +15,7 @@ from bot.wiring import make_gateway
 from handlers.clock import FakeClock
 from handlers.identity import create_invite, find_person
 from handlers.importing import import_records
+from handlers.sender_limits import SenderLimit
 from handlers.service_config import ServiceConfig
 from scheduler.dispatcher import SENDING
 from scheduler.pacing import Limit, Limits
@@ -32,6 +33,9 @@ TOKEN = "123456:TEST-TOKEN-FOR-THE-EMULATOR"
 # Pacing runs on the real clock, so scenarios about something else use roomy limits; the
 # delivery scenarios restart the bot with Telegram's (DEFAULT_LIMITS).
 SCENARIO_LIMITS = Limits(overall=Limit(per_second=1000, burst=1000), per_chat=Limit(100, 100))
+# The clock stands still in most scenarios: a person may send as much as a scenario needs (the
+# inbox's own limit has its scenarios, in test_fairness).
+SCENARIO_SENDER_LIMIT = SenderLimit(burst=10_000)
 
 
 class Harness:
@@ -65,6 +69,7 @@ class Harness:
         limits: Limits = SCENARIO_LIMITS,
         send_timeout: float = 15.0,
         health_listen: tuple[str, int] | None = None,
+        sender_limit: SenderLimit = SCENARIO_SENDER_LIMIT,
     ) -> None:
         """Start a bot process (in this event loop) against the emulator and database."""
         gateway = make_gateway(
@@ -80,6 +85,7 @@ class Harness:
             webhook=webhook,
             limits=limits,
             health_listen=health_listen,
+            sender_limit=sender_limit,
         )
         self._stop = asyncio.Event()
         self._task = asyncio.create_task(self.app.run(self._stop))

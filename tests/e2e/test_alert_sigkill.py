@@ -13,16 +13,25 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.emulator import BotApiEmulator
+from bot.emulator import BotApiEmulator, Fault
 from handlers.alerts import raise_alert
 from handlers.clock import SystemClock
 from handlers.context import ServiceContext
 from handlers.identity import find_person
 from handlers.importing import import_records
+from handlers.outbox_status import sent_after_a_timeout
 from handlers.rota import add_shift
 from handlers.service_config import ServiceConfig, load_service_config
+from scheduler.dispatcher import LEASE, SENDING
 from storage.database import Database
-from storage.models import AuditEvent, Severity, TelegramLink
+from storage.models import (
+    AuditEvent,
+    OutboxMessage,
+    OutboxStatus,
+    Priority,
+    Severity,
+    TelegramLink,
+)
 from tests.conftest import EXAMPLE_CONFIG
 from tests.e2e.fixtures import (
     ALERT_STAFF,
@@ -162,6 +171,66 @@ async def test_a_killed_bot_escalates_once_on_time_after_restart(
             assert passed[0].details["lateness_seconds"] <= TICK_SECONDS, passed[0].details
         else:  # this machine restarted too slowly: the overdue escalation still fires once
             assert passed[0].details["lateness_seconds"] > 0
+    finally:
+        if bot is not None and bot.poll() is None:
+            bot.send_signal(signal.SIGKILL)
+            bot.wait(10)
+        await emulator.stop()
+
+
+async def test_an_alert_ping_on_its_way_when_the_bot_dies_is_sent_within_a_lease(
+    database: Database, tmp_path: Path
+) -> None:
+    config_path = EXAMPLE_CONFIG  # the next level is minutes away: only the first pings
+    config = load_service_config(config_path)
+    runtime = "ptb" if database.is_postgres else "aiogram"
+    emulator = BotApiEmulator(token=TOKEN, bot_username="familytime_kill_bot")
+    emulator.state.latency = (0.03, 0.09)  # round trips like real ones
+    # The senior's ping gets no answer (and is never delivered): it is on its way at the kill.
+    emulator.inject_fault(Fault(502, "Bad Gateway", method="sendMessage", chat_id=SENIOR, delay=60))
+    root = await emulator.start(host="127.0.0.1", port=0)
+    bot: subprocess.Popen[bytes] | None = None
+    try:
+        await prepare(database, config, emulator)
+        ctx = ServiceContext(config, SystemClock())
+        async with database.unit_of_work() as session:
+            worker = await find_person(session, "W1")
+            assert worker is not None
+            await raise_alert(
+                session, worker, severity=Severity.URGENT, session_id=None, note=None, ctx=ctx
+            )
+
+        def count(chat: int) -> int:
+            return len(emulator.messages(chat))
+
+        bot = start_bot(database.url, root, config_path, runtime)
+        await wait_for(lambda: count(MANAGER) >= 1 and not emulator.state.faults, "the pings")
+        await asyncio.sleep(3)  # long enough for the dead process to have renewed its lease
+        bot.send_signal(signal.SIGKILL)
+        bot.wait(10)
+        killed_at = SystemClock().now()
+        manager_before = count(MANAGER)
+        async with database.unit_of_work() as session:
+            senior = await find_person(session, "SN1")
+            assert senior is not None
+            ping = await session.scalar(
+                select(OutboxMessage).where(
+                    OutboxMessage.person_id == senior.id,
+                    OutboxMessage.priority == Priority.ALERT.value,
+                )
+            )
+        assert ping is not None and ping.status == OutboxStatus.PENDING.value
+        # Its lease was renewed while the sender lived and ends within one lease of its death.
+        assert ping.last_error == SENDING
+        assert ping.not_before <= killed_at + LEASE
+
+        bot = start_bot(database.url, root, config_path, runtime)
+        await wait_for(lambda: count(SENIOR) == 1, "the senior's ping", timeout=40)
+        await asyncio.sleep(3 * TICK_SECONDS)  # room for a duplicate to show, if there were one
+        assert (count(SENIOR), count(MANAGER)) == (1, manager_before)
+        async with database.unit_of_work() as session:
+            counted = await sent_after_a_timeout(session)
+        assert counted == 1  # its second try is counted: Telegram might have had the first
     finally:
         if bot is not None and bot.poll() is None:
             bot.send_signal(signal.SIGKILL)

@@ -83,9 +83,7 @@ async def test_the_purge_deletes_what_is_old_and_settled_and_keeps_the_rest(
         await import_records(session, service_config, now=OLD, people=PEOPLE)
         worker = await session.scalar(select(Person).where(Person.ref == "W1"))
         assert worker is not None
-        session.add_all(
-            [_inbox(1, OLD), _inbox(2, OLD, is_processed=False), _inbox(3, RECENT)]
-        )
+        session.add_all([_inbox(1, OLD), _inbox(2, OLD, is_processed=False), _inbox(3, RECENT)])
         old_sent = _outbox("old-sent", OLD, OutboxStatus.SENT)
         session.add_all(
             [

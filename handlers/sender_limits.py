@@ -1,0 +1,120 @@
+"""How much the bot listens to one account: a flood costs a little CPU and nothing else.
+
+Every update passes `admit_update` before it is routed. Each account may send a burst, then
+about one update a second (a person tapping through a form never gets near it); beyond that
+its updates are settled unread, and it is told once to slow down. A person who is not linked
+gets the public information once, then silence for a while: a stranger's flood can't fill the
+outbox, and so can't hold up anyone's messages.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.audit import record_audit
+from storage.models import SenderPacing
+
+
+@dataclass(frozen=True)
+class SenderLimit:
+    """So many updates at once, then one every `interval`; told to slow down once per `quiet`."""
+
+    burst: int = 20
+    interval: timedelta = timedelta(seconds=1)
+    quiet: timedelta = timedelta(minutes=2)
+    # A person who isn't linked is answered once in this long.
+    stranger_quiet: timedelta = timedelta(minutes=10)
+
+    @property
+    def tolerance(self) -> timedelta:
+        """How far ahead of the average a burst may run."""
+        return self.interval * (self.burst - 1)
+
+
+DEFAULT_LIMIT = SenderLimit()
+SLOW_DOWN = (
+    "You're sending messages faster than I can read them, so I skipped some. "
+    "Please wait a minute, then send the last one again."
+)
+
+
+class Admission(enum.Enum):
+    """What to do with one update."""
+
+    HANDLE = "handle"
+    SLOW_DOWN = "slow_down"  # skip it, and tell the sender once
+    SKIP = "skip"  # skip it silently: they have been told
+
+
+async def admit_update(
+    session: AsyncSession,
+    telegram_user_id: int,
+    now: datetime,
+    limit: SenderLimit = DEFAULT_LIMIT,
+) -> Admission:
+    """Whether this account's update is handled, and take its share of the account's limit.
+
+    Updates of one account are handled one at a time (the inbox's claim), so its row is never
+    written by two transactions at once.
+    """
+    row = await _pacing_row(session, telegram_user_id, now)
+    if row.allowed_at - limit.tolerance <= now:
+        row.allowed_at = max(row.allowed_at, now) + limit.interval
+        return Admission.HANDLE
+    if row.quiet_until is not None and row.quiet_until > now:
+        return Admission.SKIP
+    row.quiet_until = now + limit.quiet
+    row.is_noted = True
+    record_audit(
+        session,
+        "inbox.throttled",
+        at=now,
+        actor_telegram_id=telegram_user_id,
+        quiet_seconds=int(limit.quiet.total_seconds()),
+    )
+    return Admission.SLOW_DOWN
+
+
+class StrangerReply(enum.Enum):
+    """Whether a person who isn't linked is answered."""
+
+    ANSWER = "answer"
+    SILENCED = "silenced"  # the first message left unanswered: put on the record
+    SILENT = "silent"
+
+
+async def answer_stranger(
+    session: AsyncSession,
+    telegram_user_id: int,
+    now: datetime,
+    limit: SenderLimit = DEFAULT_LIMIT,
+) -> StrangerReply:
+    """A person who isn't linked gets the public information once a while, then silence."""
+    row = await _pacing_row(session, telegram_user_id, now)
+    if row.quiet_until is None or row.quiet_until <= now:
+        row.quiet_until = now + limit.stranger_quiet
+        row.is_noted = False
+        return StrangerReply.ANSWER
+    if row.is_noted:
+        return StrangerReply.SILENT
+    row.is_noted = True
+    record_audit(
+        session,
+        "stranger.silenced",
+        at=now,
+        actor_telegram_id=telegram_user_id,
+        until=row.quiet_until.isoformat(),
+    )
+    return StrangerReply.SILENCED
+
+
+async def _pacing_row(session: AsyncSession, telegram_user_id: int, now: datetime) -> SenderPacing:
+    row = await session.get(SenderPacing, telegram_user_id)
+    if row is None:
+        row = SenderPacing(telegram_user_id=telegram_user_id, allowed_at=now, is_noted=False)
+        session.add(row)
+    return row

@@ -1,0 +1,127 @@
+"""No chat can hold up another: a chat's backlog waits out of everyone's way, and a flood from
+one account is settled at the inbox for a little CPU and a handful of replies at most."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from handlers.chat import SendMessage
+from handlers.outbox import queue_delivery
+from handlers.sender_limits import DEFAULT_LIMIT, SLOW_DOWN
+from scheduler.dispatcher import DEFAULT_LIMITS
+from storage.models import AuditEvent, InboxUpdate, OutboxMessage
+from tests.e2e.alert_steps import setup
+from tests.e2e.fixtures import CARER, SENIOR, STRANGER, WORKER
+from tests.e2e.harness import Harness
+
+BACKLOG = 1000
+
+
+async def queue_backlog(h: Harness, chat_id: int, count: int) -> None:
+    async with h.db.unit_of_work() as session:
+        for n in range(count):
+            await queue_delivery(
+                session, SendMessage(f"backlog {n}"), now=h.clock.now(), chat_id=chat_id
+            )
+    assert h.app is not None
+    h.app.dispatcher.wake()
+
+
+async def next_message(h: Harness, chat_id: int) -> str:
+    """Wait for this chat's next message (a bound against hanging, not a timing check)."""
+    deadline = asyncio.get_running_loop().time() + 20
+    while not (messages := h.unread(chat_id)):
+        assert asyncio.get_running_loop().time() < deadline, "the message never came"
+        await asyncio.sleep(0.01)
+    return messages[-1].text
+
+
+async def button_shown(h: Harness, chat_id: int, label: str) -> None:
+    """Wait until this chat shows a button (a bound against hanging, not a timing check)."""
+    deadline = asyncio.get_running_loop().time() + 20
+    while not any(
+        label.lower() in text.lower()
+        for message in h.emulator.current_messages(chat_id)
+        for text, _ in message.buttons
+    ):
+        assert asyncio.get_running_loop().time() < deadline, f"no {label!r} button came"
+        await asyncio.sleep(0.01)
+    h.unread(chat_id)
+
+
+async def test_a_thousand_messages_for_one_chat_do_not_hold_up_a_workers_alert(
+    harness: Harness,
+) -> None:
+    h = harness
+    await h.stop_bot()
+    # Telegram's limits (the backlog goes at 1/s), and the inbox's own.
+    await h.start_bot(limits=DEFAULT_LIMITS, sender_limit=DEFAULT_LIMIT)
+    await setup(h)
+    await queue_backlog(h, STRANGER, BACKLOG)
+    await asyncio.sleep(0.2)  # the backlog's first claims are under way
+
+    await h.send(WORKER, "/alert", settle=False)
+    await button_shown(h, WORKER, "Urgent concern")
+    await h.press(WORKER, "Urgent concern", settle=False)
+    await button_shown(h, WORKER, "Send now")
+    await h.press(WORKER, "Send now", settle=False)
+    assert "URGENT CONCERN" in await next_message(h, SENIOR)
+
+    # Every question came while the backlog was still going out at one a second.
+    assert len(h.emulator.messages(STRANGER)) < BACKLOG / 10
+    async with h.db.unit_of_work() as session:
+        waiting = await session.scalar(
+            select(func.count()).where(
+                OutboxMessage.chat_id == STRANGER, OutboxMessage.status == "pending"
+            )
+        )
+    assert waiting is not None and waiting > BACKLOG * 0.9
+
+
+async def with_the_inbox_limit(h: Harness) -> None:
+    await h.stop_bot()
+    await h.start_bot(sender_limit=DEFAULT_LIMIT)
+
+
+async def test_a_flood_from_a_stranger_gets_one_answer_and_is_recorded_once(
+    harness: Harness,
+) -> None:
+    h = harness
+    await with_the_inbox_limit(h)
+    for _ in range(400):
+        await h.send(STRANGER, "hi", settle=False)
+    await h.settle(timeout=60)
+    answers = h.unread(STRANGER)
+    assert len(answers) == 1 and "invited" in answers[0].text
+    async with h.db.unit_of_work() as session:
+        silenced = await session.scalar(
+            select(func.count()).where(AuditEvent.action == "stranger.silenced")
+        )
+        unread = await session.scalar(
+            select(func.count()).where(InboxUpdate.outcome == "throttled")
+        )
+    assert silenced == 1
+    assert unread is not None and unread > 300  # settled without being routed
+    h.assert_no_unexpected_messages()
+
+
+async def test_a_flood_of_taps_from_a_linked_person_is_told_once_to_slow_down(
+    harness: Harness,
+) -> None:
+    h = harness
+    await with_the_inbox_limit(h)
+    await h.link(CARER, "C1")
+    for _ in range(170):
+        await h.send(CARER, "/contacts", settle=False)
+    await h.settle(timeout=60)
+    texts = [m.text for m in h.unread(CARER)]
+    assert texts.count(SLOW_DOWN) == 1
+    assert len(texts) <= 30  # a burst of answers, the one warning, nothing more
+    async with h.db.unit_of_work() as session:
+        throttled = await session.scalar(
+            select(func.count()).where(AuditEvent.action == "inbox.throttled")
+        )
+    assert throttled == 1
+    h.assert_no_unexpected_messages()
