@@ -143,6 +143,12 @@ async def _redeem(
         person = result.person
         await reply.say(greeting(person, ctx.config.service_name), main_menu(person.role))
         return "start"
+    if (
+        result.outcome == Redeemed.RATE_LIMITED
+        and await answer_stranger(session, event.telegram_user_id, ctx.now(), ctx.sender_limit)
+        is not StrangerReply.ANSWER
+    ):
+        return "invite_rate_limited_unanswered"  # told already: a flood of links gets one answer
     if result.outcome != Redeemed.LINKED or result.person is None:
         await reply.say(REFUSALS[result.outcome])
         return f"invite_{result.outcome}"

@@ -125,3 +125,18 @@ async def test_a_flood_of_taps_from_a_linked_person_is_told_once_to_slow_down(
         )
     assert throttled == 1
     h.assert_no_unexpected_messages()
+
+
+async def test_a_flood_of_made_up_invite_links_gets_a_handful_of_answers(
+    harness: Harness,
+) -> None:
+    h = harness
+    await with_the_inbox_limit(h)
+    for n in range(400):
+        await h.send(STRANGER, f"/start made-up-link-{n}", settle=False)
+    await h.settle(timeout=60)
+    texts = [m.text for m in h.unread(STRANGER)]
+    # A refusal for each bad link until the hour's lockout, the lockout once, then silence.
+    assert len(texts) <= 7, texts
+    assert "Too many" in texts[-1]
+    h.assert_no_unexpected_messages()
