@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import typer
 from pydantic import ValidationError
 
+from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
 from bot.wiring import load_config, make_database
 from handlers.service_config import ServiceConfigError
@@ -34,12 +34,10 @@ def checked_settings() -> Settings:
     except (ServiceConfigError, ValueError) as exc:
         print(f"Configuration problem: {exc}")
         raise typer.Exit(2) from exc
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    configure_logging(
+        settings.log_level,
+        *(s.get_secret_value() for s in (settings.telegram_token, settings.webhook_secret) if s),
     )
-    # The Bot API URL contains the token: keep HTTP clients' request logs quiet.
-    for noisy in ("httpx", "httpcore", "aiohttp.access", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     return settings
 
 

@@ -2,6 +2,8 @@
 
 Its default (`HTTPXRequest`) checks every idle connection in its pool on each request, which
 under load cost the bot more than its own work did; aiohttp's pool hands out an idle one at once.
+Failures are raised with a description of their kind only: aiohttp's own messages (and a proxy's
+error page) can carry the request URL, which holds the token.
 """
 
 from __future__ import annotations
@@ -10,8 +12,7 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-NOT_SENT = (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError)
-"""Causes of a failed call that never reached Telegram: no connection was free or could be made."""
+from bot.http_failures import describe_failure, http_status
 
 
 class AiohttpRequest(BaseRequest):
@@ -82,14 +83,16 @@ class AiohttpRequest(BaseRequest):
                 headers={"User-Agent": self.USER_AGENT},
                 timeout=timeout,
             ) as response:
-                return response.status, await response.read()
-        except NOT_SENT as exc:
-            raise NetworkError(f"not sent: aiohttp.{type(exc).__name__}: {exc}") from exc
+                status, payload = response.status, await response.read()
         except (TimeoutError, aiohttp.ClientError) as exc:
-            # Anything else may have happened after the request went out (no answer in time, a
-            # reset or a cut-off answer): Telegram may have taken it. This over-counts a kept-alive
-            # connection that was already closed, which is the safe side.
-            raise TimedOut(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+            failure = describe_failure(exc)
+            # `from None`: a traceback logged later must not show aiohttp's message either.
+            if failure.may_have_arrived:
+                raise TimedOut(failure.description) from None
+            raise NetworkError(failure.description) from None
+        if status >= 500:  # python-telegram-bot would quote a body that is not JSON
+            raise NetworkError(http_status(status))
+        return status, payload
 
 
 def _total(*timeouts: float | None) -> float | None:

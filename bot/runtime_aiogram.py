@@ -7,15 +7,12 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-import aiohttp
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
-    TelegramNetworkError,
     TelegramRetryAfter,
 )
 from aiogram.methods import (
@@ -37,6 +34,7 @@ from aiogram.types import (
     Update,
 )
 
+from bot.aiogram_session import CallFailed, RedactingAiohttpSession
 from bot.gateway import (
     ALLOWED_UPDATES,
     RawUpdates,
@@ -46,6 +44,8 @@ from bot.gateway import (
     timed_out,
     transient,
 )
+from bot.http_failures import too_many_requests
+from bot.redaction import protect, redact
 from handlers.chat import (
     AnswerButton,
     ChatEvent,
@@ -86,7 +86,10 @@ class AiogramGateway:
     def __init__(
         self, token: str, api_url: str, *, poll_timeout: int = 25, send_timeout: float = 15.0
     ) -> None:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(api_url), timeout=send_timeout)
+        protect(token)
+        session = RedactingAiohttpSession(
+            api=TelegramAPIServer.from_base(api_url), timeout=send_timeout
+        )
         self._bot = Bot(token, session=session)
         self._poll_timeout = poll_timeout
 
@@ -118,6 +121,7 @@ class AiogramGateway:
         if url is None:
             await self._bot.delete_webhook()
         else:
+            protect(secret)
             await self._bot.set_webhook(
                 url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES)
             )
@@ -126,21 +130,21 @@ class AiogramGateway:
         """Send one delivery and classify the outcome; never raises for Telegram errors."""
         try:
             return await self._deliver(chat_id, delivery)
+        # Error texts are stored and logged: Telegram's description or the kind of failure
+        # (aiogram_session words them), redacted in case a server echoed the token.
         except TelegramRetryAfter as exc:
-            return transient(exc.message, float(exc.retry_after))
+            seconds = float(exc.retry_after)
+            return transient(too_many_requests(seconds), seconds)
         except TelegramForbiddenError as exc:
-            return forbidden(exc.message)
+            return forbidden(redact(exc.message))
         except TelegramBadRequest as exc:
-            return classify_bad_request(exc.message)
-        except TelegramNetworkError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, TimeoutError) and not isinstance(
-                cause, aiohttp.ConnectionTimeoutError
-            ):
-                return timed_out(f"TelegramNetworkError: {exc.message}")
-            return transient(f"TelegramNetworkError: {exc.message}")
-        except TelegramAPIError as exc:  # server errors
-            return transient(f"{type(exc).__name__}: {exc.message}")
+            return classify_bad_request(redact(exc.message))
+        except CallFailed as exc:
+            if exc.may_have_arrived:
+                return timed_out(exc.message)
+            return transient(exc.message)
+        except TelegramAPIError as exc:  # server errors ("HTTP 502")
+            return transient(redact(exc.message))
         except TimeoutError:
             return transient("timed out")
 

@@ -28,7 +28,9 @@ from bot.gateway import (
     timed_out,
     transient,
 )
+from bot.http_failures import too_many_requests
 from bot.ptb_request import AiohttpRequest
+from bot.redaction import protect, redact
 from handlers.chat import (
     AnswerButton,
     ChatEvent,
@@ -56,6 +58,7 @@ class PtbGateway:
     def __init__(
         self, token: str, api_url: str, *, poll_timeout: int = 25, send_timeout: float = 15.0
     ) -> None:
+        protect(token)
         self._bot = Bot(
             token,
             base_url=f"{api_url}/bot",
@@ -90,6 +93,7 @@ class PtbGateway:
         if url is None:
             await self._bot.delete_webhook()
         else:
+            protect(secret)
             await self._bot.set_webhook(
                 url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES)
             )
@@ -98,16 +102,19 @@ class PtbGateway:
         """Send one delivery and classify the outcome; never raises for Telegram errors."""
         try:
             return await self._deliver(chat_id, delivery)
+        # Error texts are stored and logged: Telegram's description or the kind of failure
+        # (ptb_request words them), redacted in case a server echoed the token.
         except RetryAfter as exc:
-            return transient(str(exc), _seconds(exc))
+            seconds = _seconds(exc)
+            return transient(too_many_requests(seconds), seconds)
         except Forbidden as exc:
-            return forbidden(exc.message)
+            return forbidden(redact(exc.message))
         except BadRequest as exc:
-            return classify_bad_request(exc.message)
+            return classify_bad_request(redact(exc.message))
         except TimedOut as exc:  # the request went out: Telegram may have taken it
-            return timed_out(f"TimedOut: {exc.message}")
+            return timed_out(redact(exc.message))
         except TelegramError as exc:  # NetworkError (one that never left: see ptb_request), 5xx
-            return transient(f"{type(exc).__name__}: {exc.message}")
+            return transient(redact(exc.message))
 
     async def _deliver(self, chat_id: int, delivery: Delivery) -> DeliveryResult:
         if isinstance(delivery, SendMessage):

@@ -24,7 +24,8 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"echo": echo}
+        # Error messages and echoed SQL would otherwise quote the values (personal data).
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if self.is_sqlite:
             # One writer at a time (BEGIN IMMEDIATE); pooled connections save a thread and a
             # connection set-up per unit of work, which is most of a small transaction's cost.

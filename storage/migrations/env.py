@@ -25,7 +25,8 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    engine = create_async_engine(config.get_main_option("sqlalchemy.url") or "")
+    url = config.get_main_option("sqlalchemy.url") or ""
+    engine = create_async_engine(url, hide_parameters=True)  # errors must not quote values
     async with engine.begin() as connection:
         await connection.run_sync(_run)
     await engine.dispose()
