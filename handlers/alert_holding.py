@@ -218,16 +218,29 @@ async def release_alerts_held_by(session: AsyncSession, person: Person, *, now: 
     """
     held = list(
         await session.scalars(
-            select(Alert).where(
+            select(Alert.id).where(
                 Alert.status == AlertStatus.ACKNOWLEDGED.value,
                 Alert.acknowledged_by_id == person.id,
             )
         )
     )
-    for alert in held:
+    released = 0
+    for alert_id in held:
+        # Conditional, so an alert resolved meanwhile in another transaction stays resolved.
         # Open with a holder still named marks it as released (escalation reads that, then clears).
-        alert.status = AlertStatus.OPEN.value
-        alert.due_at = now
-        alert.is_resolve_reminded = False
-        record_audit(session, "alert.released", at=now, subject=subject(alert), person_id=person.id)
-    return len(held)
+        done = await session.execute(
+            update(Alert)
+            .where(
+                Alert.id == alert_id,
+                Alert.status == AlertStatus.ACKNOWLEDGED.value,
+                Alert.acknowledged_by_id == person.id,
+            )
+            .values(status=AlertStatus.OPEN.value, due_at=now, is_resolve_reminded=False)
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount == 1:  # type: ignore[attr-defined]
+            released += 1
+            record_audit(
+                session, "alert.released", at=now, subject=f"alert:{alert_id}", person_id=person.id
+            )
+    return released

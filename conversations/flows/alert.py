@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Choose, Data, Flow, FreeText, Option, Step
 from handlers.alert_messages import CALL_999, SEVERITY_CHOICES
-from handlers.alerts import RAISERS, raise_alert, sessions_to_alert_about
+from handlers.alerts import RAISERS, RESPONDERS, raise_alert, sessions_to_alert_about
 from handlers.context import ServiceContext
 from storage.models import Person, Severity
 
@@ -86,7 +86,9 @@ async def finish_alert(
     session: AsyncSession, person: Person, data: dict[str, Any], ctx: ServiceContext
 ) -> str:
     """Raise it; the worker learns who was pinged and that they'll hear who has it."""
-    if person.role not in RAISERS:  # checked again now: the role may have changed since /alert
+    # Checked again now: the role may have changed since /alert. Staff who are no longer raisers
+    # (say, now a coordinator) still send it, since losing an alert is worse.
+    if person.role not in RAISERS | RESPONDERS:
         contacts = ctx.config.contacts
         return (
             "Your role has changed, so I can't raise this alert for you. If a child is at risk, "

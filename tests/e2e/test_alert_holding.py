@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from handlers.identity import deactivate_person, find_person
 from storage.models import AlertStatus, AuditEvent
-from tests.e2e.alert_steps import alert_pinged_on_site, alert_row, one_ping
-from tests.e2e.fixtures import COORDINATOR, MANAGER, SENIOR, TEAM_MANAGER, WORKER
+from tests.e2e.alert_steps import alert_pinged_on_site, alert_row, one_ping, setup
+from tests.e2e.fixtures import COORDINATOR, MANAGER, OTHER_WORKER, SENIOR, TEAM_MANAGER, WORKER
 from tests.e2e.harness import Harness
 
 
@@ -141,4 +141,23 @@ async def test_alerts_list_shows_the_venue_and_only_what_each_person_may_do(
     await h.send(SENIOR, "/alerts")  # the holder
     (listed,) = h.unread(SENIOR)
     assert [label for label, _ in listed.buttons] == ["☑️ Resolve A1", "📄 A1"]
+    h.assert_no_unexpected_messages()
+
+
+async def test_repeated_refused_taps_are_answered_once_and_counted_in_details(
+    harness: Harness,
+) -> None:
+    h = harness
+    await setup(h)
+    await h.link(OTHER_WORKER, "W2")
+    await alert_pinged_on_site(h, already_set_up=True)
+
+    for _ in range(3):
+        await h.press_data(OTHER_WORKER, "a:1:ack")
+    refusals = [m.text for m in h.unread(OTHER_WORKER)]
+    assert len(refusals) == 1 and "Only the staff handling this alert" in refusals[0]
+    await h.press(SENIOR, "Details")
+    details = one_ping(h, SENIOR).text
+    assert "3 refused tap(s)" in details and "access_refused" not in details
+    assert (await _actions(h)).count("alert.access_refused") == 3  # every attempt is recorded
     h.assert_no_unexpected_messages()
