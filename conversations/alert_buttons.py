@@ -13,7 +13,6 @@ from handlers.alert_messages import (
     ACKNOWLEDGE,
     DETAILS,
     ESCALATE,
-    RESOLVE,
     TAKE_OVER,
     TAKERS,
     AlertTap,
@@ -120,7 +119,7 @@ async def press_alert_button(
         return await _told_who_has_it(result, person, pinged, reply, ctx, "alert_taken_over"), None
     if tap.action == ESCALATE:
         return await _escalate(session, alert, person, tap, reply, ctx), None
-    assert tap.action == RESOLVE
+    # What is left is RESOLVE: parse_alert_button admits only the known actions.
     outcome = await _resolve_or_explain(session, alert, person, reply)
     return outcome, alert if outcome == "alert_resolve" else None
 

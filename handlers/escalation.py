@@ -158,9 +158,9 @@ async def escalate_due_alert(
         await _remind_to_resolve(session, alert, ctx, now)
     else:
         lead = await _why_escalating(session, alert, ctx)
+        alert.step += 1  # first, so the reopened pings' Escalate now climbs from this step
         if alert.acknowledged_by_id is not None:
             await _reopen(session, alert, ctx, now, lead)
-        alert.step += 1
         await ping_current_step(
             session,
             alert,
