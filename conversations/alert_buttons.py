@@ -1,33 +1,46 @@
-"""Taps on alert messages (Acknowledge, Details, Resolve) and the managers' /alerts list."""
+"""Taps on alert messages (Acknowledge, Escalate now, Take over, Details, Resolve) and /alerts."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations.alert_list import list_open_alerts
 from conversations.replies import Reply
 from handlers.alert_messages import (
     ACKNOWLEDGE,
     DETAILS,
-    SEVERITY_HEADINGS,
-    alert_button,
+    ESCALATE,
+    TAKE_OVER,
+    TAKERS,
+    AlertTap,
     parse_alert_button,
+    person_label,
     ping_keyboard,
 )
 from handlers.alerts import (
-    RESPONDERS,
+    Acknowledged,
     acknowledge_alert,
     alert_details,
+    escalate_alert_now,
     may_read,
     may_respond,
-    open_alerts,
     refuse,
+    take_over_alert,
     was_pinged,
 )
-from handlers.chat import Button, ChatEvent
+from handlers.chat import ChatEvent
 from handlers.context import ServiceContext
-from storage.models import Alert, AlertStatus, Person, Severity
+from storage.models import Alert, AlertStatus, AuditEvent, Person
+
+__all__ = ["list_open_alerts", "press_alert_button", "refuse_stranger_tap"]
 
 NOT_YOURS = "Only the staff handling this alert can do that."
+# A refused tap is always recorded and its spinner answered; the chat message is said at most
+# once in this window, so repeated taps can't flood the chat (or the alert's Details).
+REFUSAL_QUIET = timedelta(minutes=10)
 
 
 async def refuse_stranger_tap(session: AsyncSession, event: ChatEvent, ctx: ServiceContext) -> None:
@@ -35,93 +48,161 @@ async def refuse_stranger_tap(session: AsyncSession, event: ChatEvent, ctx: Serv
     parsed = parse_alert_button(event.callback_data or "")
     if parsed is not None:
         refuse(
-            session, parsed[0], parsed[1], now=ctx.now(), telegram_user_id=event.telegram_user_id
+            session,
+            parsed.alert_id,
+            parsed.action,
+            now=ctx.now(),
+            telegram_user_id=event.telegram_user_id,
         )
+
+
+async def _refuse(
+    session: AsyncSession,
+    alert: Alert,
+    tap: AlertTap,
+    person: Person,
+    reply: Reply,
+    ctx: ServiceContext,
+) -> str:
+    now = ctx.now()
+    recent = await session.scalar(
+        select(func.count()).where(
+            AuditEvent.subject == f"alert:{alert.id}",
+            AuditEvent.action == "alert.access_refused",
+            AuditEvent.actor_person_id == person.id,
+            AuditEvent.at > now - REFUSAL_QUIET,
+        )
+    )
+    refuse(session, alert.id, tap.action, now=now, person=person)
+    await reply.answer_button(NOT_YOURS)
+    if not recent:
+        await reply.say(f"{NOT_YOURS} If you are worried about a child, phone the office.")
+    return "alert_refused"
+
+
+def _is_allowed(tap: AlertTap, person: Person, alert: Alert, pinged: bool) -> bool:
+    if tap.action == DETAILS:
+        return may_read(person, alert, pinged)
+    if tap.action in (ESCALATE, TAKE_OVER):
+        return person.role in TAKERS and person.id != alert.raised_by_id
+    return may_respond(person, alert, pinged)
 
 
 async def press_alert_button(
     session: AsyncSession, data: str, person: Person, reply: Reply, ctx: ServiceContext
 ) -> tuple[str, Alert | None]:
     """Handle one tap; returns the outcome, and the alert when a Resolve flow should start."""
-    parsed = parse_alert_button(data)
-    alert = await session.get(Alert, parsed[0]) if parsed else None
-    if parsed is None or alert is None:
+    tap = parse_alert_button(data)
+    alert = await session.get(Alert, tap.alert_id) if tap else None
+    if tap is None or alert is None:
         await reply.answer_button("That alert can't be found.")
+        await reply.say("That button is from a message I can't match to an alert. Send /alerts.")
         return "alert_unknown", None
-    action = parsed[1]
     pinged = await was_pinged(session, alert.id, person.id)
-    allowed = (
-        may_read(person, alert, pinged) if action == DETAILS else may_respond(person, alert, pinged)
-    )
-    if not allowed:
-        refuse(session, alert.id, action, now=ctx.now(), person=person)
-        await reply.answer_button(NOT_YOURS)
-        await reply.say(f"{NOT_YOURS} If you are worried about a child, phone the office.")
-        return "alert_refused", None
-    if action == DETAILS:
+    if not _is_allowed(tap, person, alert, pinged):
+        return await _refuse(session, alert, tap, person, reply, ctx), None
+    if tap.action == DETAILS:
         await reply.answer_button()
         await reply.say(await alert_details(session, alert, ctx), protect=True)
         return "alert_details", None
-    if action == ACKNOWLEDGE:
-        return await _acknowledge(session, alert, person, pinged, reply, ctx), None
     if alert.status == AlertStatus.RESOLVED.value:
         await reply.answer_button(f"Alert {alert.ref} is already resolved.")
+        await reply.say(f"Alert {alert.ref} is already resolved ({alert.outcome}).")
         return "alert_already_resolved", None
-    return "alert_resolve", alert
+    if tap.action == ACKNOWLEDGE:
+        result = await acknowledge_alert(session, alert, person, ctx)
+        return await _told_who_has_it(
+            result, person, pinged, reply, ctx, "alert_acknowledged"
+        ), None
+    if tap.action == TAKE_OVER:
+        result = await take_over_alert(session, alert, person, ctx)
+        return await _told_who_has_it(result, person, pinged, reply, ctx, "alert_taken_over"), None
+    if tap.action == ESCALATE:
+        return await _escalate(session, alert, person, tap, reply, ctx), None
+    # What is left is RESOLVE: parse_alert_button admits only the known actions.
+    outcome = await _resolve_or_explain(session, alert, person, reply)
+    return outcome, alert if outcome == "alert_resolve" else None
 
 
-async def _acknowledge(
+async def _told_who_has_it(
+    result: Acknowledged, person: Person, pinged: bool, reply: Reply, ctx: ServiceContext, won: str
+) -> str:
+    alert = result.alert
+    if not result.is_winner:
+        holder = result.holder
+        taken = alert.acknowledged_at
+        when = f" (since {ctx.local(taken):%H:%M})" if taken else ""
+        if holder.id == person.id:
+            await reply.answer_button(f"You already have alert {alert.ref}.")
+            return "alert_already_yours"
+        await reply.answer_button(f"{holder.first_name} already has this alert.")
+        await reply.say(
+            f"{holder.first_name} already has alert {alert.ref}{when}.",
+            ping_keyboard(alert, person),
+            protect=True,
+        )
+        return "alert_already_acknowledged"
+    await reply.answer_button(f"You have alert {alert.ref}.")
+    if not pinged:  # from /alerts: their ping edits don't reach this chat
+        await reply.say(
+            f"You have alert {alert.ref}. Resolve it with an outcome when it's dealt with.",
+            ping_keyboard(alert, person),
+            protect=True,
+        )
+    return won
+
+
+async def _escalate(
     session: AsyncSession,
     alert: Alert,
     person: Person,
-    pinged: bool,
+    tap: AlertTap,
     reply: Reply,
     ctx: ServiceContext,
 ) -> str:
-    result = await acknowledge_alert(session, alert, person, ctx)
-    if not result.is_winner:
-        holder = result.holder
-        taken = result.alert.acknowledged_at
-        when = f" at {ctx.local(taken):%H:%M}" if taken else ""
-        await reply.answer_button(f"{holder.first_name} already has this alert.")
-        await reply.say(f"{holder.first_name} already has alert {alert.ref} (acknowledged{when}).")
-        return "alert_already_acknowledged"
-    await reply.answer_button(f"You have alert {alert.ref}.")
-    if not pinged:  # acknowledged from /alerts: their ping edits don't reach this chat
+    reached = None
+    if tap.step is not None and alert.status == AlertStatus.OPEN.value:
+        reached = await escalate_alert_now(session, alert, person, tap.step, ctx)
+    if reached is None:
+        why = (
+            "someone has it" if alert.status != AlertStatus.OPEN.value else "it has gone up already"
+        )
+        await reply.answer_button(f"Not escalated: {why}.")
         await reply.say(
-            f"You have alert {alert.ref}. Resolve it with an outcome when it's dealt with.",
-            ping_keyboard(alert, for_acknowledger=True),
+            f"Alert {alert.ref} was not escalated: {why}.",
+            ping_keyboard(alert, person),
             protect=True,
         )
-    return "alert_acknowledged"
+        return "alert_escalate_stale"
+    names = ", ".join(p.first_name for p in reached) or "nobody reachable yet (I'll keep trying)"
+    await reply.answer_button("Escalated.")
+    await reply.say(f"⏫ Alert {alert.ref} escalated: now sent to {names}.", protect=True)
+    return "alert_escalated"
 
 
-async def list_open_alerts(
-    session: AsyncSession, person: Person, reply: Reply, ctx: ServiceContext
+async def _resolve_or_explain(
+    session: AsyncSession, alert: Alert, person: Person, reply: Reply
 ) -> str:
-    """The /alerts command: open and acknowledged alerts at a glance."""
-    if person.role not in RESPONDERS:
-        await reply.say("That isn't available for your role. Send /help to see what I can do.")
-        return "alerts_refused"
-    alerts = await open_alerts(session)
-    if not alerts:
-        await reply.say("✅ No open alerts.")
-        return "alerts_none"
-    lines, rows = [f"{len(alerts)} alert(s) not yet resolved:"], []
-    for alert in alerts[:20]:
-        holder = (
-            await session.get(Person, alert.acknowledged_by_id)
-            if alert.acknowledged_by_id
-            else None
+    """Only the holder resolves; anyone else is told what to do instead."""
+    if alert.status == AlertStatus.ACKNOWLEDGED.value and alert.acknowledged_by_id == person.id:
+        return "alert_resolve"
+    if alert.status == AlertStatus.OPEN.value:
+        await reply.answer_button("Acknowledge it first.")
+        await reply.say(
+            f"Nobody has acknowledged alert {alert.ref} yet: acknowledge it first, then resolve.",
+            ping_keyboard(alert, person),
+            protect=True,
         )
-        state = f"with {holder.first_name}" if holder else "⚠️ NOT acknowledged"
-        lines.append(
-            f"• {alert.ref} {SEVERITY_HEADINGS[Severity(alert.severity)]} — raised "
-            f"{ctx.show_time(alert.raised_at)} — {state}"
-        )
-        buttons = [Button(f"📄 {alert.ref}", alert_button(alert.id, DETAILS))]
-        if holder is None:
-            buttons.insert(0, Button(f"✅ Take {alert.ref}", alert_button(alert.id, ACKNOWLEDGE)))
-        rows.append(tuple(buttons))
-    await reply.say("\n".join(lines), tuple(rows), protect=True)
-    return "alerts_listed"
+        return "alert_resolve_unacknowledged"
+    holder = (
+        await session.get(Person, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
+    )
+    name = person_label(holder) if holder else "Someone else"
+    extra = " You can take it over first." if person.role in TAKERS else ""
+    await reply.answer_button(f"{name} has this alert.")
+    await reply.say(
+        f"{name} has alert {alert.ref}; only they can resolve it.{extra}",
+        ping_keyboard(alert, person),
+        protect=True,
+    )
+    return "alert_resolve_not_holder"

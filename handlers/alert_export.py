@@ -39,35 +39,37 @@ async def export_alerts(session: AsyncSession) -> list[dict[str, Any]]:
 
     records = []
     for alert in await session.scalars(select(Alert).order_by(Alert.id)):
-        events = await session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.subject == f"alert:{alert.id}")
-            .order_by(AuditEvent.id)
+        events = list(
+            await session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.subject == f"alert:{alert.id}")
+                .order_by(AuditEvent.id)
+            )
         )
+        facts = _facts_from_timeline(alert, events)
         records.append(
             {
                 "ref": alert.ref,
-                "severity": alert.severity,
+                "severity": facts["severity"],
                 "status": alert.status,
-                "raised_at": alert.raised_at.isoformat(),
-                "raised_by": who(alert.raised_by_id),
-                "venue": alert.venue_code or "",
-                "room": alert.room or "",
-                "session": sessions.get(alert.session_id or 0, ""),
-                "note": alert.note or "",
-                "acknowledged_by": who(alert.acknowledged_by_id),
-                "acknowledged_at": alert.acknowledged_at.isoformat()
-                if alert.acknowledged_at
-                else "",
-                "resolved_by": who(alert.resolved_by_id),
-                "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else "",
-                "outcome": alert.outcome or "",
-                "resolution_note": alert.resolution_note or "",
+                "raised_at": facts["raised_at"],
+                "raised_by": who(facts["raised_by"]),
+                "venue": facts["venue"] or "",
+                "room": facts["room"] or "",
+                "session": facts["session_ref"] or sessions.get(facts["session_id"] or 0, ""),
+                "note": facts["note"] or "",
+                "acknowledged_by": who(facts["acknowledged_by"]),
+                "acknowledged_at": facts["acknowledged_at"],
+                "resolved_by": who(facts["resolved_by"]),
+                "resolved_at": facts["resolved_at"],
+                "outcome": facts["outcome"] or "",
+                "resolution_note": facts["resolution_note"] or "",
                 "timeline": [
                     {
                         "at": e.at.isoformat(),
                         "action": e.action,
                         "by": who(e.actor_person_id),
+                        "note": e.note or "",
                         "details": e.details,
                     }
                     for e in events
@@ -75,3 +77,31 @@ async def export_alerts(session: AsyncSession) -> list[dict[str, Any]]:
             }
         )
     return records
+
+
+def _facts_from_timeline(alert: Alert, events: list[AuditEvent]) -> dict[str, Any]:
+    """What was raised, who took it and how it ended, as recorded on the append-only timeline.
+
+    The alerts row is operational (it changes as the alert moves); it is used only for alerts
+    whose timeline predates these details.
+    """
+    raised = next((e for e in events if e.action == "alert.raised"), None)
+    details = raised.details if raised is not None else {}
+    holders = [e for e in events if e.action in ("alert.acknowledged", "alert.taken_over")]
+    resolved = next((e for e in events if e.action == "alert.resolved"), None)
+    return {
+        "severity": details.get("severity", alert.severity),
+        "raised_at": (raised.at if raised else alert.raised_at).isoformat(),
+        "raised_by": raised.actor_person_id if raised else alert.raised_by_id,
+        "venue": details.get("venue", alert.venue_code),
+        "room": details.get("room", alert.room),
+        "session_ref": details.get("session_ref"),
+        "session_id": details.get("session_id", alert.session_id),
+        "note": raised.note if raised is not None and "room" in details else alert.note,
+        "acknowledged_by": holders[-1].actor_person_id if holders else None,
+        "acknowledged_at": holders[-1].at.isoformat() if holders else "",
+        "resolved_by": resolved.actor_person_id if resolved else None,
+        "resolved_at": resolved.at.isoformat() if resolved else "",
+        "outcome": resolved.details.get("outcome") if resolved else None,
+        "resolution_note": resolved.note if resolved else None,
+    }

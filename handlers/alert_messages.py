@@ -10,10 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.chat import Button, Keyboard
 from handlers.context import ServiceContext
 from handlers.service_hours import is_open
-from storage.models import Alert, Person, Session, Severity, Venue
+from storage.models import Alert, AlertStatus, Person, Role, Session, Severity, Venue
 
 ALERT_PREFIX = "a:"
-ACKNOWLEDGE, DETAILS, RESOLVE = "ack", "det", "res"
+ACKNOWLEDGE, DETAILS, RESOLVE, TAKE_OVER, ESCALATE = "ack", "det", "res", "tko", "esc"
+ACTIONS = frozenset({ACKNOWLEDGE, DETAILS, RESOLVE, TAKE_OVER, ESCALATE})
+# Who may take an alert over from its holder, or send it up the chain at once.
+TAKERS = frozenset({Role.MANAGER.value, Role.COORDINATOR.value})
 
 SEVERITY_HEADINGS = {
     Severity.IMMEDIATE: "🔴 IMMEDIATE DANGER",
@@ -28,28 +31,49 @@ SEVERITY_CHOICES = {
 CALL_999 = "Call 999 now if a child is in immediate danger."
 
 
-def alert_button(alert_id: int, action: str) -> str:
-    """Opaque button data for an action on an alert."""
-    return f"{ALERT_PREFIX}{alert_id}:{action}"
+def alert_button(alert_id: int, action: str, step: int | None = None) -> str:
+    """Opaque button data for an action on an alert (Escalate now names the step it climbs from)."""
+    return f"{ALERT_PREFIX}{alert_id}:{action}" + (f":{step}" if step is not None else "")
 
 
-def parse_alert_button(data: str) -> tuple[int, str] | None:
-    """(alert id, action) from button data, or None if it is not an alert button."""
+@dataclass(frozen=True)
+class AlertTap:
+    """A parsed alert button: which alert, what to do, and (for Escalate now) from which step."""
+
+    alert_id: int
+    action: str
+    step: int | None = None
+
+
+def parse_alert_button(data: str) -> AlertTap | None:
+    """The tap from button data, or None if it is not a well-formed alert button."""
     if not data.startswith(ALERT_PREFIX):
         return None
-    number, _, action = data[len(ALERT_PREFIX) :].partition(":")
-    if not number.isdigit() or action not in (ACKNOWLEDGE, DETAILS, RESOLVE):
+    number, _, rest = data[len(ALERT_PREFIX) :].partition(":")
+    action, _, step = rest.partition(":")
+    if not number.isdigit() or action not in ACTIONS or (step and not step.isdigit()):
         return None
-    return int(number), action
+    return AlertTap(int(number), action, int(step) if step else None)
 
 
-def ping_keyboard(alert: Alert, *, for_acknowledger: bool = False) -> Keyboard:
-    """Acknowledge while open; Resolve for whoever has it; Details always."""
+def ping_keyboard(alert: Alert, person: Person | None = None) -> Keyboard:
+    """Only the actions this person may take now; Details always.
+
+    Open: Acknowledge (and, for a manager or coordinator, Escalate now). Acknowledged: Resolve
+    for the holder, Take over for a manager or coordinator who isn't the holder.
+    """
     details = Button("📄 Details", alert_button(alert.id, DETAILS))
-    if alert.status == "open":
-        return ((Button("✅ Acknowledge", alert_button(alert.id, ACKNOWLEDGE)), details),)
-    if alert.status == "acknowledged" and for_acknowledger:
-        return ((Button("☑️ Resolve", alert_button(alert.id, RESOLVE)), details),)
+    is_taker = person is not None and person.role in TAKERS
+    if alert.status == AlertStatus.OPEN.value:
+        row = [Button("✅ Acknowledge", alert_button(alert.id, ACKNOWLEDGE)), details]
+        if is_taker:
+            row.insert(1, Button("⏫ Escalate now", alert_button(alert.id, ESCALATE, alert.step)))
+        return (tuple(row),)
+    if alert.status == AlertStatus.ACKNOWLEDGED.value and person is not None:
+        if person.id == alert.acknowledged_by_id:
+            return ((Button("☑️ Resolve", alert_button(alert.id, RESOLVE)), details),)
+        if is_taker:
+            return ((Button("🔁 Take over", alert_button(alert.id, TAKE_OVER)), details),)
     return ((details,),)
 
 
@@ -89,12 +113,14 @@ def ping_text(
     reason: str | None = None,
     status: str | None = None,
 ) -> str:
-    """The ping: severity, place, raiser, minutes since raised, ESWT out of hours, status."""
-    minutes = max(0, int((now - facts.raised_at).total_seconds() // 60))
+    """The ping: severity, place, raiser and the local time raised, ESWT out of hours, status.
+
+    Times, not ages: a message stays on screen, and "5 min ago" is wrong a minute later.
+    """
     lines = [
         f"{facts.heading} — alert {facts.ref}",
         facts.place,
-        f"Raised by {facts.raiser} at {ctx.local(facts.raised_at):%H:%M} ({minutes} min ago)",
+        f"Raised by {facts.raiser} at {ctx.local(facts.raised_at):%H:%M}",
     ]
     if reason:
         lines.append(reason)
@@ -103,3 +129,8 @@ def ping_text(
     if status:
         lines += ["", status]
     return "\n".join(lines)
+
+
+def person_label(person: Person) -> str:
+    """A first name and role, as alert messages name staff: 'Sid (senior)'."""
+    return f"{person.first_name} ({person.role.replace('_', ' ')})"

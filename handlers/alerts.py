@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from handlers.alert_holding import (
+    Acknowledged,
+    acknowledge_alert,
+    escalate_alert_now,
+    release_alerts_held_by,
+    resolve_alert,
+    take_over_alert,
+)
 from handlers.alert_messages import alert_facts, ping_text
+from handlers.alert_notices import subject
 from handlers.audit import record_audit
 from handlers.context import ServiceContext
-from handlers.escalation import edit_every_ping, ping_current_step, subject, tell_raiser
+from handlers.escalation import ping_current_step
 from handlers.service_hours import is_open
 from storage.models import (
     Alert,
@@ -89,9 +97,12 @@ async def raise_alert(
         at=now,
         actor_person_id=worker.id,
         subject=subject(alert),
+        note=alert.note,  # as written: the record is the timeline, the alerts row is operational
         severity=severity.value,
         session_id=alert.session_id,
+        session_ref=booked.ref if booked else None,
         venue=alert.venue_code,
+        room=alert.room,
         out_of_hours=alert.is_out_of_hours,
     )
     pinged = await ping_current_step(session, alert, ctx, now, reason=None)
@@ -139,103 +150,6 @@ def refuse(
     )
 
 
-@dataclass(frozen=True)
-class Acknowledged:
-    """Who has the alert now, and whether it was this person's tap that won."""
-
-    alert: Alert
-    holder: Person
-    is_winner: bool
-
-
-async def acknowledge_alert(
-    session: AsyncSession, alert: Alert, person: Person, ctx: ServiceContext
-) -> Acknowledged:
-    """The first acknowledgement wins atomically; escalation stops; everyone is told who has it."""
-    now = ctx.now()
-    resolve_by = now + timedelta(minutes=ctx.config.escalation.resolve_reminder_minutes)
-    won = await session.execute(
-        update(Alert)
-        .where(Alert.id == alert.id, Alert.status == AlertStatus.OPEN.value)
-        .values(
-            status=AlertStatus.ACKNOWLEDGED.value,
-            acknowledged_by_id=person.id,
-            acknowledged_at=now,
-            due_at=resolve_by,
-            is_resolve_reminded=False,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    await session.refresh(alert)
-    holder = (
-        await session.get(Person, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
-    )
-    if won.rowcount != 1 or holder is None:  # type: ignore[attr-defined]
-        return Acknowledged(alert, holder or person, is_winner=False)
-    record_audit(
-        session, "alert.acknowledged", at=now, actor_person_id=person.id, subject=subject(alert)
-    )
-    when = f"{ctx.local(now):%H:%M}"
-    await edit_every_ping(
-        session,
-        alert,
-        ctx,
-        now,
-        f"✅ Acknowledged by {_name(holder)} at {when}",
-        f"ack{alert.step}",
-    )
-    told = f"✅ {_name(holder)} has your alert {alert.ref} (acknowledged at {when})."
-    await tell_raiser(session, alert, told, key=f"ack{alert.step}", now=now)
-    return Acknowledged(alert, holder, is_winner=True)
-
-
-async def resolve_alert(
-    session: AsyncSession,
-    alert: Alert,
-    person: Person,
-    *,
-    outcome: str,
-    note: str | None,
-    ctx: ServiceContext,
-) -> bool:
-    """Close the alert with an outcome; False if someone else resolved it first."""
-    if not outcome.strip():
-        raise ValueError("resolving an alert needs an outcome")
-    now = ctx.now()
-    done = await session.execute(
-        update(Alert)
-        .where(Alert.id == alert.id, Alert.status != AlertStatus.RESOLVED.value)
-        .values(
-            status=AlertStatus.RESOLVED.value,
-            resolved_by_id=person.id,
-            resolved_at=now,
-            outcome=outcome,
-            resolution_note=note or None,
-            due_at=None,
-            acknowledged_by_id=Alert.acknowledged_by_id if alert.acknowledged_by_id else person.id,
-            acknowledged_at=alert.acknowledged_at or now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    await session.refresh(alert)
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    record_audit(
-        session,
-        "alert.resolved",
-        at=now,
-        actor_person_id=person.id,
-        subject=subject(alert),
-        outcome=outcome,
-        note=note,
-    )
-    status = f"☑️ Resolved by {_name(person)} at {ctx.local(now):%H:%M}: {outcome}"
-    await edit_every_ping(session, alert, ctx, now, status, "resolved")
-    told = f"☑️ Your alert {alert.ref} was resolved by {_name(person)}: {outcome}."
-    await tell_raiser(session, alert, told, key="resolved", now=now)
-    return True
-
-
 async def alert_details(session: AsyncSession, alert: Alert, ctx: ServiceContext) -> str:
     """Everything an authorised person may read: children by initials, note, timeline."""
     facts = await alert_facts(session, alert)
@@ -250,20 +164,38 @@ async def alert_details(session: AsyncSession, alert: Alert, ctx: ServiceContext
             lines.append("Children: " + ", ".join(c.label for c in booked.children))
             if booked.supervision_level:
                 lines.append(f"Supervision: {booked.supervision_level}")
-    lines.append(
-        f"Note from the worker: {alert.note}" if alert.note else "No note from the worker."
+    events = list(
+        await session.scalars(
+            select(AuditEvent).where(AuditEvent.subject == subject(alert)).order_by(AuditEvent.id)
+        )
     )
+    raised = next((e for e in events if e.action == "alert.raised"), None)
+    note = raised.note if raised is not None else alert.note
+    lines.append(f"Note from the worker: {note}" if note else "No note from the worker.")
     if alert.outcome:
         lines.append(
             f"Outcome: {alert.outcome}"
             + (f" — {alert.resolution_note}" if alert.resolution_note else "")
         )
-    events = await session.scalars(
-        select(AuditEvent).where(AuditEvent.subject == subject(alert)).order_by(AuditEvent.id)
-    )
     lines.append("Timeline:")
-    lines += [f"  {ctx.local(e.at):%H:%M:%S} {e.action.removeprefix('alert.')}" for e in events]
+    lines += timeline_lines(events, ctx)
     return "\n".join(lines)
+
+
+def timeline_lines(events: list[AuditEvent], ctx: ServiceContext) -> list[str]:
+    """One line a step; refused taps are counted in one line rather than listed."""
+    refused = [e for e in events if e.action == "alert.access_refused"]
+    lines = [
+        f"  {ctx.local(e.at):%H:%M:%S} {e.action.removeprefix('alert.')}"
+        for e in events
+        if e.action != "alert.access_refused"
+    ]
+    if refused:
+        lines.append(
+            f"  {len(refused)} refused tap(s) by people not handling it, "
+            f"{ctx.local(refused[0].at):%H:%M}–{ctx.local(refused[-1].at):%H:%M}"
+        )
+    return lines
 
 
 async def open_alerts(session: AsyncSession) -> list[Alert]:
@@ -274,5 +206,18 @@ async def open_alerts(session: AsyncSession) -> list[Alert]:
     return list(result)
 
 
-def _name(person: Person) -> str:
-    return f"{person.first_name} ({person.role.replace('_', ' ')})"
+__all__ = [
+    "Acknowledged",
+    "acknowledge_alert",
+    "alert_details",
+    "escalate_alert_now",
+    "may_read",
+    "may_respond",
+    "open_alerts",
+    "raise_alert",
+    "refuse",
+    "release_alerts_held_by",
+    "resolve_alert",
+    "take_over_alert",
+    "was_pinged",
+]

@@ -8,14 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.alert_chain import is_last_level, rung_for_step, why_unreachable
-from handlers.alert_messages import (
-    AlertFacts,
-    alert_facts,
-    ping_keyboard,
-    ping_text,
-)
+from handlers.alert_messages import AlertFacts, alert_facts, person_label, ping_keyboard, ping_text
+from handlers.alert_notices import edit_every_ping, subject, tell_raiser, tell_raiser_climbed
 from handlers.audit import record_audit
-from handlers.chat import EditMessage, SendMessage
+from handlers.chat import SendMessage
 from handlers.context import ServiceContext
 from handlers.outbox import queue_delivery
 from storage.models import Alert, AlertPing, AlertStatus, OutboxMessage, Person, Priority
@@ -24,15 +20,20 @@ LATE_AFTER = timedelta(seconds=60)
 _MAX_CLIMB = 20
 
 
-def subject(alert: Alert) -> str:
-    """The alert's key on the audit timeline."""
-    return f"alert:{alert.id}"
-
-
 async def ping_current_step(
-    session: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime, reason: str | None
+    session: AsyncSession,
+    alert: Alert,
+    ctx: ServiceContext,
+    now: datetime,
+    reason: str | None,
+    *,
+    raiser_lead: str | None = None,
 ) -> list[Person]:
-    """Ping everyone reachable at the alert's step, climbing at once past steps nobody can take."""
+    """Ping everyone reachable at the alert's step, climbing at once past steps nobody can take.
+
+    With `raiser_lead`, the worker who raised it is told where it has gone (when raised, their
+    reply says so instead).
+    """
     facts = await alert_facts(session, alert)
     for _ in range(_MAX_CLIMB):
         rung = await rung_for_step(session, ctx.config, alert, alert.step, now)
@@ -61,6 +62,10 @@ async def ping_current_step(
                 people=[p.id for p in reachable],
                 due_at=alert.due_at.isoformat(),
             )
+            if raiser_lead is not None:
+                await tell_raiser_climbed(
+                    session, alert, raiser_lead, reachable, level=rung.level_number, now=now
+                )
             return reachable
         if is_last_level(ctx.config, alert.step):
             break
@@ -105,7 +110,7 @@ async def _ping(
     text = ping_text(facts, ctx, now=now, reason=reason)
     row = await queue_delivery(
         session,
-        SendMessage(text, ping_keyboard(alert), protect_content=True),
+        SendMessage(text, ping_keyboard(alert, person), protect_content=True),
         now=now,
         person_id=person.id,
         priority=Priority.ALERT,
@@ -122,20 +127,6 @@ async def _ping(
                 created_at=now,
             )
         )
-
-
-async def tell_raiser(
-    session: AsyncSession, alert: Alert, text: str, *, key: str, now: datetime
-) -> None:
-    """A protected message about the alert to the worker who raised it, once per `key`."""
-    await queue_delivery(
-        session,
-        SendMessage(text, protect_content=True),
-        now=now,
-        person_id=alert.raised_by_id,
-        priority=Priority.ALERT,
-        dedupe_key=f"alert:{alert.id}:{key}:raiser",
-    )
 
 
 async def _tell_raiser_nobody_reachable(
@@ -166,12 +157,18 @@ async def escalate_due_alert(
     if alert.status == AlertStatus.ACKNOWLEDGED.value and not alert.is_resolve_reminded:
         await _remind_to_resolve(session, alert, ctx, now)
     else:
-        reason = await _why_escalating(session, alert, ctx) + late_note
-        if alert.status == AlertStatus.ACKNOWLEDGED.value:
-            alert.status = AlertStatus.OPEN.value
-            alert.is_resolve_reminded = False
-        alert.step += 1
-        await ping_current_step(session, alert, ctx, now, reason)
+        lead = await _why_escalating(session, alert, ctx)
+        alert.step += 1  # first, so the reopened pings' Escalate now climbs from this step
+        if alert.acknowledged_by_id is not None:
+            await _reopen(session, alert, ctx, now, lead)
+        await ping_current_step(
+            session,
+            alert,
+            ctx,
+            now,
+            lead + late_note,
+            raiser_lead="Nobody has it yet." if lead == NOBODY_YET else lead,
+        )
     record_audit(
         session,
         "alert.deadline_passed",
@@ -185,9 +182,16 @@ async def escalate_due_alert(
     return lateness.total_seconds()
 
 
+NOBODY_YET = "Escalated: nobody has acknowledged yet."
+
+
 async def _why_escalating(session: AsyncSession, alert: Alert, ctx: ServiceContext) -> str:
+    holder = (
+        await session.get(Person, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
+    )
+    if alert.status == AlertStatus.OPEN.value and holder is not None:
+        return f"{person_label(holder)} can no longer act on it (deactivated)."
     if alert.status == AlertStatus.ACKNOWLEDGED.value and alert.acknowledged_at is not None:
-        holder = await session.get(Person, alert.acknowledged_by_id)
         name = holder.first_name if holder else "Someone"
         when = ctx.local(alert.acknowledged_at)
         return f"{name} acknowledged at {when:%H:%M} but has not resolved it."
@@ -198,7 +202,20 @@ async def _why_escalating(session: AsyncSession, alert: Alert, ctx: ServiceConte
     )
     if pings and all(p.has_failed for p in pings):
         return "Escalated at once: the people at the level before could not be reached."
-    return "Escalated: nobody has acknowledged yet."
+    return NOBODY_YET
+
+
+async def _reopen(
+    session: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime, why: str
+) -> None:
+    """The holder's time is up (or they were released): open again, and everyone pinged sees it."""
+    alert.status = AlertStatus.OPEN.value
+    alert.is_resolve_reminded = False
+    alert.acknowledged_by_id = None
+    alert.acknowledged_at = None
+    record_audit(session, "alert.reopened", at=now, subject=subject(alert), step=alert.step)
+    status = f"⚠️ Back with the chain at {ctx.local(now):%H:%M}: {why}"
+    await edit_every_ping(session, alert, ctx, now, status, f"reopened{alert.step}")
 
 
 async def _remind_to_resolve(
@@ -206,7 +223,10 @@ async def _remind_to_resolve(
 ) -> None:
     alert.is_resolve_reminded = True
     alert.due_at = now + timedelta(minutes=ctx.config.escalation.resolve_reminder_minutes)
-    if alert.acknowledged_by_id is None:
+    holder = (
+        await session.get(Person, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
+    )
+    if holder is None:
         return
     facts = await alert_facts(session, alert)
     text = ping_text(
@@ -218,35 +238,13 @@ async def _remind_to_resolve(
     )
     await queue_delivery(
         session,
-        SendMessage(text, ping_keyboard(alert, for_acknowledger=True), protect_content=True),
+        SendMessage(text, ping_keyboard(alert, holder), protect_content=True),
         now=now,
-        person_id=alert.acknowledged_by_id,
+        person_id=holder.id,
         priority=Priority.ALERT,
-        dedupe_key=f"alert:{alert.id}:resolve-reminder:{alert.step}",
+        dedupe_key=f"alert:{alert.id}:resolve-reminder:{alert.step}:{holder.id}",
     )
     record_audit(session, "alert.resolve_reminded", at=now, subject=subject(alert))
-
-
-async def edit_every_ping(
-    session: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime, status: str, key: str
-) -> None:
-    """Show everyone who was pinged what has happened (who has it, or how it ended)."""
-    facts = await alert_facts(session, alert)
-    pings = await session.scalars(
-        select(AlertPing).where(AlertPing.alert_id == alert.id, AlertPing.has_failed.is_(False))
-    )
-    for ping in pings:
-        is_holder = ping.person_id == alert.acknowledged_by_id
-        text = ping_text(facts, ctx, now=ping.created_at, status=status)
-        await queue_delivery(
-            session,
-            EditMessage(0, text, ping_keyboard(alert, for_acknowledger=is_holder)),
-            now=now,
-            person_id=ping.person_id,
-            priority=Priority.ALERT,
-            dedupe_key=f"alert:{alert.id}:{key}:ping:{ping.id}",
-            edit_of_id=ping.outbox_id,
-        )
 
 
 async def note_failed_delivery(session: AsyncSession, row: OutboxMessage, now: datetime) -> bool:

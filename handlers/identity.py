@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.alert_holding import release_alerts_held_by
 from handlers.audit import record_audit
 from handlers.relinking import tell_link_moved
 from storage.models import ConversationState, Invite, InviteFailure, Person, TelegramLink
@@ -221,3 +222,4 @@ async def deactivate_person(session: AsyncSession, person: Person, *, now: datet
         .values(expires_at=now)
     )
     record_audit(session, "person.deactivated", at=now, subject=f"person:{person.id}")
+    await release_alerts_held_by(session, person, now=now)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.chat import Delivery, delivery_to_json
+from handlers.message_limits import fit_delivery
 from storage.models import OutboxMessage, Priority
 
 
@@ -39,15 +40,20 @@ async def queue_delivery(
         )
         if existing is not None:
             return None
-    row = OutboxMessage(
-        dedupe_key=dedupe_key,
-        person_id=person_id,
-        chat_id=chat_id,
-        payload=delivery_to_json(delivery),
-        priority=priority.value,
-        created_at=now,
-        not_before=not_before or now,
-        edit_of_id=edit_of_id,
-    )
-    session.add(row)
+    # Telegram refuses text over its limits: a long message goes in parts (the first under the
+    # caller's key, the buttons on the last, which is the row returned for later edits).
+    row: OutboxMessage | None = None
+    for number, part in enumerate(fit_delivery(delivery)):
+        key = dedupe_key if number == 0 or dedupe_key is None else f"{dedupe_key}:part{number}"
+        row = OutboxMessage(
+            dedupe_key=key,
+            person_id=person_id,
+            chat_id=chat_id,
+            payload=delivery_to_json(part),
+            priority=priority.value,
+            created_at=now,
+            not_before=not_before or now,
+            edit_of_id=edit_of_id,
+        )
+        session.add(row)
     return row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import storage.audit_guard  # noqa: F401  (refuses bulk changes to the timeline)
 from storage.alerts import Alert, AlertPing, AlertStatus, RotaShift, Severity
 from storage.base import Base, UTCDateTime
 from storage.messaging import (

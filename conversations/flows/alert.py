@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Choose, Data, Flow, FreeText, Option, Step
 from handlers.alert_messages import CALL_999, SEVERITY_CHOICES
-from handlers.alerts import raise_alert, sessions_to_alert_about
+from handlers.alerts import RAISERS, RESPONDERS, raise_alert, sessions_to_alert_about
 from handlers.context import ServiceContext
 from storage.models import Person, Severity
 
@@ -86,6 +86,15 @@ async def finish_alert(
     session: AsyncSession, person: Person, data: dict[str, Any], ctx: ServiceContext
 ) -> str:
     """Raise it; the worker learns who was pinged and that they'll hear who has it."""
+    # Checked again now: the role may have changed since /alert. Staff who are no longer raisers
+    # (say, now a coordinator) still send it, since losing an alert is worse.
+    if person.role not in RAISERS | RESPONDERS:
+        contacts = ctx.config.contacts
+        return (
+            "Your role has changed, so I can't raise this alert for you. If a child is at risk, "
+            f"phone the office on {contacts.office_phone} now (out of hours, the ESWT on "
+            f"{contacts.out_of_hours_phone}); call 999 in an emergency."
+        )
     chosen = data.get("session", NO_SESSION)
     note = None if data["note"] == SEND_NOW else str(data["note"])
     alert, pinged = await raise_alert(

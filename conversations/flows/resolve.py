@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Choose, Data, Flow, FreeText, Option, Step
-from handlers.alerts import resolve_alert
+from handlers.alerts import RESPONDERS, resolve_alert
 from handlers.context import ServiceContext
-from storage.models import Alert, Person
+from storage.models import Alert, AlertStatus, Person
 
 SKIP_NOTE = "skip"
 DEFAULT_OUTCOMES = ("Advice given", "Social worker informed", "No further action")
@@ -62,6 +62,17 @@ async def finish_resolve(
         return "That alert no longer exists."
     outcome = str(data["outcomes"][int(data["outcome"])])
     note = None if data["note"] == SKIP_NOTE else str(data["note"])
-    if not await resolve_alert(session, alert, person, outcome=outcome, note=note, ctx=ctx):
+    # Checked again now, not only when the flow started: a role or the holder may have changed.
+    if person.role not in RESPONDERS:
+        return f"Your role has changed, so you can no longer resolve alert {alert.ref}."
+    if await resolve_alert(session, alert, person, outcome=outcome, note=note, ctx=ctx):
+        return f"☑️ Alert {alert.ref} resolved: {outcome}."
+    if alert.status == AlertStatus.RESOLVED.value:
         return f"Alert {alert.ref} was already resolved ({alert.outcome})."
-    return f"☑️ Alert {alert.ref} resolved: {outcome}."
+    if alert.status == AlertStatus.OPEN.value:
+        return f"Alert {alert.ref} is back with the chain: acknowledge it again to resolve it."
+    holder = (
+        await session.get(Person, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
+    )
+    who = holder.first_name if holder else "Someone else"
+    return f"{who} has taken over alert {alert.ref}, so it is theirs to resolve."

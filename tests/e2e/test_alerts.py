@@ -38,13 +38,18 @@ async def test_raising_an_alert_pings_the_on_site_senior_and_manager(harness: Ha
     sent = h.unread(WORKER)[-1].text
     assert "A1 sent to Sid, Mia" in sent
 
+    buttons = {
+        SENIOR: ["✅ Acknowledge", "📄 Details"],
+        MANAGER: ["✅ Acknowledge", "⏫ Escalate now", "📄 Details"],  # only what each may do
+    }
     for user_id in (SENIOR, MANAGER):
         ping = one_ping(h, user_id)
         assert "URGENT CONCERN" in ping.text and "Coffee Hall, Room 1 · session S0" in ping.text
-        assert "Raised by Wren" in ping.text and "ESWT" not in ping.text
+        assert "Raised by Wren at 10:00" in ping.text and "ESWT" not in ping.text
+        assert "min ago" not in ping.text
         assert "F.G." not in ping.text and "dad" not in ping.text  # details only on demand
         assert ping.protect_content
-        assert [label for label, _ in ping.buttons] == ["✅ Acknowledge", "📄 Details"]
+        assert [label for label, _ in ping.buttons] == buttons[user_id]
     await h.press(SENIOR, "Details")
     details = one_ping(h, SENIOR)
     assert "F.G. (CH3)" in details.text and "dad raised his voice" in details.text
@@ -63,11 +68,14 @@ async def test_unacknowledged_alert_escalates_at_the_timeout_not_before(
     await h.advance(timedelta(seconds=2))
     for user_id in (MANAGER, TEAM_MANAGER, COORDINATOR):
         ping = one_ping(h, user_id)
-        assert "Escalated" in ping.text and "5 min ago" in ping.text
+        assert "Escalated" in ping.text and "Raised by Wren at 10:00" in ping.text
+    told = one_ping(h, WORKER).text  # the worker hears each time it goes up
+    assert "Nobody has it yet" in told and "now sent to Cora, Mia, Tara (level 2)" in told
     # The top level repeats until someone acknowledges.
     await h.advance(timedelta(minutes=10))
     for user_id in (MANAGER, TEAM_MANAGER, COORDINATOR):
         one_ping(h, user_id)
+    assert "Nobody has it yet" in one_ping(h, WORKER).text
     h.assert_no_unexpected_messages()
 
 
@@ -90,8 +98,16 @@ async def test_acknowledging_stops_the_pings_and_everyone_sees_who_has_it(
     await h.advance(timedelta(minutes=31))
     assert "please resolve it" in one_ping(h, SENIOR).text
     await h.advance(timedelta(minutes=60))
-    for user_id in (MANAGER, TEAM_MANAGER, COORDINATOR):
+    for user_id in (TEAM_MANAGER, COORDINATOR):
         assert "Sid acknowledged at 10:00 but has not resolved it" in one_ping(h, user_id).text
+    # Everyone pinged before sees it is open again (with Acknowledge back); the manager is also
+    # pinged at the next level.
+    reopened, ping = sorted(h.unread(MANAGER), key=lambda m: not m.is_edit)
+    assert (
+        "Back with the chain at 12:01" in reopened.text and ping.buttons[0][0] == "✅ Acknowledge"
+    )
+    assert "Back with the chain at 12:01" in one_ping(h, SENIOR).text
+    assert "Sid acknowledged at 10:00 but has not resolved it" in one_ping(h, WORKER).text
     h.assert_no_unexpected_messages()
 
 
@@ -148,6 +164,7 @@ async def test_out_of_hours_every_ping_carries_the_eswt_number(harness: Harness)
     await h.advance(timedelta(minutes=2, seconds=1))
     for user_id in (MANAGER, TEAM_MANAGER, COORDINATOR):
         assert eswt in one_ping(h, user_id).text
+    assert "now sent to" in one_ping(h, WORKER).text
     h.assert_no_unexpected_messages()
 
 
@@ -238,6 +255,7 @@ async def test_an_escalation_missed_while_the_bot_was_down_fires_once_marked_lat
     await h.settle()
     for user_id in (MANAGER, TEAM_MANAGER, COORDINATOR):
         assert "this was due at 10:05" in one_ping(h, user_id).text
+    assert "now sent to" in one_ping(h, WORKER).text
     async with h.db.unit_of_work() as session:
         passed = list(
             await session.scalars(

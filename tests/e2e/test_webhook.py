@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.app import Webhook
 from storage.models import InboxUpdate, OutboxMessage
 from tests.e2e.alert_steps import alert_pinged_on_site, one_ping
-from tests.e2e.fixtures import CARER, COORDINATOR, MANAGER, STRANGER, TEAM_MANAGER
+from tests.e2e.fixtures import CARER, COORDINATOR, MANAGER, STRANGER, TEAM_MANAGER, WORKER
 from tests.e2e.harness import Harness
 
 SECRET = "webhook-test-secret-0123456789abcdefghij"
@@ -161,6 +161,7 @@ async def test_metrics_count_each_escalation_by_how_late_it_ran(harness: Harness
     await h.advance(timedelta(minutes=5, seconds=1.5))  # 1.5 s past the urgent alert's deadline
     for user_id in (MANAGER, TEAM_MANAGER, COORDINATOR):
         assert "Escalated" in one_ping(h, user_id).text
+    assert "Nobody has it yet" in one_ping(h, WORKER).text
     async with aiohttp.ClientSession() as http, http.get(health_url(h, "/metrics")) as r:
         metrics = await r.text()
     assert "familytime_escalation_lateness_seconds_count 1.0" in metrics

@@ -1,0 +1,85 @@
+"""Telling people what happened to an alert: the worker who raised it, and everyone pinged."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.alert_messages import alert_facts, ping_keyboard, ping_text
+from handlers.chat import EditMessage, SendMessage
+from handlers.context import ServiceContext
+from handlers.outbox import queue_delivery
+from storage.models import Alert, AlertPing, Person, Priority
+
+
+def subject(alert: Alert) -> str:
+    """The alert's key on the audit timeline."""
+    return f"alert:{alert.id}"
+
+
+async def tell_raiser(
+    session: AsyncSession, alert: Alert, text: str, *, key: str, now: datetime
+) -> None:
+    """A protected message about the alert to the worker who raised it, once per `key`."""
+    await queue_delivery(
+        session,
+        SendMessage(text, protect_content=True),
+        now=now,
+        person_id=alert.raised_by_id,
+        priority=Priority.ALERT,
+        dedupe_key=f"alert:{alert.id}:{key}:raiser",
+    )
+
+
+async def tell_person(
+    session: AsyncSession, alert: Alert, person_id: int, text: str, *, key: str, now: datetime
+) -> None:
+    """A protected message about the alert to one member of staff, once per `key`."""
+    await queue_delivery(
+        session,
+        SendMessage(text, protect_content=True),
+        now=now,
+        person_id=person_id,
+        priority=Priority.ALERT,
+        dedupe_key=f"alert:{alert.id}:{key}:person:{person_id}",
+    )
+
+
+async def tell_raiser_climbed(
+    session: AsyncSession,
+    alert: Alert,
+    lead: str,
+    reached: Sequence[Person],
+    *,
+    level: int,
+    now: datetime,
+) -> None:
+    """The worker hears each time their alert goes further, and to whom."""
+    names = ", ".join(p.first_name for p in reached)
+    text = f"⏫ {lead} Alert {alert.ref} is now sent to {names} (level {level})."
+    await tell_raiser(session, alert, text, key=f"level:{alert.step}:sent", now=now)
+
+
+async def edit_every_ping(
+    session: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime, status: str, key: str
+) -> None:
+    """Show everyone who was pinged what has happened, with only the buttons they may use now."""
+    facts = await alert_facts(session, alert)
+    pings = await session.scalars(
+        select(AlertPing).where(AlertPing.alert_id == alert.id, AlertPing.has_failed.is_(False))
+    )
+    for ping in pings:
+        person = await session.get(Person, ping.person_id)
+        text = ping_text(facts, ctx, now=ping.created_at, status=status)
+        await queue_delivery(
+            session,
+            EditMessage(0, text, ping_keyboard(alert, person)),
+            now=now,
+            person_id=ping.person_id,
+            priority=Priority.ALERT,
+            dedupe_key=f"alert:{alert.id}:{key}:ping:{ping.id}",
+            edit_of_id=ping.outbox_id,
+        )
