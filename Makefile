@@ -1,5 +1,7 @@
 PYTHON ?= python3.11
 VENV := .venv
+# pytest-xdist workers; `make test PYTEST_WORKERS=0` runs the suite in one process.
+PYTEST_WORKERS ?= 4
 BIN := $(VENV)/bin
 
 .PHONY: run test lint install install-test clean
@@ -21,7 +23,7 @@ test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 lint: install-test
 	$(BIN)/ruff check .
