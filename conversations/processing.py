@@ -8,18 +8,23 @@ import random
 from collections import Counter
 from collections.abc import Callable
 
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from conversations.flows.alert import ALERT
+from conversations.flows.resolve import RESOLVE
 from conversations.replies import Reply
 from conversations.router import route_event
+from handlers.alert_messages import ALERT_PREFIX
 from handlers.chat import ChatEvent
 from handlers.context import ServiceContext
 from handlers.inbox import claim_next_update, claim_oldest_updates, mark_processed
+from handlers.menus import MENU_PREFIX
 from handlers.sender_limits import SLOW_DOWN, Admission, admit_update
 from storage.database import Database
-from storage.models import InboxUpdate
+from storage.models import ConversationState, InboxUpdate, TelegramLink
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +142,8 @@ async def _process(
 ) -> None:
     event = ChatEvent.from_json(row.event)
     admission = await admit_update(session, event.telegram_user_id, ctx.now(), ctx.sender_limit)
+    if admission is not Admission.HANDLE and await _is_about_an_alert(session, event):
+        admission = Admission.HANDLE  # never dropped: the alert's own taps are few and vital
     if admission is not Admission.HANDLE:
         # A flood from one account: settled unread, so it costs nobody else anything.
         if admission is Admission.SLOW_DOWN:
@@ -159,6 +166,32 @@ async def _process(
             outcome = "error"
             await _apologise(session, event, ctx)
     mark_processed(row, outcome, now=ctx.now())
+
+
+_ALERT_FLOWS = (ALERT.name, RESOLVE.name)
+_ALERT_STARTS = ("/alert", f"{MENU_PREFIX}{ALERT.name}")
+
+
+async def _is_about_an_alert(session: AsyncSession, event: ChatEvent) -> bool:
+    """Whether a linked person's update raises, answers or handles a safeguarding alert (asked
+    only when the account is over its limit, say after a backlog: such updates are handled all
+    the same; a stranger's are not)."""
+    found = (
+        await session.execute(
+            select(TelegramLink.person_id, ConversationState.flow)
+            .outerjoin(ConversationState, ConversationState.person_id == TelegramLink.person_id)
+            .where(TelegramLink.telegram_user_id == event.telegram_user_id)
+        )
+    ).first()
+    if found is None:
+        return False
+    data = event.callback_data or ""
+    text = (event.text or "").strip().lower()
+    return (
+        data.startswith((ALERT_PREFIX, _ALERT_STARTS[1]))
+        or text.startswith(_ALERT_STARTS[0])
+        or found.flow in _ALERT_FLOWS
+    )
 
 
 async def _apologise(session: AsyncSession, event: ChatEvent, ctx: ServiceContext) -> None:

@@ -79,6 +79,29 @@ async def export_alerts(session: AsyncSession) -> list[dict[str, Any]]:
     return records
 
 
+_HOLDING = ("alert.acknowledged", "alert.taken_over", "alert.released", "alert.reopened")
+
+
+def _facts_from_row(alert: Alert) -> dict[str, Any]:
+    """An alert with no timeline at all (imported, or older than the timeline)."""
+    return {
+        "severity": alert.severity,
+        "raised_at": alert.raised_at.isoformat(),
+        "raised_by": alert.raised_by_id,
+        "venue": alert.venue_code,
+        "room": alert.room,
+        "session_ref": None,
+        "session_id": alert.session_id,
+        "note": alert.note,
+        "acknowledged_by": alert.acknowledged_by_id,
+        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else "",
+        "resolved_by": alert.resolved_by_id,
+        "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else "",
+        "outcome": alert.outcome,
+        "resolution_note": alert.resolution_note,
+    }
+
+
 def _facts_from_timeline(alert: Alert, events: list[AuditEvent]) -> dict[str, Any]:
     """What was raised, who took it and how it ended, as recorded on the append-only timeline.
 
@@ -87,8 +110,12 @@ def _facts_from_timeline(alert: Alert, events: list[AuditEvent]) -> dict[str, An
     """
     raised = next((e for e in events if e.action == "alert.raised"), None)
     details = raised.details if raised is not None else {}
-    holders = [e for e in events if e.action in ("alert.acknowledged", "alert.taken_over")]
+    holding = [e for e in events if e.action in _HOLDING]
+    # The holder now: released or reopened since, nobody holds it.
+    holder = holding[-1] if holding and holding[-1].action in _HOLDING[:2] else None
     resolved = next((e for e in events if e.action == "alert.resolved"), None)
+    if not events:  # a record older than its timeline: the alerts row says what it can
+        return _facts_from_row(alert)
     return {
         "severity": details.get("severity", alert.severity),
         "raised_at": (raised.at if raised else alert.raised_at).isoformat(),
@@ -98,8 +125,8 @@ def _facts_from_timeline(alert: Alert, events: list[AuditEvent]) -> dict[str, An
         "session_ref": details.get("session_ref"),
         "session_id": details.get("session_id", alert.session_id),
         "note": raised.note if raised is not None and "room" in details else alert.note,
-        "acknowledged_by": holders[-1].actor_person_id if holders else None,
-        "acknowledged_at": holders[-1].at.isoformat() if holders else "",
+        "acknowledged_by": holder.actor_person_id if holder else None,
+        "acknowledged_at": holder.at.isoformat() if holder else "",
         "resolved_by": resolved.actor_person_id if resolved else None,
         "resolved_at": resolved.at.isoformat() if resolved else "",
         "outcome": resolved.details.get("outcome") if resolved else None,

@@ -113,7 +113,7 @@ async def take_over_alert(
     when = f"{ctx.local(now):%H:%M}"
     from_whom = f" from {person_label(previous)}" if previous else ""
     status = f"🔁 Taken over by {person_label(person)}{from_whom} at {when}"
-    key = f"takeover:{now:%H%M%S}:{person.id}"
+    key = f"takeover:{now:%Y%m%d%H%M%S%f}:{person.id}"
     await edit_every_ping(session, alert, ctx, now, status, key)
     if previous is not None:
         text = f"🔁 {person_label(person)} has taken over alert {alert.ref} from you at {when}."

@@ -45,13 +45,18 @@ class AlertTap:
     step: int | None = None
 
 
+def _is_number(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 12
+
+
 def parse_alert_button(data: str) -> AlertTap | None:
     """The tap from button data, or None if it is not a well-formed alert button."""
     if not data.startswith(ALERT_PREFIX):
         return None
     number, _, rest = data[len(ALERT_PREFIX) :].partition(":")
     action, _, step = rest.partition(":")
-    if not number.isdigit() or action not in ACTIONS or (step and not step.isdigit()):
+    # ASCII digits only: str.isdigit() also accepts '²', which int() refuses (a forged button).
+    if not _is_number(number) or action not in ACTIONS or (step and not _is_number(step)):
         return None
     return AlertTap(int(number), action, int(step) if step else None)
 

@@ -37,6 +37,7 @@ from storage.models import (
 RAISERS = frozenset({Role.WORKER.value, Role.SENIOR.value, Role.MANAGER.value})
 OVERSEERS = frozenset({Role.MANAGER.value, Role.COORDINATOR.value, Role.ADMIN.value})
 RESPONDERS = OVERSEERS | {Role.SENIOR.value}
+NOT_STAFF = frozenset({Role.CARER.value})  # may never answer an alert, whatever pinged them
 SOON = timedelta(minutes=30)
 
 
@@ -113,7 +114,9 @@ def may_respond(person: Person, alert: Alert, was_pinged: bool) -> bool:
     """Whoever was pinged, and the service's managers, may acknowledge, resolve or read details."""
     if person.id == alert.raised_by_id:
         return False
-    return was_pinged or person.role in OVERSEERS
+    # A ping counts only while its person is still staff (not since made a carer, say); anyone
+    # the chain pings (an on-call worker too) may answer it.
+    return (was_pinged and person.role not in NOT_STAFF) or person.role in OVERSEERS
 
 
 def may_read(person: Person, alert: Alert, was_pinged: bool) -> bool:

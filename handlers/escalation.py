@@ -190,7 +190,8 @@ async def _why_escalating(session: AsyncSession, alert: Alert, ctx: ServiceConte
         await session.get(Person, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
     )
     if alert.status == AlertStatus.OPEN.value and holder is not None:
-        return f"{person_label(holder)} can no longer act on it (deactivated)."
+        why = "deactivated" if not holder.is_active else "no longer on the staff"
+        return f"{person_label(holder)} can no longer act on it ({why})."
     if alert.status == AlertStatus.ACKNOWLEDGED.value and alert.acknowledged_at is not None:
         name = holder.first_name if holder else "Someone"
         when = ctx.local(alert.acknowledged_at)

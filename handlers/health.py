@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -43,9 +43,12 @@ class Health:
 async def check_health(session: AsyncSession, now: datetime) -> Health:
     """Outbox depth and oldest unsent age and escalation lag: cheap (indexed; the watchdog
     runs it every tick). The running totals are `count_totals`, kept apart as they cost more."""
+    # A message put aside to wait for its own chat (a backlog going out at Telegram's one a
+    # second) is waiting by design; one never put aside and still unsent means delivery is stuck.
+    not_put_aside = case((OutboxMessage.parked_until.is_(None), OutboxMessage.created_at))
     depth, oldest = (
         await session.execute(
-            select(func.count(), func.min(OutboxMessage.created_at)).where(
+            select(func.count(), func.min(not_put_aside)).where(
                 OutboxMessage.status == OutboxStatus.PENDING.value
             )
         )

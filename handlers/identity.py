@@ -86,12 +86,15 @@ async def redeem_invite(
     """Bind a Telegram account to the invite's person, once, before it expires.
 
     An account already linked keeps its link: an old or mistyped link just gets it its menu
-    (ALREADY_LINKED, not counted as a bad guess), and a live invite for someone else is refused.
+    (ALREADY_LINKED), and a live invite for someone else is refused. A token that matches no
+    invite at all still counts as a bad guess, so a linked account can't probe tokens either.
     """
     invite = await session.scalar(select(Invite).where(Invite.token_hash == token_hash))
     outcome = _check_invite(invite, now)
     current = await find_linked_person(session, telegram_user_id)
     if current is not None and (invite is None or outcome is not None):
+        if invite is None:
+            session.add(InviteFailure(telegram_user_id=telegram_user_id, at=now))
         return Redemption(Redeemed.ALREADY_LINKED, current)
     failures = await session.scalar(
         select(func.count(InviteFailure.id)).where(

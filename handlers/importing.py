@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from handlers.alert_holding import release_alerts_held_by
+from handlers.alerts import NOT_STAFF
 from handlers.audit import record_audit
 from handlers.import_rows import (
     CHILDREN_COLUMNS,
@@ -70,6 +72,7 @@ async def import_records(
     summary = ImportSummary()
     await sync_venues(session, config)
     people_by_ref = {p.ref: p for p in await session.scalars(select(Person))}
+    no_longer_staff: list[Person] = []
     for number, row in person_rows:
         assert isinstance(row, PersonRow)
         if row.venue and row.venue not in venues:
@@ -81,6 +84,8 @@ async def import_records(
             session.add(person)
             people_by_ref[row.ref] = person
         person.first_name, person.last_name = row.first_name, row.last_name
+        if person.role not in NOT_STAFF and row.role.value in NOT_STAFF:
+            no_longer_staff.append(person)
         person.role = row.role.value
         person.venue_code = row.venue or None
         person.phone = row.phone or None
@@ -120,6 +125,8 @@ async def import_records(
     )
     if errors:
         raise ImportFailed(errors)
+    for person in no_longer_staff:  # can't act on an alert any more: it climbs at once
+        await release_alerts_held_by(session, person, now=now)
     record_audit(
         session,
         "records.imported",

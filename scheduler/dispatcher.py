@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 
 # A claim's rows are leased for this long and the lease is renewed every RENEW while they are
 # on their way, however long a send takes; a sender that dies stops renewing, and its rows are
-# due again within a lease (so an alert ping it held waits seconds, not minutes).
+# due again within a lease (so an alert ping it held waits seconds, not minutes). A chat's row
+# not yet started is not renewed: until its turn, the row on its way ahead of it holds it.
 LEASE = timedelta(seconds=8)
 RENEW = 2.0  # seconds
 PER_CHAT_IN_CLAIM = 2
@@ -197,7 +198,8 @@ class _Parking:
             # Never put aside before, it joins the end of its chat's line; one that has come
             # due again keeps its place at the front.
             is_new = row.parked_until is None
-            slot = self._pacer.park(chat_id, earliest=earliest, is_new=is_new)
+            is_reply = row.priority < Priority.REMINDER
+            slot = self._pacer.park(chat_id, earliest=earliest, is_new=is_new, is_reply=is_reply)
         row.parked_until = slot
         self.count += 1
         wait = slot - self._now
@@ -265,16 +267,19 @@ class Dispatcher:
         """While this process lives, keep the leases of the rows it is sending."""
         while not stop.is_set():
             await asyncio.sleep(RENEW)
-            held = sorted(self._holding)
-            if not held:
-                continue
             try:
-                async with self._db.unit_of_work() as session:
-                    await session.execute(
-                        _RENEW_LEASES, {"ids": held, "until": self._clock.now() + LEASE}
-                    )
+                await self.renew_leases()
             except Exception:
-                log.exception("renewing %s outbox leases failed; will retry", len(held))
+                log.exception("renewing outbox leases failed; will retry")
+
+    async def renew_leases(self) -> None:
+        """Push on the lease of every row this process has on its way."""
+        held = sorted(self._holding)
+        if held:
+            async with self._db.unit_of_work() as session:
+                await session.execute(
+                    _RENEW_LEASES, {"ids": held, "until": self._clock.now() + LEASE}
+                )
 
     async def drain(self) -> int:
         """Send every due row, most urgent first; returns how many were attempted.
@@ -434,8 +439,8 @@ class Dispatcher:
         earlier_edits = await _earlier_edits(session, rows)
         for row in rows:
             chat_id = chats.get(row.id)
-            if chat_id is None:
-                continue
+            if chat_id is None or row.id in self._holding:
+                continue  # no chat, or this process is still sending it (its lease ran out)
             if claim.is_full(self._batch):
                 claim.exhausted = True
                 break
@@ -697,11 +702,14 @@ _MARK_SENDING = (
     .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == OutboxStatus.PENDING.value)
     .values(last_error=SENDING)
 )
+# Only rows still on their way: one whose outcome was recorded meanwhile (a backoff, a 429's
+# pause) keeps the time that outcome gave it.
 _RENEW_LEASES = (
     update(_OUTBOX)
     .where(
         _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
         _OUTBOX.c.status == OutboxStatus.PENDING.value,
+        _OUTBOX.c.last_error == SENDING,
     )
     .values(not_before=bindparam("until"))
 )

@@ -65,7 +65,6 @@ class DueWork:
                 await watch_delivery(session, self._ctx, self._ctx.now())
         except IntegrityError:
             log.info("another instance sent this window's watchdog warning")
-        await self._retention.run_if_due()
         async with self._db.unit_of_work() as session:
             nearest = await session.scalar(
                 select(func.min(Alert.due_at)).where(Alert.status.in_(_UNRESOLVED))
@@ -74,6 +73,8 @@ class DueWork:
             self._on_queued()
         if nearest is not None:
             self._on_next_deadline(nearest)
+        # Last, once the next deadline's wake-up is set: the purge never holds up an alert.
+        await self._retention.run_if_due()
         return handled
 
     async def _check_readiness(self) -> int:

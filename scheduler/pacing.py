@@ -134,20 +134,31 @@ class Pacer:
             row.allowed_at = max(row.allowed_at, self._now) + limit.interval
         return True
 
-    def park(self, chat_id: int, *, earliest: datetime, is_new: bool) -> datetime:
+    def park(
+        self, chat_id: int, *, earliest: datetime, is_new: bool, is_reply: bool = False
+    ) -> datetime:
         """When a message of this chat that cannot go now should be looked at again.
 
         Never before the chat's limit allows a send. A message not put aside before goes one
-        per-chat interval after the last one put aside, so a chat's backlog comes due a message
-        at a time instead of filling every claim; one put aside before (the head of the chat's
-        queue) keeps its place at the front.
+        per-chat interval after the last one of its kind put aside (replies and reminders
+        keep separate lines, since a reply never waits behind reminders), so a chat's backlog
+        comes due a message at a time instead of filling every claim; one put aside before
+        (the head of the chat's queue) keeps its place at the front, looked at again a
+        per-chat interval later.
         """
         row = self._rows[chat_key(chat_id)]
+        interval = self._limits.per_chat.interval
+        if not is_new:
+            earliest = max(earliest, self._now + interval)
         slot = max(earliest, self._now + self._ready_in(row.key, self._limits.per_chat))
-        if is_new and row.parked_until is not None:
-            slot = max(slot, row.parked_until + self._limits.per_chat.interval)
-        if row.parked_until is None or slot > row.parked_until:
-            row.parked_until = slot
+        last = row.parked_replies_until if is_reply else row.parked_until
+        if is_new and last is not None:
+            slot = max(slot, last + interval)
+        if last is None or slot > last:
+            if is_reply:
+                row.parked_replies_until = slot
+            else:
+                row.parked_until = slot
         return slot
 
     def pause(self, chat_id: int, seconds: float) -> None:

@@ -133,6 +133,8 @@ class DeliveryPacing(Base):
     # A chat's messages that must wait are put out of the claim's way, each one slot after the
     # last one put aside (so a chat's backlog comes due a message at a time, never all at once).
     parked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The same for replies: a reply never waits behind the chat's reminders.
+    parked_replies_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class SenderPacing(Base):

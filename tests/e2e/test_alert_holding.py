@@ -161,3 +161,27 @@ async def test_repeated_refused_taps_are_answered_once_and_counted_in_details(
     assert "3 refused tap(s)" in details and "access_refused" not in details
     assert (await _actions(h)).count("alert.access_refused") == 3  # every attempt is recorded
     h.assert_no_unexpected_messages()
+
+
+async def test_a_holder_imported_as_a_carer_releases_the_alert_and_loses_its_details(
+    harness: Harness,
+) -> None:
+    h = harness
+    await alert_pinged_on_site(h)
+    await h.press(SENIOR, "Acknowledge")
+    h.unread(SENIOR), h.unread(MANAGER), h.unread(WORKER)
+
+    await h.import_records(
+        people="ref,first_name,last_name,role,venue,phone\nSN1,Sid,Testsenior,carer,,\n"
+    )
+    await h.advance(timedelta(seconds=1))  # the next tick
+    for user_id in (TEAM_MANAGER, COORDINATOR):
+        assert "no longer on the staff" in one_ping(h, user_id).text
+    h.unread(MANAGER), h.unread(WORKER)
+    alert = await alert_row(h)
+    assert alert.status == AlertStatus.OPEN.value and alert.acknowledged_by_id is None
+
+    await h.press_data(SENIOR, f"a:{alert.id}:det")  # an old ping's Details
+    texts = [m.text for m in h.unread(SENIOR)]
+    assert not any("note" in t.lower() or "F.G." in t for t in texts), texts
+    h.assert_no_unexpected_messages()

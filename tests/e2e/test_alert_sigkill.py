@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.emulator import BotApiEmulator, Fault
 from handlers.alerts import raise_alert
@@ -118,6 +118,22 @@ async def wait_for(condition: Callable[[], bool], what: str, timeout: float = 40
         await asyncio.sleep(0.05)
 
 
+async def wait_for_pings_recorded(database: Database, count: int) -> None:
+    deadline = asyncio.get_running_loop().time() + 20
+    while True:
+        async with database.unit_of_work() as session:
+            sent = await session.scalar(
+                select(func.count()).where(
+                    OutboxMessage.priority == Priority.ALERT.value,
+                    OutboxMessage.status == OutboxStatus.SENT.value,
+                )
+            )
+        if (sent or 0) >= count:
+            return
+        assert asyncio.get_running_loop().time() < deadline, "the pings were never recorded"
+        await asyncio.sleep(0.05)
+
+
 async def test_a_killed_bot_escalates_once_on_time_after_restart(
     database: Database, tmp_path: Path
 ) -> None:
@@ -147,6 +163,9 @@ async def test_a_killed_bot_escalates_once_on_time_after_restart(
 
         bot = start_bot(database.url, root, config_path, runtime)
         await wait_for(lambda: count(SENIOR) == 1 and count(MANAGER) == 1, "the first pings")
+        # Killed once the pings are recorded as sent: this scenario is about the deadline. (A
+        # ping killed mid-send is sent again within a lease, counted: the next scenario.)
+        await wait_for_pings_recorded(database, 2)
         bot.send_signal(signal.SIGKILL)
         bot.wait(10)
         bot = start_bot(database.url, root, config_path, runtime)

@@ -13,7 +13,7 @@ from handlers.sender_limits import DEFAULT_LIMIT, SLOW_DOWN
 from scheduler.dispatcher import DEFAULT_LIMITS
 from storage.models import AuditEvent, InboxUpdate, OutboxMessage
 from tests.e2e.alert_steps import setup
-from tests.e2e.fixtures import CARER, SENIOR, STRANGER, WORKER
+from tests.e2e.fixtures import CARER, MANAGER, SENIOR, STRANGER, WORKER
 from tests.e2e.harness import Harness
 
 BACKLOG = 1000
@@ -139,4 +139,23 @@ async def test_a_flood_of_made_up_invite_links_gets_a_handful_of_answers(
     # A refusal for each bad link until the hour's lockout, the lockout once, then silence.
     assert len(texts) <= 7, texts
     assert "Too many" in texts[-1]
+    h.assert_no_unexpected_messages()
+
+
+async def test_a_worker_over_the_inbox_limit_still_raises_an_alert(harness: Harness) -> None:
+    h = harness
+    await with_the_inbox_limit(h)
+    await setup(h)
+    for _ in range(30):  # say the bot was down and the worker kept tapping
+        await h.send(WORKER, "/contacts", settle=False)
+    await h.send(WORKER, "/alert", settle=False)
+    await h.settle(timeout=60)
+    texts = [m.text for m in h.unread(WORKER)]
+    assert SLOW_DOWN in texts and "S0" in texts[-1]  # over the limit, and the alert is asked for
+    await h.press(WORKER, "Urgent concern")
+    h.unread(WORKER)
+    await h.press(WORKER, "Send now")
+    h.unread(WORKER)
+    assert "URGENT CONCERN" in h.unread(SENIOR)[-1].text
+    h.unread(MANAGER)
     h.assert_no_unexpected_messages()

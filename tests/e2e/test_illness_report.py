@@ -82,6 +82,9 @@ async def test_a_stranger_gets_only_public_information(harness: Harness) -> None
     await h.send(STRANGER, "hello, is my child's session today?")
     (reply,) = h.unread(STRANGER)
     assert "invited" in reply.text and h.config.contacts.office_phone in reply.text
+    await h.send(STRANGER, "/illness")  # told a moment ago: no second answer for a while
+    assert h.unread(STRANGER) == []
+    await h.advance(timedelta(minutes=11))
     await h.send(STRANGER, "/illness")
     assert "invited" in h.unread(STRANGER)[0].text
     h.assert_no_unexpected_messages()

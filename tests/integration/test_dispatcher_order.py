@@ -18,7 +18,8 @@ from handlers.identity import find_person
 from handlers.importing import import_records
 from handlers.outbox import queue_delivery
 from handlers.service_config import ServiceConfig
-from scheduler.dispatcher import LEASE, Dispatcher
+from scheduler.dispatcher import DEFAULT_LIMITS, LEASE, Dispatcher
+from scheduler.pacing import Limit, Limits
 from storage.database import Database
 from storage.models import OutboxMessage, OutboxStatus, Priority, TelegramLink
 from tests.e2e.fixtures import CARER, MONDAY_MORNING, PEOPLE, WORKER
@@ -235,3 +236,33 @@ async def test_a_later_edit_waits_while_another_instance_has_the_earlier_one(
 
     assert await dispatcher.drain() == 2
     assert sent == [(WORKER, 99, "taken"), (WORKER, 99, "resolved")]
+
+
+async def test_a_reply_does_not_wait_behind_a_chats_backlog_of_reminders(
+    database: Database,
+) -> None:
+    clock, pace = FakeClock(MONDAY_MORNING), FakeClock(MONDAY_MORNING)
+    now = clock.now()
+    async with database.unit_of_work() as session:
+        for n in range(30):
+            await queue_delivery(
+                session,
+                SendMessage(f"reminder {n}"),
+                now=now,
+                chat_id=CARER,
+                priority=Priority.REMINDER,
+            )
+    sender = RecordingSender()
+    one_a_second = Limits(overall=DEFAULT_LIMITS.overall, per_chat=Limit(per_second=1, burst=1))
+    dispatcher = Dispatcher(database, sender, clock, limits=one_a_second, pace_clock=pace)
+    await dispatcher.drain()
+    burst = len(sender.sent)
+    assert burst == 1  # the rest are put aside, a second apart
+
+    async with database.unit_of_work() as session:
+        await queue_delivery(session, SendMessage("the reply"), now=now, chat_id=CARER)
+    await dispatcher.drain()
+    assert len(sender.sent) == burst  # the chat is at its limit
+    pace.advance(timedelta(seconds=1.5))  # it may send one more
+    await dispatcher.drain()
+    assert sender.sent[burst] == (CARER, "the reply")  # before the 20-odd reminders left

@@ -13,8 +13,9 @@ from handlers.clock import FakeClock
 from handlers.outbox import queue_delivery
 from handlers.outbox_status import sent_after_a_timeout
 from handlers.service_config import ServiceConfig
-from scheduler.dispatcher import LEASE, Dispatcher
+from scheduler.dispatcher import LEASE, SENDING, Dispatcher
 from storage.database import Database
+from storage.models import OutboxMessage
 from tests.e2e.fixtures import CARER, MONDAY_MORNING
 from tests.integration.test_dispatcher_order import RecordingSender
 
@@ -56,3 +57,24 @@ async def test_a_send_cut_off_mid_way_is_sent_again_after_its_lease_and_counted(
     assert sender.sent == [(CARER, "hello"), (CARER, "then this")]  # "hello" twice: counted
     async with database.unit_of_work() as session:
         assert await sent_after_a_timeout(session) == 1
+
+
+async def test_renewing_leases_keeps_a_recorded_backoff(database: Database) -> None:
+    clock = FakeClock(MONDAY_MORNING)
+    now = clock.now()
+    async with database.unit_of_work() as session:
+        sending = await queue_delivery(session, SendMessage("on its way"), now=now, chat_id=1)
+        failed = await queue_delivery(session, SendMessage("to retry"), now=now, chat_id=2)
+        assert sending is not None and failed is not None
+        sending.not_before, sending.last_error = now + LEASE, SENDING
+        failed.not_before, failed.last_error = now + timedelta(seconds=60), "HTTP 502"
+    dispatcher = Dispatcher(database, RecordingSender(), clock, limits=None)
+    dispatcher._holding |= {sending.id, failed.id}  # both were claimed by this process
+    clock.advance(timedelta(seconds=5))
+    await dispatcher.renew_leases()
+    async with database.unit_of_work() as session:
+        renewed = await session.get(OutboxMessage, sending.id)
+        kept = await session.get(OutboxMessage, failed.id)
+        assert renewed is not None and kept is not None
+        assert renewed.not_before == clock.now() + LEASE
+        assert kept.not_before == now + timedelta(seconds=60)  # its backoff stands

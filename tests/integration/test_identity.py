@@ -158,7 +158,7 @@ async def test_moving_a_link_tells_the_old_account_and_the_coordinators_and_is_a
     assert not [r for r in rows if r.chat_id == STRANGER]  # the router greets; nothing else
 
 
-async def test_a_linked_account_with_an_old_or_bad_link_keeps_its_link_uncounted(
+async def test_a_linked_account_with_an_old_or_bad_link_keeps_its_link_and_cannot_probe(
     database: Database, service_config: ServiceConfig
 ) -> None:
     token = await _invite(database, service_config)
@@ -171,7 +171,8 @@ async def test_a_linked_account_with_an_old_or_bad_link_keeps_its_link_uncounted
         linked = await find_linked_person(session, CARER)
     assert "invite.refused" not in actions and "invite.rate_limited" not in actions
     assert linked is not None and linked.ref == "C1"
-    # A live invite for somebody else is still refused, and counted.
+    # The made-up links counted as bad guesses: a live invite for somebody else now gets the
+    # lockout, not a word on whether it is live.
     other = await _invite(database, service_config, ref="C2")
-    assert await _redeem(database, other, CARER) == Redeemed.ACCOUNT_TAKEN
+    assert await _redeem(database, other, CARER) == Redeemed.RATE_LIMITED
     assert await _redeem(database, other, OTHER_CARER) == Redeemed.LINKED

@@ -1,9 +1,10 @@
 """A chat's backlog waits out of the claim's way; each account's updates are paced.
 
 `outbox.parked_until` keeps a message that must wait for its chat out of the claims until then;
-`delivery_pacing.parked_until` is the last slot given to a chat's messages that had to wait, so
-the next one waiting is put after it; `sender_pacing` holds how fast each Telegram account's
-updates are handled and when it was last told to slow down.
+`delivery_pacing.parked_until` (and `parked_replies_until`, for replies) is the last slot
+given to a chat's messages that had to wait, so the next one waiting is put after it;
+`sender_pacing` holds how fast each Telegram account's updates are handled and when it was last
+told to slow down.
 
 Revision ID: 0008
 Revises: 0007
@@ -26,6 +27,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("parked_until", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("delivery_pacing") as batch:
         batch.add_column(sa.Column("parked_until", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(
+            sa.Column("parked_replies_until", sa.DateTime(timezone=True), nullable=True)
+        )
     op.create_table(
         "sender_pacing",
         sa.Column("telegram_user_id", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -39,6 +43,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("sender_pacing")
     with op.batch_alter_table("delivery_pacing") as batch:
+        batch.drop_column("parked_replies_until")
         batch.drop_column("parked_until")
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("parked_until")
