@@ -64,7 +64,8 @@ async def mark_unreachable(
         f"Nothing more will be sent to them, reminders included. Please phone them{phone}. "
         "This clears by itself when they next message the bot."
     )
-    await _tell_coordinators(session, person, text, f"unreachable:{now:%Y%m%d%H%M%S}", now)
+    key = f"unreachable:{now:%Y%m%d%H%M%S}:person:{person.id}"
+    await tell_coordinators(session, person, text, key=key, now=now)
 
 
 async def mark_heard_from(
@@ -80,12 +81,14 @@ async def mark_heard_from(
         f"✅ {person.first_name} {person.last_name} ({person.role}) messaged the bot again, "
         "so their reminders have started again."
     )
-    await _tell_coordinators(session, person, text, f"reachable:{now:%Y%m%d%H%M%S}", now)
+    key = f"reachable:{now:%Y%m%d%H%M%S}:person:{person.id}"
+    await tell_coordinators(session, person, text, key=key, now=now)
 
 
-async def _tell_coordinators(
-    session: AsyncSession, about: Person, text: str, event: str, now: datetime
+async def tell_coordinators(
+    session: AsyncSession, about: Person, text: str, *, key: str, now: datetime
 ) -> None:
+    """A protected notice about a person to every active coordinator but them, once per key."""
     for coordinator in await active_coordinators(session):
         if coordinator.id == about.id:
             continue
@@ -95,5 +98,5 @@ async def _tell_coordinators(
             now=now,
             person_id=coordinator.id,
             priority=Priority.REPLY,
-            dedupe_key=f"{event}:person:{about.id}:to:{coordinator.id}",
+            dedupe_key=f"{key}:to:{coordinator.id}",
         )

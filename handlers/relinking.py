@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.audit import record_audit
 from handlers.chat import SendMessage
 from handlers.outbox import queue_delivery
-from handlers.reachability import active_coordinators
+from handlers.reachability import tell_coordinators
 from storage.models import Person, Priority
 
 OLD_ACCOUNT_NOTICE = (
@@ -58,14 +58,4 @@ async def tell_link_moved(
         f"different Telegram account with a new invite; the old account has been told and "
         f"no longer has access. If this wasn't expected, deactivate {person.ref} and phone them."
     )
-    for coordinator in await active_coordinators(session):
-        if coordinator.id == person.id:
-            continue
-        await queue_delivery(
-            session,
-            SendMessage(text, protect_content=True),
-            now=now,
-            person_id=coordinator.id,
-            priority=Priority.REPLY,
-            dedupe_key=f"{event}:to:{coordinator.id}",
-        )
+    await tell_coordinators(session, person, text, key=event, now=now)
