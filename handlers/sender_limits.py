@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit import record_audit
@@ -118,3 +119,22 @@ async def _pacing_row(session: AsyncSession, telegram_user_id: int, now: datetim
         row = SenderPacing(telegram_user_id=telegram_user_id, allowed_at=now, is_noted=False)
         session.add(row)
     return row
+
+
+async def forget_quiet_senders(session: AsyncSession, *, before: datetime, limit: int) -> int:
+    """Delete up to `limit` accounts' pacing rows that have had nothing to remember since
+    `before` (kept as long as the inbox rows they paced)."""
+    doomed = (
+        select(SenderPacing.telegram_user_id)
+        .where(
+            SenderPacing.allowed_at < before,
+            or_(SenderPacing.quiet_until.is_(None), SenderPacing.quiet_until < before),
+        )
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.execute(
+        delete(SenderPacing).where(SenderPacing.telegram_user_id.in_(doomed)),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from handlers.context import ServiceContext
 from handlers.retention import PURGE_BATCH, purge_inbox, purge_outbox
+from handlers.sender_limits import forget_quiet_senders
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,11 @@ class RetentionPurge:
                 async with self._db.unit_of_work() as session:  # one short transaction a batch
                     inbox = await purge_inbox(session, before=inbox_before, limit=PURGE_BATCH)
                     outbox = await purge_outbox(session, before=outbox_before, limit=PURGE_BATCH)
+                    senders = await forget_quiet_senders(
+                        session, before=inbox_before, limit=PURGE_BATCH
+                    )
                 purged += inbox + outbox
-                if inbox < PURGE_BATCH and outbox < PURGE_BATCH:
+                if max(inbox, outbox, senders) < PURGE_BATCH:
                     self._due_at = now + PURGE_EVERY
                     break
         except Exception:  # the purge must never stop escalations and reminders

@@ -27,6 +27,7 @@ from storage.models import (
     OutboxMessage,
     OutboxStatus,
     Person,
+    SenderPacing,
 )
 from tests.e2e.fixtures import MONDAY_MORNING, PEOPLE
 
@@ -226,3 +227,21 @@ async def test_the_metrics_totals_never_go_down_when_rows_are_purged(
     async with database.unit_of_work() as session:
         session.add(_outbox("new-sent", NOW, OutboxStatus.SENT))
     assert await totals() == (2, {"sent": 3, "failed": 1})
+
+
+async def test_the_purge_forgets_senders_paced_long_ago(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    async with database.unit_of_work() as session:
+        session.add_all(
+            [
+                SenderPacing(telegram_user_id=1, allowed_at=OLD, quiet_until=None),
+                SenderPacing(telegram_user_id=2, allowed_at=OLD, quiet_until=RECENT),
+                SenderPacing(telegram_user_id=3, allowed_at=RECENT, quiet_until=None),
+            ]
+        )
+    purge = RetentionPurge(database, ServiceContext(service_config, FakeClock(NOW)))
+    await purge.run_if_due()
+    async with database.unit_of_work() as session:
+        kept = set(await session.scalars(select(SenderPacing.telegram_user_id)))
+    assert kept == {2, 3}
