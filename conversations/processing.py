@@ -22,7 +22,7 @@ from handlers.chat import ChatEvent
 from handlers.context import ServiceContext
 from handlers.inbox import claim_next_update, claim_oldest_updates, mark_processed
 from handlers.menus import MENU_PREFIX
-from handlers.sender_limits import SLOW_DOWN, Admission, admit_update
+from handlers.sender_limits import SLOW_DOWN, Admission, admit_update, load_senders
 from storage.database import Database
 from storage.models import ConversationState, InboxUpdate, TelegramLink
 
@@ -132,6 +132,7 @@ async def _process_batch(
         # SQLite: this transaction holds the only write lock, so the batch is claimed at once.
         rows = await claim_oldest_updates(session, limit)
         claimed.extend(row.update_id for row in rows)
+        await load_senders(session, {r.telegram_user_id for r in rows if r.telegram_user_id})
         for row in rows:
             await _process(session, row, ctx, careful=careful)
         return len(rows)

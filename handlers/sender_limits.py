@@ -113,8 +113,28 @@ async def answer_stranger(
     return StrangerReply.SILENCED
 
 
+async def load_senders(session: AsyncSession, telegram_user_ids: set[int]) -> None:
+    """Read a batch's accounts in one query, so each update's check needs none."""
+    if telegram_user_ids:
+        await session.scalars(
+            select(SenderPacing).where(SenderPacing.telegram_user_id.in_(telegram_user_ids))
+        )
+
+
 async def _pacing_row(session: AsyncSession, telegram_user_id: int, now: datetime) -> SenderPacing:
-    row = await session.get(SenderPacing, telegram_user_id)
+    # Without flushing: the inbox handles a batch of updates in one transaction and flushes
+    # once (a flush per update here cost it about 40 % of its throughput).
+    with session.no_autoflush:
+        row = await session.get(SenderPacing, telegram_user_id)
+    if row is None:  # added earlier in this batch, not yet flushed?
+        row = next(
+            (
+                added
+                for added in session.new
+                if isinstance(added, SenderPacing) and added.telegram_user_id == telegram_user_id
+            ),
+            None,
+        )
     if row is None:
         row = SenderPacing(telegram_user_id=telegram_user_id, allowed_at=now, is_noted=False)
         session.add(row)

@@ -50,7 +50,10 @@ MAX_WINDOWS = 25  # windows of the queue one claim reads at most, past a chat's 
 PACED_KINDS = ("send", "edit")  # messages count against Telegram's limits; button answers don't
 MAX_ATTEMPTS = 12
 # How soon a row put aside because its chat was busy (a message on its way) is looked at again.
-RECHECK = timedelta(milliseconds=250)
+RECHECK = timedelta(milliseconds=100)
+# A chat's rows left in the due range while they only wait for its message on its way (they
+# go in a moment); the rest are put aside, so one chat takes at most these places in a window.
+KEPT_IN_WINDOW = 4
 # A row's last_error from the moment its send may start until its outcome is recorded. Still
 # there when the row is claimed again, its last send ended with no outcome (the process died or
 # stopped mid-send): Telegram may have taken it, so the new try is counted like a send that timed
@@ -187,7 +190,7 @@ class _Parking:
         chat that are only waiting for a message on its way (they will go in a moment)."""
         if row.priority == Priority.ALERT:
             return
-        if not is_paced and self._kept[chat_id] < PER_CHAT_IN_CLAIM:
+        if not is_paced and self._kept[chat_id] < KEPT_IN_WINDOW:
             self._kept[chat_id] += 1
             return
         earliest = self._now + RECHECK
