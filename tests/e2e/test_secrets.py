@@ -177,7 +177,14 @@ async def test_no_failure_at_debug_shows_the_token_or_the_webhook_secret(
             await h.press(WORKER, "Send now", settle=False)
             await until(h.db, select(AuditEvent).where(AuditEvent.action == "alert.ping_failed"))
             monkeypatch.setattr(scheduler.dispatcher, "MAX_ATTEMPTS", 12)
-            await until(h.db, select(OutboxMessage).where(OutboxMessage.status == "pending"))
+            # A ping waiting to retry after a refused connection (not just any row unsent).
+            await until(
+                h.db,
+                select(OutboxMessage).where(
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.last_error == "not sent: connection refused",
+                ),
+            )
             await h.stop_bot()
         finally:
             await link.stop()
