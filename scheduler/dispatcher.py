@@ -160,6 +160,7 @@ class _ClaimState:
     pacer: Pacer | None
     claimed: list[_Claimed] = field(default_factory=list)
     per_chat: dict[int, int] = field(default_factory=dict)
+    seen: set[int] = field(default_factory=set)  # rows an earlier window of the claim looked at
     exhausted: bool = False  # the overall limit, or the batch, allows no more
 
     def is_full(self, batch: int) -> bool:
@@ -442,8 +443,12 @@ class Dispatcher:
         earlier_edits = await _earlier_edits(session, rows)
         for row in rows:
             chat_id = chats.get(row.id)
-            if chat_id is None or row.id in self._holding:
-                continue  # no chat, or this process is still sending it (its lease ran out)
+            if chat_id is None or row.id in self._holding or row.id in claim.seen:
+                # No chat; or this process is still sending it (its lease ran out); or an
+                # earlier window of this claim left it due (put aside now, it would go to the
+                # end of its chat's line and hold up everything behind it).
+                continue
+            claim.seen.add(row.id)
             if claim.is_full(self._batch):
                 claim.exhausted = True
                 break

@@ -266,3 +266,19 @@ async def test_a_reply_does_not_wait_behind_a_chats_backlog_of_reminders(
     pace.advance(timedelta(seconds=1.5))  # it may send one more
     await dispatcher.drain()
     assert sender.sent[burst] == (CARER, "the reply")  # before the 20-odd reminders left
+
+
+async def test_a_chats_backlog_keeps_going_out_in_order_at_its_limit(database: Database) -> None:
+    clock, pace = FakeClock(MONDAY_MORNING), FakeClock(MONDAY_MORNING)
+    async with database.unit_of_work() as session:
+        for n in range(100):
+            await queue_delivery(session, SendMessage(f"b{n}"), now=clock.now(), chat_id=CARER)
+    sender = RecordingSender()
+    dispatcher = Dispatcher(database, sender, clock, limits=DEFAULT_LIMITS, pace_clock=pace)
+    for _ in range(40):  # 20 seconds of the real clock, a drain every half second
+        await dispatcher.drain()
+        pace.advance(timedelta(seconds=0.5))
+    texts = [text for _, text in sender.sent]
+    assert texts == [f"b{n}" for n in range(len(texts))]  # in order, none skipped
+    # The burst, then about one a second: nothing stalls behind a row put aside.
+    assert len(texts) >= DEFAULT_LIMITS.per_chat.burst + 15, texts
