@@ -8,32 +8,38 @@ import logging
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
-    Select,
-    bindparam,
-    exists,
-    func,
-    or_,
     select,
-    union_all,
-    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from handlers.audit import record_audit
 from handlers.chat import DeliveryResult, Sender, delivery_from_json
 from handlers.clock import Clock, SystemClock
 from handlers.escalation import note_failed_delivery
 from handlers.reachability import mark_unreachable
+from scheduler.outbox_queue import (
+    _DUE,
+    _GONE,
+    _MARK_SENDING,
+    _MARK_SENT,
+    _RENEW_LEASES,
+    _WAIT,
+    SENDING,
+    _chats_waiting,
+    _earlier_edits,
+    _edited_message_id,
+    _fail,
+    _load_recipients,
+    _note_maybe_sent,
+    _resolve_chat,
+)
 from scheduler.pacing import Limits, Pacer
+from scheduler.parking import _Claimed, _ClaimState, _Parking
 from storage.database import Database
-from storage.models import OutboxMessage, OutboxStatus, Person, Priority, TelegramLink
+from storage.models import OutboxMessage, OutboxStatus, Priority
 
 log = logging.getLogger(__name__)
 
@@ -49,165 +55,6 @@ LOOK_AHEAD = 4
 MAX_WINDOWS = 25  # windows of the queue one claim reads at most, past a chat's backlog
 PACED_KINDS = ("send", "edit")  # messages count against Telegram's limits; button answers don't
 MAX_ATTEMPTS = 12
-# How soon a row put aside because its chat was busy (a message on its way) is looked at again.
-RECHECK = timedelta(milliseconds=100)
-# A chat's rows left in the due range while they only wait for its message on its way (they
-# go in a moment); the rest are put aside, so one chat takes at most these places in a window.
-KEPT_IN_WINDOW = 4
-# A row's last_error from the moment its send may start until its outcome is recorded. Still
-# there when the row is claimed again, its last send ended with no outcome (the process died or
-# stopped mid-send): Telegram may have taken it, so the new try is counted like a send that timed
-# out. A chat's later row in a claim is marked only when the one before it has been recorded,
-# so a row that never left is never counted.
-SENDING = "sending"
-
-
-def _due_rows(*, alerts_only: bool, lock: bool) -> Select[OutboxMessage]:
-    """Due rows, most urgent first; run with {"now": ..., "limit": ...}."""
-    original = aliased(OutboxMessage)
-    query = (
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.status == OutboxStatus.PENDING.value,
-            # Not the bare column: a range on it would lead the database to read every due row
-            # through ix_outbox_due and sort them; this way it walks ix_outbox_queue in send
-            # order and stops after the window, however many rows wait.
-            func.coalesce(OutboxMessage.not_before, OutboxMessage.created_at) <= bindparam("now"),
-            # Put aside because its chat was busy: out of every claim's window until then.
-            or_(
-                OutboxMessage.parked_until.is_(None),
-                OutboxMessage.parked_until <= bindparam("paced_now"),
-            ),
-            # An edit waits until the message it edits has left the outbox.
-            ~exists().where(
-                original.id == OutboxMessage.edit_of_id,
-                original.status == OutboxStatus.PENDING.value,
-            ),
-        )
-        .order_by(OutboxMessage.priority, OutboxMessage.id)
-        # Look further than one batch, so rows for chats at their limit don't starve the chats
-        # behind them.
-        .limit(bindparam("limit"))
-    )
-    if alerts_only:
-        query = query.where(OutboxMessage.priority == Priority.ALERT.value)
-    return query.with_for_update(skip_locked=True) if lock else query
-
-
-# Built once, since every claim runs one: keyed by (alerts only, PostgreSQL).
-_DUE = {
-    (alerts_only, lock): _due_rows(alerts_only=alerts_only, lock=lock)
-    for alerts_only in (False, True)
-    for lock in (False, True)
-}
-_CHAT = func.coalesce(OutboxMessage.chat_id, TelegramLink.chat_id)
-
-
-def _pending_of_chats(*where: ColumnElement[bool]) -> Select[int | None, int, int]:
-    return (
-        select(_CHAT, OutboxMessage.priority, OutboxMessage.id)
-        .select_from(OutboxMessage)
-        .outerjoin(TelegramLink, TelegramLink.person_id == OutboxMessage.person_id)
-        .where(
-            OutboxMessage.status == OutboxStatus.PENDING.value,
-            _CHAT.in_(bindparam("chats", expanding=True)),
-            OutboxMessage.id.not_in(bindparam("taken", expanding=True)),
-            *where,
-        )
-    )
-
-
-# Pending rows of some chats that a claim could not take. Run with {"chats": [...], "now": ...,
-# "taken": [...], "last_priority": ..., "last_id": ...}, the place of the claim's last candidate:
-# rows on their way or waiting to retry, and rows in the claim's window it did not get (locked
-# by another instance's claim, or edits waiting for their message). A due row after the window
-# comes after every candidate, so it holds none of them. Each part is one index range, so none
-# reads the whole queue.
-_WAITING = union_all(
-    _pending_of_chats(OutboxMessage.not_before > bindparam("now")),
-    _pending_of_chats(OutboxMessage.priority < bindparam("last_priority")),
-    _pending_of_chats(
-        OutboxMessage.priority == bindparam("last_priority"),
-        OutboxMessage.id <= bindparam("last_id"),
-    ),
-)
-# Pending edits of some messages but for those a claim took: {"edited": [...], "taken": [...]}.
-_EARLIER_EDITS = (
-    select(OutboxMessage.edit_of_id, func.min(OutboxMessage.id))
-    .where(
-        OutboxMessage.status == OutboxStatus.PENDING.value,
-        OutboxMessage.edit_of_id.in_(bindparam("edited", expanding=True)),
-        OutboxMessage.id.not_in(bindparam("taken", expanding=True)),
-    )
-    .group_by(OutboxMessage.edit_of_id)
-)
-
-
-class _Claimed(NamedTuple):
-    """A leased row, ready to send."""
-
-    row_id: int
-    chat_id: int
-    priority: int
-    payload: dict[str, Any]
-
-
-@dataclass
-class _ClaimState:
-    """What one claim has taken so far, over the windows of the queue it reads."""
-
-    parking: _Parking
-    pacer: Pacer | None
-    claimed: list[_Claimed] = field(default_factory=list)
-    per_chat: dict[int, int] = field(default_factory=dict)
-    seen: set[int] = field(default_factory=set)  # rows an earlier window of the claim looked at
-    exhausted: bool = False  # the overall limit, or the batch, allows no more
-
-    def is_full(self, batch: int) -> bool:
-        return self.exhausted or len(self.claimed) >= batch
-
-
-class _Parking:
-    """Puts a claim's rows that must wait for their chat out of the due range.
-
-    A row left due would be read by every claim until its chat could take it, and a chat with
-    a long backlog (a flood, a thousand reminders) would fill each claim's window, holding up
-    every other chat behind it. Put aside, it comes due again when its chat can next send;
-    a chat's order is kept by the claim's checks, not by these times. The times are real time,
-    like pacing (Telegram counts real seconds). Alert messages are never put aside: they lead
-    every window.
-    """
-
-    def __init__(self, pacer: Pacer | None, now: datetime) -> None:
-        self._pacer = pacer
-        self._now = now
-        self._unpaced: Counter[int] = Counter()  # chat: rows put aside without pacing rows
-        self._kept: Counter[int] = Counter()  # chat: waiting rows left in the due range
-        self.next_in: timedelta | None = None  # until the soonest row put aside comes due
-        self.count = 0  # rows put aside
-
-    def put_aside(self, row: OutboxMessage, chat_id: int, *, is_paced: bool = False) -> None:
-        """Take this row out of the due range, unless it is one of the first few rows of its
-        chat that are only waiting for a message on its way (they will go in a moment)."""
-        if row.priority == Priority.ALERT:
-            return
-        if not is_paced and self._kept[chat_id] < KEPT_IN_WINDOW:
-            self._kept[chat_id] += 1
-            return
-        earliest = self._now + RECHECK
-        if self._pacer is None:
-            slot = earliest + RECHECK * self._unpaced[chat_id]
-            self._unpaced[chat_id] += 1
-        else:
-            # Never put aside before, it joins the end of its chat's line; one that has come
-            # due again keeps its place at the front.
-            is_new = row.parked_until is None
-            is_reply = row.priority < Priority.REMINDER
-            slot = self._pacer.park(chat_id, earliest=earliest, is_new=is_new, is_reply=is_reply)
-        row.parked_until = slot
-        self.count += 1
-        wait = slot - self._now
-        self.next_in = wait if self.next_in is None else min(self.next_in, wait)
 
 
 class Dispatcher:
@@ -608,131 +455,6 @@ class Dispatcher:
                     pacer.pause(chat_id, seconds)
 
 
-_WAIT, _GONE = object(), object()
-
-
-async def _edited_message_id(
-    session: AsyncSession, row: OutboxMessage, now: datetime
-) -> int | object | None:
-    """For an edit queued before its message was sent: that message's id, or wait, or give up."""
-    if row.edit_of_id is None:
-        return None
-    original = await session.get(OutboxMessage, row.edit_of_id)
-    if original is not None and original.telegram_message_id is not None:
-        return original.telegram_message_id
-    if original is not None and original.status == OutboxStatus.PENDING.value:
-        return _WAIT
-    _fail(session, row, "the message to edit was never delivered", now)
-    return _GONE
-
-
-async def _chats_waiting(
-    session: AsyncSession, now: datetime, chats: dict[int, int], candidates: list[OutboxMessage]
-) -> dict[int, tuple[int, int]]:
-    """For each chat these candidates go to, the place (priority, id) of its most urgent pending
-    message that this claim cannot take: one on its way or waiting to retry, one another
-    instance's claim has locked, or an edit waiting for its message.
-
-    A later message of the same or lower priority waits behind it, so each chat sees its
-    messages in order even when several instances send, whether a message was addressed to
-    the chat (a reply) or to the person (a reminder); a more urgent one (an alert ping behind a
-    reminder) does not wait, and an alert ping never waits: one stuck in a dead process's lease
-    must not hold up the next level's ping.
-    """
-    if not chats:
-        return {}
-    last = candidates[-1]
-    rows = await session.execute(
-        _WAITING,
-        {
-            "chats": list(set(chats.values())),
-            "now": now,
-            "taken": [row.id for row in candidates],
-            "last_priority": last.priority,
-            "last_id": last.id,
-        },
-    )
-    waiting: dict[int, tuple[int, int]] = {}
-    for chat_id, priority, row_id in rows:
-        if chat_id is not None:  # the chat filter has already left out rows with no chat
-            place = (int(priority), int(row_id))
-            waiting[int(chat_id)] = min(waiting.get(int(chat_id), place), place)
-    return waiting
-
-
-async def _earlier_edits(session: AsyncSession, candidates: list[OutboxMessage]) -> dict[int, int]:
-    """For each message these rows edit, its oldest pending edit that this claim cannot take
-    (on its way, waiting to retry, or locked by another instance's claim).
-
-    A later edit waits for it, so the last one shown is the last one made ("resolved" never
-    lands before "taken"), even when two instances send. An alert ping itself never waits.
-    """
-    edited = {row.edit_of_id for row in candidates if row.edit_of_id is not None}
-    if not edited:
-        return {}
-    rows = await session.execute(
-        _EARLIER_EDITS, {"edited": list(edited), "taken": [row.id for row in candidates]}
-    )
-    return {int(edited_id): int(first_id) for edited_id, first_id in rows if edited_id is not None}
-
-
-async def _load_recipients(session: AsyncSession, rows: list[OutboxMessage]) -> None:
-    """Read every recipient and link in two queries, so resolving each row needs none."""
-    person_ids = {row.person_id for row in rows if row.person_id is not None}
-    if person_ids:
-        await session.scalars(select(Person).where(Person.id.in_(person_ids)))
-        await session.scalars(select(TelegramLink).where(TelegramLink.person_id.in_(person_ids)))
-
-
-async def _resolve_chat(session: AsyncSession, row: OutboxMessage, now: datetime) -> int | None:
-    """The chat to send to; a person who can't be reached fails the row at once."""
-    if row.person_id is None:
-        return row.chat_id
-    person = await session.get(Person, row.person_id)
-    link = await session.get(TelegramLink, row.person_id)
-    reason = None
-    if person is None or not person.is_active:
-        reason = "person deactivated"
-    elif link is None:
-        reason = "person has not linked Telegram"
-    elif not link.is_reachable and row.priority >= Priority.REMINDER:
-        reason = f"reminders stopped: {link.unreachable_reason or 'unreachable'}"
-        row.dedupe_key = None  # so it is queued again if still due once they are back
-    if reason is None and link is not None:
-        return link.chat_id
-    _fail(session, row, reason or "unreachable", now)
-    return None
-
-
-_OUTBOX = OutboxMessage.metadata.tables[OutboxMessage.__tablename__]
-_MARK_SENDING = (
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == OutboxStatus.PENDING.value)
-    .values(last_error=SENDING)
-)
-# Only rows still on their way: one whose outcome was recorded meanwhile (a backoff, a 429's
-# pause) keeps the time that outcome gave it.
-_RENEW_LEASES = (
-    update(_OUTBOX)
-    .where(
-        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
-        _OUTBOX.c.status == OutboxStatus.PENDING.value,
-        _OUTBOX.c.last_error == SENDING,
-    )
-    .values(not_before=bindparam("until"))
-)
-_MARK_SENT = (
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id == bindparam("row_id"))
-    .values(
-        status=OutboxStatus.SENT.value,
-        sent_at=bindparam("sent_at"),
-        telegram_message_id=bindparam("message_id"),
-        last_error=None,
-    )
-)
-
-
 async def _record_failure(
     session: AsyncSession, row: OutboxMessage, result: DeliveryResult, now: datetime
 ) -> None:
@@ -749,29 +471,3 @@ async def _record_failure(
         delay = random.uniform(0.5, min(60.0, 2.0**row.attempts))
     row.not_before = now + timedelta(seconds=delay)
     row.last_error = (result.error or "")[:300]
-
-
-def _note_maybe_sent(session: AsyncSession, row: OutboxMessage, now: datetime, why: str) -> None:
-    """A try whose outcome is unknown: a retry may show it twice; count it (see outbox status)."""
-    record_audit(
-        session,
-        "delivery.timed_out",
-        at=now,
-        subject=f"outbox:{row.id}",
-        person_id=row.person_id,
-        attempt=row.attempts,
-        reason=why,
-    )
-
-
-def _fail(session: AsyncSession, row: OutboxMessage, reason: str, now: datetime) -> None:
-    row.status = OutboxStatus.FAILED.value
-    row.last_error = reason[:300]
-    record_audit(
-        session,
-        "delivery.failed",
-        at=now,
-        subject=f"outbox:{row.id}",
-        person_id=row.person_id,
-        reason=reason[:200],
-    )
