@@ -19,9 +19,9 @@ from pathlib import Path
 from bench.stats import peak_rss_mb, percentile
 from bot.emulator import BotApiEmulator, RateLimits
 from bot.wiring import make_gateway
-from handlers.chat import SendMessage
-from handlers.clock import SystemClock
-from handlers.outbox import queue_delivery
+from handlers.delivery.chat import SendMessage
+from handlers.delivery.outbox import queue_delivery
+from handlers.service.clock import SystemClock
 from scheduler.dispatcher import DEFAULT_LIMITS, Dispatcher
 from storage.database import Database
 from storage.migrate import upgrade_database

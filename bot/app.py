@@ -16,13 +16,13 @@ from bot.health_server import HealthServer
 from bot.metrics import ProcessMetrics
 from bot.webhook import WebhookServer
 from conversations.processing import process_pending_updates
-from handlers.clock import Clock
-from handlers.context import ServiceContext
-from handlers.inbox import record_updates
-from handlers.sender_limits import DEFAULT_LIMIT as DEFAULT_SENDER_LIMIT
-from handlers.sender_limits import SenderLimit
-from handlers.service_config import ServiceConfig
-from handlers.venues import sync_venues
+from handlers.delivery.inbox import record_updates
+from handlers.people.venues import sync_venues
+from handlers.service.clock import Clock
+from handlers.service.config import ServiceConfig
+from handlers.service.context import ServiceContext
+from handlers.service.limits import DEFAULT_LIMIT as DEFAULT_SENDER_LIMIT
+from handlers.service.limits import SenderLimit
 from scheduler.dispatcher import DEFAULT_LIMITS, Dispatcher
 from scheduler.due_work import DueWork
 from scheduler.pacing import Limits

@@ -16,9 +16,9 @@ from bot.cli_alerts import alerts_app, outbox_app, rota_app
 from bot.cli_support import checked_settings, with_database
 from bot.process import tune_garbage_collection
 from bot.wiring import load_config
-from handlers.clock import SystemClock
-from handlers.identity import create_invite, deactivate_person, find_person, invite_link
-from handlers.importing import ImportFailed, import_records
+from handlers.people.identity import create_invite, deactivate_person, find_person, invite_link
+from handlers.people.importing import ImportFailed, import_records
+from handlers.service.clock import SystemClock
 from storage.database import Database
 
 MAX_INVITE_HOURS = 24 * 30  # as the service config allows for its default

@@ -12,17 +12,17 @@ import typer
 
 from bot.cli_support import checked_settings, with_database
 from bot.wiring import load_config
-from handlers.alert_export import CSV_COLUMNS, export_alerts
-from handlers.clock import SystemClock
-from handlers.export_files import make_export_folder, write_export_csv, write_export_text
-from handlers.identity import find_person
-from handlers.outbox_status import (
+from handlers.alerts.export import CSV_COLUMNS, export_alerts
+from handlers.alerts.rota import RotaError, add_shift, remove_shift, shifts_between
+from handlers.delivery.outbox_status import (
     StuckMessage,
     oldest_unsent,
     outbox_counts,
     sent_after_a_timeout,
 )
-from handlers.rota import RotaError, add_shift, remove_shift, shifts_between
+from handlers.people.identity import find_person
+from handlers.service.clock import SystemClock
+from handlers.service.export_files import make_export_folder, write_export_csv, write_export_text
 from storage.database import Database
 
 rota_app = typer.Typer(help="Who is on site or on call to answer alerts.", no_args_is_help=True)

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
 from bot.wiring import load_config, make_database
-from handlers.service_config import ServiceConfigError
+from handlers.service.config import ServiceConfigError
 from storage.database import Database
 from storage.migrate import upgrade_database
 

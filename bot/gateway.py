@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from handlers.chat import MEDIA_WORDS, ChatEvent, Delivery, DeliveryResult
+from handlers.delivery.chat import MEDIA_WORDS, ChatEvent, Delivery, DeliveryResult
 
 ALLOWED_UPDATES = ("message", "callback_query")
 

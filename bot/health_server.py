@@ -15,8 +15,8 @@ import time
 from aiohttp import web
 
 from bot.metrics import CONTENT_TYPE, ProcessMetrics, render_metrics
-from handlers.clock import Clock
-from handlers.health import Totals, check_health, count_totals
+from handlers.delivery.health import Totals, check_health, count_totals
+from handlers.service.clock import Clock
 from storage.database import Database
 
 log = logging.getLogger(__name__)

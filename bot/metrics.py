@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram,
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from handlers.health import Health
+from handlers.delivery.health import Health
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 # From "on time" to "the watchdog has already turned the health check red" (over 60 s late).

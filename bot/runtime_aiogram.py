@@ -46,7 +46,7 @@ from bot.gateway import (
 )
 from bot.http_failures import too_many_requests
 from bot.redaction import protect, redact
-from handlers.chat import (
+from handlers.delivery.chat import (
     AnswerButton,
     ChatEvent,
     Delivery,

@@ -31,7 +31,7 @@ from bot.gateway import (
 from bot.http_failures import too_many_requests
 from bot.ptb_request import AiohttpRequest
 from bot.redaction import protect, redact
-from handlers.chat import (
+from handlers.delivery.chat import (
     AnswerButton,
     ChatEvent,
     Delivery,

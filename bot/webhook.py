@@ -14,8 +14,8 @@ from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
 from bot.gateway import Gateway
-from handlers.clock import Clock
-from handlers.inbox import record_updates
+from handlers.delivery.inbox import record_updates
+from handlers.service.clock import Clock
 from storage.database import Database
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import secrets
 from bot.app import Webhook
 from bot.gateway import Gateway
 from bot.settings import Settings
-from handlers.service_config import ServiceConfig, load_service_config
+from handlers.service.config import ServiceConfig, load_service_config
 from storage.database import Database
 
 

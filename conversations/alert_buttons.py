@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.alert_list import list_open_alerts
 from conversations.replies import Reply
-from handlers.alert_messages import (
+from handlers.alerts.messages import (
     ACKNOWLEDGE,
     DETAILS,
     ESCALATE,
@@ -20,7 +20,7 @@ from handlers.alert_messages import (
     person_label,
     ping_keyboard,
 )
-from handlers.alerts import (
+from handlers.alerts.raising import (
     Acknowledged,
     acknowledge_alert,
     alert_details,
@@ -31,8 +31,8 @@ from handlers.alerts import (
     take_over_alert,
     was_pinged,
 )
-from handlers.chat import ChatEvent
-from handlers.context import ServiceContext
+from handlers.delivery.chat import ChatEvent
+from handlers.service.context import ServiceContext
 from storage.models import Alert, AlertStatus, AuditEvent, Person
 
 __all__ = ["list_open_alerts", "press_alert_button", "refuse_stranger_tap"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.replies import Reply
-from handlers.alert_messages import (
+from handlers.alerts.messages import (
     ACKNOWLEDGE,
     DETAILS,
     RESOLVE,
@@ -14,9 +14,9 @@ from handlers.alert_messages import (
     TAKERS,
     alert_button,
 )
-from handlers.alerts import RESPONDERS, may_read, may_respond, open_alerts, was_pinged
-from handlers.chat import Button
-from handlers.context import ServiceContext
+from handlers.alerts.raising import RESPONDERS, may_read, may_respond, open_alerts, was_pinged
+from handlers.delivery.chat import Button
+from handlers.service.context import ServiceContext
 from storage.models import Alert, AlertStatus, Person, Severity, Venue
 
 LIST_LIMIT = 20

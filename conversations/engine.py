@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from handlers.chat import MEDIA_WORDS, Button, SendMessage
+from handlers.delivery.chat import MEDIA_WORDS, Button, SendMessage
 
 FLOW_PREFIX = "f:"
 BACK = "back"

@@ -17,12 +17,11 @@ from conversations.flows.alert import ALERT
 from conversations.flows.resolve import RESOLVE
 from conversations.replies import Reply
 from conversations.router import route_event
-from handlers.alert_messages import ALERT_PREFIX
-from handlers.chat import ChatEvent
-from handlers.context import ServiceContext
-from handlers.inbox import claim_next_update, claim_oldest_updates, mark_processed
-from handlers.menus import MENU_PREFIX
-from handlers.sender_limits import SLOW_DOWN, Admission, admit_update, load_senders
+from handlers.alerts.messages import ALERT_PREFIX
+from handlers.delivery.chat import MENU_PREFIX, ChatEvent
+from handlers.delivery.inbox import claim_next_update, claim_oldest_updates, mark_processed
+from handlers.delivery.sender_limits import SLOW_DOWN, Admission, admit_update, load_senders
+from handlers.service.context import ServiceContext
 from storage.database import Database
 from storage.models import ConversationState, InboxUpdate, TelegramLink
 

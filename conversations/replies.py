@@ -6,10 +6,17 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.chat import AnswerButton, ChatEvent, Delivery, EditMessage, Keyboard, SendMessage
-from handlers.context import ServiceContext
-from handlers.outbox import queue_delivery
-from handlers.service_hours import describe_hours
+from handlers.delivery.chat import (
+    AnswerButton,
+    ChatEvent,
+    Delivery,
+    EditMessage,
+    Keyboard,
+    SendMessage,
+)
+from handlers.delivery.outbox import queue_delivery
+from handlers.service.context import ServiceContext
+from handlers.service.hours import describe_hours
 
 
 @dataclass

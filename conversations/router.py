@@ -12,15 +12,7 @@ from conversations import engine
 from conversations.alert_buttons import list_open_alerts, press_alert_button, refuse_stranger_tap
 from conversations.flows import FLOWS, FlowSpec
 from conversations.flows.resolve import RESOLVE, resolve_data
-from conversations.replies import Reply
-from conversations.state_store import as_flow_state, find_person_and_state, save_state
-from handlers.alert_messages import ALERT_PREFIX
-from handlers.chat import ChatEvent, SetCommands
-from handlers.context import ServiceContext
-from handlers.identity import Redeemed, redeem_invite
-from handlers.inbox import invite_token_hash
-from handlers.menus import (
-    MENU_PREFIX,
+from conversations.menus import (
     commands_for,
     contacts_text,
     greeting,
@@ -28,9 +20,16 @@ from handlers.menus import (
     main_menu,
     stranger_text,
 )
-from handlers.outbox import queue_delivery
-from handlers.reachability import mark_heard_from
-from handlers.sender_limits import StrangerReply, answer_stranger
+from conversations.replies import Reply
+from conversations.state_store import as_flow_state, find_person_and_state, save_state
+from handlers.alerts.messages import ALERT_PREFIX
+from handlers.delivery.chat import MENU_PREFIX, ChatEvent, SetCommands
+from handlers.delivery.inbox import invite_token_hash
+from handlers.delivery.outbox import queue_delivery
+from handlers.delivery.reachability import mark_heard_from
+from handlers.delivery.sender_limits import StrangerReply, answer_stranger
+from handlers.people.identity import Redeemed, redeem_invite
+from handlers.service.context import ServiceContext
 from storage.models import ConversationState, Person
 
 log = logging.getLogger(__name__)

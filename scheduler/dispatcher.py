@@ -16,10 +16,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.chat import DeliveryResult, Sender, delivery_from_json
-from handlers.clock import Clock, SystemClock
-from handlers.escalation import note_failed_delivery
-from handlers.reachability import mark_unreachable
+from handlers.alerts.escalation import note_failed_delivery
+from handlers.delivery.chat import DeliveryResult, Sender, delivery_from_json
+from handlers.delivery.reachability import mark_unreachable
+from handlers.service.clock import Clock, SystemClock
 from scheduler.outbox_queue import (
     _DUE,
     _GONE,

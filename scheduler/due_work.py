@@ -9,12 +9,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from handlers.audit import record_audit
-from handlers.context import ServiceContext
-from handlers.escalation import escalate_due_alert
-from handlers.readiness import check_chain_readiness, readiness_checked
-from handlers.reminders import send_due_reminders
-from handlers.watchdog import watch_delivery
+from handlers.alerts.escalation import escalate_due_alert
+from handlers.alerts.readiness import check_chain_readiness, readiness_checked
+from handlers.delivery.watchdog import watch_delivery
+from handlers.service.audit import record_audit
+from handlers.service.context import ServiceContext
+from handlers.sessions.reminders import send_due_reminders
 from scheduler.retention import RetentionPurge
 from storage.database import Database
 from storage.models import Alert, AlertStatus

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from handlers.audit import record_audit
+from handlers.service.audit import record_audit
 from storage.models import OutboxMessage, OutboxStatus, Person, Priority, TelegramLink
 
 # A row's last_error from the moment its send may start until its outcome is recorded. Still

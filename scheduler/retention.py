@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from handlers.context import ServiceContext
-from handlers.retention import PURGE_BATCH, purge_inbox, purge_outbox
-from handlers.sender_limits import forget_quiet_senders
+from handlers.delivery.retention import PURGE_BATCH, purge_inbox, purge_outbox
+from handlers.delivery.sender_limits import forget_quiet_senders
+from handlers.service.context import ServiceContext
 from storage.database import Database
 
 log = logging.getLogger(__name__)

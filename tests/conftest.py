@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from handlers.service_config import ServiceConfig, load_service_config
+from handlers.service.config import ServiceConfig, load_service_config
 from storage.database import Database
 from storage.migrate import upgrade_database
 

@@ -13,8 +13,8 @@ from conversations.flows.alert import ALERT, finish_alert, prepare_alert
 from conversations.flows.handover import HANDOVER, finish_handover, prepare_handover
 from conversations.flows.illness import ILLNESS, finish_illness, prepare_illness
 from conversations.flows.resolve import RESOLVE, finish_resolve, prepare_resolve
-from handlers.alerts import RAISERS, RESPONDERS
-from handlers.context import ServiceContext
+from handlers.alerts.raising import RAISERS, RESPONDERS
+from handlers.service.context import ServiceContext
 from storage.models import Person, Role
 
 Prepare = Callable[[AsyncSession, Person, ServiceContext], Awaitable[dict[str, Any] | str]]

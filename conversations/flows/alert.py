@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Choose, Data, Flow, FreeText, Option, Step
-from handlers.alert_messages import CALL_999, SEVERITY_CHOICES
-from handlers.alerts import RAISERS, RESPONDERS, raise_alert, sessions_to_alert_about
-from handlers.context import ServiceContext
+from handlers.alerts.messages import CALL_999, SEVERITY_CHOICES
+from handlers.alerts.raising import RAISERS, RESPONDERS, raise_alert, sessions_to_alert_about
+from handlers.service.context import ServiceContext
 from storage.models import Person, Severity
 
 NO_SESSION = "none"

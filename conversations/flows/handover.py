@@ -8,14 +8,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Choose, Data, Flow, FreeText, Option, Step, confirm_step
-from handlers.context import ServiceContext
-from handlers.handover import (
+from handlers.service.context import ServiceContext
+from handlers.sessions.handover import (
     HandoverAnswers,
     SessionNotOpen,
     sessions_for_handover,
     submit_handover,
 )
-from handlers.illness import children_of_carer
+from handlers.sessions.illness import children_of_carer
 from storage.models import Person
 
 NONE, NOT_NEEDED = "none", "not-needed"

@@ -8,8 +8,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Choose, Data, Flow, FreeText, Option, Step, confirm_step
-from handlers.context import ServiceContext
-from handlers.illness import CONTAGIOUS_WORDS, NotYourChild, children_of_carer, report_illness
+from handlers.service.context import ServiceContext
+from handlers.sessions.illness import (
+    CONTAGIOUS_WORDS,
+    NotYourChild,
+    children_of_carer,
+    report_illness,
+)
 from storage.models import Contagious, Person
 
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Choose, Data, Flow, FreeText, Option, Step
-from handlers.alerts import RESPONDERS, resolve_alert
-from handlers.context import ServiceContext
+from handlers.alerts.raising import RESPONDERS, resolve_alert
+from handlers.service.context import ServiceContext
 from storage.models import Alert, AlertStatus, Person
 
 SKIP_NOTE = "skip"

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.emulator import EmulatedMessage
-from handlers.identity import find_person
-from handlers.rota import add_shift
+from handlers.alerts.rota import add_shift
+from handlers.people.identity import find_person
 from storage.models import Alert
 from tests.e2e.fixtures import (
     ALERT_STAFF,

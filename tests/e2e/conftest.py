@@ -7,7 +7,7 @@ from datetime import time
 
 import pytest
 
-from handlers.service_config import ServiceConfig
+from handlers.service.config import ServiceConfig
 from storage.database import Database
 from tests.e2e.fixtures import CHILDREN, MONDAY_MORNING, PEOPLE, SESSIONS
 from tests.e2e.harness import Harness

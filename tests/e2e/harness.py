@@ -12,11 +12,11 @@ from sqlalchemy.orm import aliased
 from bot.app import FamilyTimeApp, Webhook
 from bot.emulator import BotApiEmulator, EmulatedMessage
 from bot.wiring import make_gateway
-from handlers.clock import FakeClock
-from handlers.identity import create_invite, find_person
-from handlers.importing import import_records
-from handlers.sender_limits import SenderLimit
-from handlers.service_config import ServiceConfig
+from handlers.people.identity import create_invite, find_person
+from handlers.people.importing import import_records
+from handlers.service.clock import FakeClock
+from handlers.service.config import ServiceConfig
+from handlers.service.limits import SenderLimit
 from scheduler.dispatcher import SENDING
 from scheduler.pacing import Limit, Limits
 from storage.database import Database

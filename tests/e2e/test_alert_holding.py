@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers.identity import deactivate_person, find_person
+from handlers.people.identity import deactivate_person, find_person
 from storage.models import AlertStatus, AuditEvent
 from tests.e2e.alert_steps import alert_pinged_on_site, alert_row, one_ping, setup
 from tests.e2e.fixtures import COORDINATOR, MANAGER, OTHER_WORKER, SENIOR, TEAM_MANAGER, WORKER

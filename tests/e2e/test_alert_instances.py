@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from bot.app import FamilyTimeApp
 from bot.wiring import make_gateway
-from handlers.alerts import raise_alert
-from handlers.context import ServiceContext
-from handlers.identity import find_person
+from handlers.alerts.raising import raise_alert
+from handlers.people.identity import find_person
+from handlers.service.context import ServiceContext
 from storage.models import AuditEvent, Severity
 from tests.e2e.alert_steps import setup
 from tests.e2e.fixtures import COORDINATOR, MANAGER, SENIOR, TEAM_MANAGER, WORKER

@@ -14,14 +14,14 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.emulator import BotApiEmulator, Fault
-from handlers.alerts import raise_alert
-from handlers.clock import SystemClock
-from handlers.context import ServiceContext
-from handlers.identity import find_person
-from handlers.importing import import_records
-from handlers.outbox_status import sent_after_a_timeout
-from handlers.rota import add_shift
-from handlers.service_config import ServiceConfig, load_service_config
+from handlers.alerts.raising import raise_alert
+from handlers.alerts.rota import add_shift
+from handlers.delivery.outbox_status import sent_after_a_timeout
+from handlers.people.identity import find_person
+from handlers.people.importing import import_records
+from handlers.service.clock import SystemClock
+from handlers.service.config import ServiceConfig, load_service_config
+from handlers.service.context import ServiceContext
 from scheduler.dispatcher import LEASE, SENDING
 from storage.database import Database
 from storage.models import (

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from handlers.service_config import ServiceConfig
+from handlers.service.config import ServiceConfig
 from storage.models import AlertStatus, AuditEvent
 from tests.e2e.alert_steps import (
     alert_pinged_on_site,

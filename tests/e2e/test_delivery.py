@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.emulator import Fault, RateLimits
-from handlers.chat import SendMessage
-from handlers.identity import find_person
-from handlers.outbox import queue_delivery
-from handlers.outbox_status import sent_after_a_timeout
+from handlers.delivery.chat import SendMessage
+from handlers.delivery.outbox import queue_delivery
+from handlers.delivery.outbox_status import sent_after_a_timeout
+from handlers.people.identity import find_person
 from scheduler.dispatcher import DEFAULT_LIMITS
 from storage.models import OutboxMessage, OutboxStatus, Priority, TelegramLink
 from tests.e2e.fixtures import CARER, COORDINATOR, STRANGER, WORKER

@@ -14,7 +14,7 @@ import pytest
 
 from bot.emulator import BotApiEmulator, EmulatedDocument, Fault
 from bot.wiring import make_gateway
-from handlers.chat import AnswerButton, Button, EditMessage, SendMessage
+from handlers.delivery.chat import AnswerButton, Button, EditMessage, SendMessage
 
 TOKEN = "123456:EMULATOR-TEST-TOKEN"
 USERNAME = "emulated_bot"

@@ -7,9 +7,10 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from handlers.chat import SendMessage
-from handlers.outbox import queue_delivery
-from handlers.sender_limits import DEFAULT_LIMIT, SLOW_DOWN
+from handlers.delivery.chat import SendMessage
+from handlers.delivery.outbox import queue_delivery
+from handlers.delivery.sender_limits import SLOW_DOWN
+from handlers.service.limits import DEFAULT_LIMIT
 from scheduler.dispatcher import DEFAULT_LIMITS
 from storage.models import AuditEvent, InboxUpdate, OutboxMessage
 from tests.e2e.alert_steps import setup

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers.identity import deactivate_person, find_person
+from handlers.people.identity import deactivate_person, find_person
 from tests.e2e.fixtures import CARER, COORDINATOR, STRANGER, WORKER
 from tests.e2e.harness import Harness
 

@@ -11,10 +11,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.emulator import BotApiEmulator
-from handlers.chat import SendMessage
-from handlers.clock import SystemClock
-from handlers.outbox import queue_delivery
-from handlers.outbox_status import sent_after_a_timeout
+from handlers.delivery.chat import SendMessage
+from handlers.delivery.outbox import queue_delivery
+from handlers.delivery.outbox_status import sent_after_a_timeout
+from handlers.service.clock import SystemClock
 from scheduler.dispatcher import LEASE, SENDING
 from storage.database import Database
 from storage.models import OutboxMessage, OutboxStatus, Priority

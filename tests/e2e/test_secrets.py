@@ -23,11 +23,11 @@ from bot.app import Webhook
 from bot.emulator import Fault
 from bot.logs import CAPPED_LOGGERS, configure_logging
 from bot.ptb_request import AiohttpRequest
-from handlers.alert_export import export_alerts
-from handlers.chat import SendMessage
-from handlers.identity import find_person
-from handlers.outbox import queue_delivery
-from handlers.service_config import ServiceConfig
+from handlers.alerts.export import export_alerts
+from handlers.delivery.chat import SendMessage
+from handlers.delivery.outbox import queue_delivery
+from handlers.people.identity import find_person
+from handlers.service.config import ServiceConfig
 from storage.database import Database
 from storage.models import AuditEvent, Base, OutboxMessage
 from tests.e2e.alert_steps import SENIOR, WORKER, setup

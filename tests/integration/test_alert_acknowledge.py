@@ -6,12 +6,12 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from handlers.alerts import acknowledge_alert, raise_alert
-from handlers.clock import FakeClock
-from handlers.context import ServiceContext
-from handlers.identity import find_person
-from handlers.importing import import_records
-from handlers.service_config import ServiceConfig
+from handlers.alerts.raising import acknowledge_alert, raise_alert
+from handlers.people.identity import find_person
+from handlers.people.importing import import_records
+from handlers.service.clock import FakeClock
+from handlers.service.config import ServiceConfig
+from handlers.service.context import ServiceContext
 from storage.database import Database
 from storage.models import Alert, AuditEvent, Severity
 from tests.e2e.fixtures import ALERT_STAFF, MONDAY_MORNING, PEOPLE

@@ -8,16 +8,16 @@ from sqlalchemy import select
 
 from conversations.flows.alert import finish_alert
 from conversations.flows.resolve import finish_resolve, resolve_data
-from handlers.alert_export import export_alerts
-from handlers.alerts import acknowledge_alert, alert_details, raise_alert, refuse
-from handlers.audit import record_audit
-from handlers.chat import MAX_TEXT_CHARS, SendMessage, delivery_from_json
-from handlers.clock import FakeClock
-from handlers.context import ServiceContext
-from handlers.identity import find_person
-from handlers.importing import import_records
-from handlers.outbox import queue_delivery
-from handlers.service_config import ServiceConfig
+from handlers.alerts.export import export_alerts
+from handlers.alerts.raising import acknowledge_alert, alert_details, raise_alert, refuse
+from handlers.delivery.chat import MAX_TEXT_CHARS, SendMessage, delivery_from_json
+from handlers.delivery.outbox import queue_delivery
+from handlers.people.identity import find_person
+from handlers.people.importing import import_records
+from handlers.service.audit import record_audit
+from handlers.service.clock import FakeClock
+from handlers.service.config import ServiceConfig
+from handlers.service.context import ServiceContext
 from storage.database import Database
 from storage.models import (
     Alert,

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from handlers.audit import record_audit
+from handlers.service.audit import record_audit
 from storage.audit_guard import REFUSAL
 from storage.database import Database
 from storage.models import AuditEvent, AuditIsAppendOnly, Base

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from handlers.chat import SendMessage
-from handlers.clock import SystemClock
-from handlers.outbox import queue_delivery
+from handlers.delivery.chat import SendMessage
+from handlers.delivery.outbox import queue_delivery
+from handlers.service.clock import SystemClock
 from storage.database import Database
 from storage.models import Priority
 from tests.e2e.fixtures import CHILDREN, PEOPLE, SESSIONS

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
-from handlers.chat import Delivery, DeliveryResult, EditMessage, SendMessage
-from handlers.clock import FakeClock
-from handlers.identity import find_person
-from handlers.importing import import_records
-from handlers.outbox import queue_delivery
-from handlers.service_config import ServiceConfig
+from handlers.delivery.chat import Delivery, DeliveryResult, EditMessage, SendMessage
+from handlers.delivery.outbox import queue_delivery
+from handlers.people.identity import find_person
+from handlers.people.importing import import_records
+from handlers.service.clock import FakeClock
+from handlers.service.config import ServiceConfig
 from scheduler.dispatcher import DEFAULT_LIMITS, LEASE, Dispatcher
 from scheduler.pacing import Limit, Limits
 from storage.database import Database

@@ -8,11 +8,11 @@ import asyncio
 import contextlib
 from datetime import timedelta
 
-from handlers.chat import Delivery, DeliveryResult, SendMessage
-from handlers.clock import FakeClock
-from handlers.outbox import queue_delivery
-from handlers.outbox_status import sent_after_a_timeout
-from handlers.service_config import ServiceConfig
+from handlers.delivery.chat import Delivery, DeliveryResult, SendMessage
+from handlers.delivery.outbox import queue_delivery
+from handlers.delivery.outbox_status import sent_after_a_timeout
+from handlers.service.clock import FakeClock
+from handlers.service.config import ServiceConfig
 from scheduler.dispatcher import LEASE, SENDING, Dispatcher
 from storage.database import Database
 from storage.models import OutboxMessage

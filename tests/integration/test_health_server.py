@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from bot.health_server import HealthServer
-from handlers.clock import FakeClock
+from handlers.service.clock import FakeClock
 from storage.database import Database
 from storage.models import OutboxMessage
 from tests.e2e.fixtures import MONDAY_MORNING, STRANGER

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bot.http_failures import CallFailure, describe_failure
 from bot.wiring import make_gateway
-from handlers.chat import SendMessage
+from handlers.delivery.chat import SendMessage
 
 URL = "http://127.0.0.1:{port}/bot123456:TEST-fictional-token-abcdefghijklmnop/sendMessage"
 

@@ -6,18 +6,18 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers.chat import delivery_from_json
-from handlers.identity import (
+from handlers.delivery.chat import delivery_from_json
+from handlers.people.identity import (
     Redeemed,
     create_invite,
     deactivate_person,
     find_linked_person,
     find_person,
-    hash_token,
     redeem_invite,
 )
-from handlers.importing import import_records
-from handlers.service_config import ServiceConfig
+from handlers.people.importing import import_records
+from handlers.service.config import ServiceConfig
+from handlers.service.hashing import hash_token
 from storage.database import Database
 from storage.models import AuditEvent, Invite, OutboxMessage, Person
 from tests.e2e.fixtures import CARER, MONDAY_MORNING, OTHER_CARER, PEOPLE, STRANGER

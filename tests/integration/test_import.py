@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from handlers.importing import ImportFailed, import_records
-from handlers.service_config import ServiceConfig
+from handlers.people.importing import ImportFailed, import_records
+from handlers.service.config import ServiceConfig
 from storage.database import Database
 from storage.models import Child, Person, Session
 from tests.e2e.fixtures import CHILDREN, MONDAY_MORNING, PEOPLE, SESSIONS

@@ -12,13 +12,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import processing
-from handlers.chat import ChatEvent
-from handlers.clock import FakeClock
-from handlers.context import ServiceContext
-from handlers.identity import create_invite, find_person
-from handlers.importing import import_records
-from handlers.inbox import record_updates
-from handlers.service_config import ServiceConfig
+from handlers.delivery.chat import ChatEvent
+from handlers.delivery.inbox import record_updates
+from handlers.people.identity import create_invite, find_person
+from handlers.people.importing import import_records
+from handlers.service.clock import FakeClock
+from handlers.service.config import ServiceConfig
+from handlers.service.context import ServiceContext
 from storage.database import Database
 from storage.models import InboxUpdate
 from tests.database_text import database_text

@@ -8,7 +8,7 @@ import asyncio
 from aiohttp import web
 
 from bot.runtime_ptb import PtbGateway
-from handlers.chat import SendMessage
+from handlers.delivery.chat import SendMessage
 
 TOKEN = "123456:TEST-request"
 ME = {"id": 1, "is_bot": True, "first_name": "Test", "username": "test_bot"}

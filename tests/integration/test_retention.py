@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from handlers.audit import record_audit
-from handlers.clock import FakeClock
-from handlers.context import ServiceContext
-from handlers.health import count_totals
-from handlers.importing import import_records
-from handlers.outbox_status import sent_after_a_timeout
-from handlers.retention import purge_inbox
-from handlers.service_config import ServiceConfig
+from handlers.delivery.health import count_totals
+from handlers.delivery.outbox_status import sent_after_a_timeout
+from handlers.delivery.retention import purge_inbox
+from handlers.people.importing import import_records
+from handlers.service.audit import record_audit
+from handlers.service.clock import FakeClock
+from handlers.service.config import ServiceConfig
+from handlers.service.context import ServiceContext
 from scheduler import retention
 from scheduler.retention import RetentionPurge
 from storage.database import Database

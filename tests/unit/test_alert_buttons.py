@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.alert_messages import AlertTap, parse_alert_button
+from handlers.alerts.messages import AlertTap, parse_alert_button
 
 
 def test_a_well_formed_tap_is_read() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.export_files import (
+from handlers.service.export_files import (
     make_export_folder,
     spreadsheet_safe,
     write_export_csv,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.chat import MAX_TEXT_CHARS, AnswerButton, Button, EditMessage, SendMessage
-from handlers.message_limits import MAX_PARTS, SEE_EXPORT, fit_delivery, split_text
+from handlers.delivery.chat import MAX_TEXT_CHARS, AnswerButton, Button, EditMessage, SendMessage
+from handlers.delivery.message_limits import MAX_PARTS, SEE_EXPORT, fit_delivery, split_text
 
 KEYBOARD = ((Button("📄 Details", "a:1:det"),),)
 

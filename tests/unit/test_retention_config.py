@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.service_config import ServiceConfigError, load_service_config
+from handlers.service.config import ServiceConfigError, load_service_config
 from tests.conftest import EXAMPLE_CONFIG
 
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.service_config import ServiceConfig, load_service_config
-from handlers.service_hours import describe_hours, is_open, next_opening
+from handlers.service.config import ServiceConfig, load_service_config
+from handlers.service.hours import describe_hours, is_open, next_opening
 from tests.conftest import EXAMPLE_CONFIG
 
 CONFIG = load_service_config(EXAMPLE_CONFIG)

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from handlers.alert_holding import (
+from handlers.alerts.escalation import ping_current_step
+from handlers.alerts.holding import (
     Acknowledged,
     acknowledge_alert,
     escalate_alert_now,
@@ -16,12 +17,11 @@ from handlers.alert_holding import (
     resolve_alert,
     take_over_alert,
 )
-from handlers.alert_messages import alert_facts, ping_text
-from handlers.alert_notices import subject
-from handlers.audit import record_audit
-from handlers.context import ServiceContext
-from handlers.escalation import ping_current_step
-from handlers.service_hours import is_open
+from handlers.alerts.messages import alert_facts, ping_text
+from handlers.alerts.notices import subject
+from handlers.service.audit import record_audit
+from handlers.service.context import ServiceContext
+from handlers.service.hours import is_open
 from storage.models import (
     Alert,
     AlertPing,

@@ -8,12 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from handlers.audit import record_audit
-from handlers.chat import SendMessage
-from handlers.context import ServiceContext
-from handlers.outbox import queue_delivery
-from handlers.reachability import active_coordinators
-from handlers.service_hours import is_open, next_opening
+from handlers.delivery.chat import SendMessage
+from handlers.delivery.outbox import queue_delivery
+from handlers.delivery.reachability import active_coordinators
+from handlers.service.audit import record_audit
+from handlers.service.context import ServiceContext
+from handlers.service.hours import is_open, next_opening
 from storage.models import (
     Child,
     Contagious,

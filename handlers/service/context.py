@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from handlers.clock import Clock
-from handlers.sender_limits import DEFAULT_LIMIT, SenderLimit
-from handlers.service_config import ServiceConfig
+from handlers.service.clock import Clock
+from handlers.service.config import ServiceConfig
+from handlers.service.limits import DEFAULT_LIMIT, SenderLimit
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.alert_messages import alert_facts, ping_keyboard, ping_text
-from handlers.chat import EditMessage, SendMessage
-from handlers.context import ServiceContext
-from handlers.outbox import queue_delivery
+from handlers.alerts.messages import alert_facts, ping_keyboard, ping_text
+from handlers.delivery.chat import EditMessage, SendMessage
+from handlers.delivery.outbox import queue_delivery
+from handlers.service.context import ServiceContext
 from storage.models import Alert, AlertPing, Person, Priority
 
 

@@ -10,33 +10,15 @@ outbox, and so can't hold up anyone's messages.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.audit import record_audit
+from handlers.service.audit import record_audit
+from handlers.service.limits import DEFAULT_LIMIT, SenderLimit
 from storage.models import SenderPacing
 
-
-@dataclass(frozen=True)
-class SenderLimit:
-    """So many updates at once, then one every `interval`; told to slow down once per `quiet`."""
-
-    burst: int = 20
-    interval: timedelta = timedelta(seconds=1)
-    quiet: timedelta = timedelta(minutes=2)
-    # A person who isn't linked is answered once in this long.
-    stranger_quiet: timedelta = timedelta(minutes=10)
-
-    @property
-    def tolerance(self) -> timedelta:
-        """How far ahead of the average a burst may run."""
-        return self.interval * (self.burst - 1)
-
-
-DEFAULT_LIMIT = SenderLimit()
 SLOW_DOWN = (
     "You're sending messages faster than I can read them, so I skipped some. "
     "Please wait a minute, then send the last one again."

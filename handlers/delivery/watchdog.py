@@ -7,11 +7,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.chat import SendMessage
-from handlers.context import ServiceContext
-from handlers.health import Health, check_health
-from handlers.outbox import queue_delivery
-from handlers.reachability import active_coordinators
+from handlers.delivery.chat import SendMessage
+from handlers.delivery.health import Health, check_health
+from handlers.delivery.outbox import queue_delivery
+from handlers.delivery.reachability import active_coordinators
+from handlers.service.context import ServiceContext
 from storage.models import Priority
 
 log = logging.getLogger(__name__)

@@ -14,12 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from handlers.audit import record_audit
-from handlers.chat import SendMessage
-from handlers.context import ServiceContext
-from handlers.illness import children_of_carer
-from handlers.outbox import queue_delivery
-from handlers.reachability import can_reach
+from handlers.delivery.chat import SendMessage
+from handlers.delivery.outbox import queue_delivery
+from handlers.delivery.reachability import can_reach
+from handlers.service.audit import record_audit
+from handlers.service.context import ServiceContext
+from handlers.sessions.illness import children_of_carer
 from storage.models import HandoverCard, Person, Priority, Session, SessionStatus, session_children
 
 AHEAD = timedelta(days=2)  # a card is for a session today or tomorrow

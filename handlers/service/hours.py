@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from handlers.service_config import WEEKDAYS, Hours, OpeningTimes, ServiceConfig
+from handlers.service.config import WEEKDAYS, Hours, OpeningTimes, ServiceConfig
 
 _SUBDIVISIONS = {"england-and-wales": "ENG", "scotland": "SCT", "northern-ireland": "NIR"}
 _SHORT_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

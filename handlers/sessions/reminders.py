@@ -13,12 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from handlers.chat import Button, Keyboard, SendMessage
-from handlers.context import ServiceContext
-from handlers.handover import card_lines, cards_for
-from handlers.menus import MENU_PREFIX
-from handlers.outbox import queue_delivery
-from handlers.reachability import can_reach
+from handlers.delivery.chat import MENU_PREFIX, Button, Keyboard, SendMessage
+from handlers.delivery.outbox import queue_delivery
+from handlers.delivery.reachability import can_reach
+from handlers.service.context import ServiceContext
+from handlers.sessions.handover import card_lines, cards_for
 from storage.models import (
     Child,
     Contagious,

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.chat import Button, Keyboard
-from handlers.context import ServiceContext
-from handlers.service_hours import is_open
+from handlers.delivery.chat import Button, Keyboard
+from handlers.service.context import ServiceContext
+from handlers.service.hours import is_open
 from storage.models import Alert, AlertStatus, Person, Role, Session, Severity, Venue
 
 ALERT_PREFIX = "a:"

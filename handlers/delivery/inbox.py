@@ -15,8 +15,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from handlers.chat import ChatEvent
-from handlers.identity import hash_token
+from handlers.delivery.chat import ChatEvent
+from handlers.service.hashing import hash_token
 from storage.models import InboxUpdate
 
 # Marks a stored `/start` payload as the hash of what was sent; a deep-link payload is only

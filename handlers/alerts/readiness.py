@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.alert_chain import why_unreachable
-from handlers.audit import record_audit
-from handlers.chat import SendMessage
-from handlers.context import ServiceContext
-from handlers.outbox import queue_delivery
-from handlers.reachability import active_coordinators
-from handlers.rota import shifts_between
+from handlers.alerts.chain import why_unreachable
+from handlers.alerts.rota import shifts_between
+from handlers.delivery.chat import SendMessage
+from handlers.delivery.outbox import queue_delivery
+from handlers.delivery.reachability import active_coordinators
+from handlers.service.audit import record_audit
+from handlers.service.context import ServiceContext
 from storage.models import AuditEvent, Person, Priority
 
 CHECKED = "chain.readiness_checked"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from handlers.chat import MAX_TEXT_CHARS, AnswerButton, Delivery, EditMessage, SendMessage
+from handlers.delivery.chat import MAX_TEXT_CHARS, AnswerButton, Delivery, EditMessage, SendMessage
 
 MAX_NOTICE_CHARS = 200  # answerCallbackQuery's text
 MAX_PARTS = 4

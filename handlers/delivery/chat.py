@@ -7,6 +7,8 @@ from typing import Any, Literal, Protocol
 
 MAX_CALLBACK_BYTES = 64
 MAX_TEXT_CHARS = 4096
+# Buttons that start a command or flow from any message: the menu, a reminder's shortcut.
+MENU_PREFIX = "m:"
 
 
 @dataclass(frozen=True)

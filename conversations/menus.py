@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from handlers.alerts import RAISERS, RESPONDERS
-from handlers.chat import Button, Keyboard
-from handlers.service_config import ServiceConfig
+from handlers.alerts.raising import RAISERS, RESPONDERS
+from handlers.delivery.chat import MENU_PREFIX, Button, Keyboard
+from handlers.service.config import ServiceConfig
 from storage.models import Person, Role
-
-MENU_PREFIX = "m:"
 
 _CARER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("handover", "Fill in the handover card for a session"),

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.alert_chain import is_last_level, rung_for_step, why_unreachable
-from handlers.alert_messages import AlertFacts, alert_facts, person_label, ping_keyboard, ping_text
-from handlers.alert_notices import edit_every_ping, subject, tell_raiser, tell_raiser_climbed
-from handlers.audit import record_audit
-from handlers.chat import SendMessage
-from handlers.context import ServiceContext
-from handlers.outbox import queue_delivery
+from handlers.alerts.chain import is_last_level, rung_for_step, why_unreachable
+from handlers.alerts.messages import AlertFacts, alert_facts, person_label, ping_keyboard, ping_text
+from handlers.alerts.notices import edit_every_ping, subject, tell_raiser, tell_raiser_climbed
+from handlers.delivery.chat import SendMessage
+from handlers.delivery.outbox import queue_delivery
+from handlers.service.audit import record_audit
+from handlers.service.context import ServiceContext
 from storage.models import Alert, AlertPing, AlertStatus, OutboxMessage, Person, Priority
 
 LATE_AFTER = timedelta(seconds=60)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,17 +10,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.alert_holding import release_alerts_held_by
-from handlers.audit import record_audit
-from handlers.relinking import tell_link_moved
+from handlers.alerts.holding import release_alerts_held_by
+from handlers.people.relinking import tell_link_moved
+from handlers.service.audit import record_audit
+from handlers.service.hashing import hash_token
 from storage.models import ConversationState, Invite, InviteFailure, Person, TelegramLink
 
 BAD_TOKEN_WINDOW = timedelta(hours=1)
-
-
-def hash_token(token: str) -> str:
-    """The stored form of an invite token."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def invite_link(bot_username: str, token: str) -> str:

@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.audit import record_audit
-from handlers.chat import SendMessage
-from handlers.outbox import queue_delivery
+from handlers.delivery.chat import SendMessage
+from handlers.delivery.outbox import queue_delivery
+from handlers.service.audit import record_audit
 from storage.models import Person, Priority, Role, TelegramLink
 
 PLAIN_REASONS = {

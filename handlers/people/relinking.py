@@ -11,10 +11,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.audit import record_audit
-from handlers.chat import SendMessage
-from handlers.outbox import queue_delivery
-from handlers.reachability import tell_coordinators
+from handlers.delivery.chat import SendMessage
+from handlers.delivery.outbox import queue_delivery
+from handlers.delivery.reachability import tell_coordinators
+from handlers.service.audit import record_audit
 from storage.models import Person, Priority
 
 OLD_ACCOUNT_NOTICE = (

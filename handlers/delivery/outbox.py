@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.chat import Delivery, delivery_to_json
-from handlers.message_limits import fit_delivery
+from handlers.delivery.chat import Delivery, delivery_to_json
+from handlers.delivery.message_limits import fit_delivery
 from storage.models import OutboxMessage, Priority
 
 

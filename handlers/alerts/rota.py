@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.audit import record_audit
+from handlers.service.audit import record_audit
 from storage.models import Person, RotaShift
 
 

@@ -10,10 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from handlers.alert_holding import release_alerts_held_by
-from handlers.alerts import NOT_STAFF
-from handlers.audit import record_audit
-from handlers.import_rows import (
+from handlers.alerts.holding import release_alerts_held_by
+from handlers.alerts.raising import NOT_STAFF
+from handlers.people.import_rows import (
     CHILDREN_COLUMNS,
     PEOPLE_COLUMNS,
     SESSIONS_COLUMNS,
@@ -24,8 +23,9 @@ from handlers.import_rows import (
     read_rows,
     split_refs,
 )
-from handlers.service_config import ServiceConfig
-from handlers.venues import sync_venues
+from handlers.people.venues import sync_venues
+from handlers.service.audit import record_audit
+from handlers.service.config import ServiceConfig
 from storage.models import Child, Person, Role, Session
 
 

@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.alert_messages import TAKERS, person_label
-from handlers.alert_notices import edit_every_ping, subject, tell_person, tell_raiser
-from handlers.audit import record_audit
-from handlers.context import ServiceContext
-from handlers.escalation import ping_current_step
+from handlers.alerts.escalation import ping_current_step
+from handlers.alerts.messages import TAKERS, person_label
+from handlers.alerts.notices import edit_every_ping, subject, tell_person, tell_raiser
+from handlers.service.audit import record_audit
+from handlers.service.context import ServiceContext
 from storage.models import Alert, AlertStatus, Person
 
 

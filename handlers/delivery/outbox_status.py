@@ -80,8 +80,8 @@ async def sent_after_a_timeout(session: AsyncSession) -> int:
         .where(
             or_(
                 timed_out.c.subject.in_(select(row).where(OutboxMessage.status == SENT)),
-                # Purged once kept long enough (handlers/retention.py): it was sent or failed,
-                # and a failure is on the timeline.
+                # Purged once kept long enough (handlers/delivery/retention.py): it was sent
+                # or failed, and a failure is on the timeline.
                 and_(timed_out.c.subject.not_in(select(row)), timed_out.c.subject.not_in(failed)),
             )
         )

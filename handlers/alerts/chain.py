@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.rota import people_on_call, people_on_site
-from handlers.service_config import EscalationLevel, ServiceConfig
+from handlers.alerts.rota import people_on_call, people_on_site
+from handlers.service.config import EscalationLevel, ServiceConfig
 from storage.models import Alert, Person, Role, TelegramLink
 
 FALLBACK_ROLES = (Role.MANAGER.value, Role.COORDINATOR.value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.service_config import ServiceConfig
+from handlers.service.config import ServiceConfig
 from storage.models import Venue
 
 
