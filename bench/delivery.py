@@ -43,10 +43,10 @@ async def main(messages: int, pings: int) -> None:
         gateway = make_gateway("ptb", TOKEN, root)
         await gateway.start()
         dispatcher = Dispatcher(db, gateway, clock)
-        async with db.unit_of_work() as session:
+        async with db.unit_of_work() as uow:
             for n in range(messages):
                 await queue_delivery(
-                    session,
+                    uow,
                     SendMessage(f"Reminder {n}: family time tomorrow at 10:00"),
                     now=clock.now(),
                     chat_id=FIRST_CHAT + n,
@@ -58,9 +58,9 @@ async def main(messages: int, pings: int) -> None:
         latencies: list[float] = []
         for n in range(pings):
             await asyncio.sleep(messages / DEFAULT_LIMITS.overall.per_second / (pings + 1))
-            async with db.unit_of_work() as session:
+            async with db.unit_of_work() as uow:
                 await queue_delivery(
-                    session,
+                    uow,
                     SendMessage(f"🚨 ping {n}"),
                     now=clock.now(),
                     chat_id=ALERT_CHAT,

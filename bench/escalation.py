@@ -48,12 +48,12 @@ USERS = {"W1": 8001, "SN1": 8002, "M1": 8003, "K1": 8004}
 async def prepare(db: Database, emulator: BotApiEmulator, background: int) -> int:
     config = load_service_config(EXAMPLE_SERVICE_CONFIG)
     now = SystemClock().now()
-    async with db.unit_of_work() as session:
-        await import_records(session, config, now=now, people=PEOPLE)
+    async with db.unit_of_work() as uow:
+        await import_records(uow, config, now=now, people=PEOPLE)
         for ref, user_id in USERS.items():
-            person = await find_person(session, ref)
+            person = await find_person(uow, ref)
             assert person is not None
-            session.add(
+            uow.add(
                 TelegramLink(
                     person_id=person.id,
                     telegram_user_id=user_id,
@@ -65,7 +65,7 @@ async def prepare(db: Database, emulator: BotApiEmulator, background: int) -> in
             emulator.user_sends_text(user_id, "hello")
             if ref in ("SN1", "M1"):
                 await add_shift(
-                    session,
+                    uow,
                     person,
                     venue_code="coffee-hall",
                     starts_at=now - timedelta(hours=1),
@@ -73,7 +73,7 @@ async def prepare(db: Database, emulator: BotApiEmulator, background: int) -> in
                     is_on_call=False,
                     now=now,
                 )
-        worker = await find_person(session, "W1")
+        worker = await find_person(uow, "W1")
         assert worker is not None
         worker_id = worker.id
         rows = [
@@ -91,7 +91,7 @@ async def prepare(db: Database, emulator: BotApiEmulator, background: int) -> in
             for i in range(background)
         ]
         for start in range(0, len(rows), 1000):
-            await session.execute(insert(Alert), rows[start : start + 1000])
+            await uow.execute(insert(Alert), rows[start : start + 1000])
     emulator.state.pending.clear()
     return worker_id
 
@@ -99,8 +99,8 @@ async def prepare(db: Database, emulator: BotApiEmulator, background: int) -> in
 async def measure_lateness(db: Database, worker_id: int, due: int, spread: float) -> list[float]:
     """Make `due` alerts fall due over `spread` seconds and read how late each escalation was."""
     now = SystemClock().now()
-    async with db.unit_of_work() as session:
-        await session.execute(
+    async with db.unit_of_work() as uow:
+        await uow.execute(
             insert(Alert),
             [
                 {
@@ -120,15 +120,15 @@ async def measure_lateness(db: Database, worker_id: int, due: int, spread: float
         )
     deadline = time.monotonic() + 2 * TICK_SECONDS + spread + 60
     while time.monotonic() < deadline:
-        async with db.unit_of_work() as session:
-            done = await session.scalar(
+        async with db.unit_of_work() as uow:
+            done = await uow.scalar(
                 select(func.count()).where(AuditEvent.action == "alert.deadline_passed")
             )
         if done >= due:
             break
         await asyncio.sleep(0.2)
-    async with db.unit_of_work() as session:
-        events = await session.scalars(
+    async with db.unit_of_work() as uow:
+        events = await uow.scalars(
             select(AuditEvent).where(AuditEvent.action == "alert.deadline_passed")
         )
         return [float(e.details["lateness_seconds"]) for e in events]

@@ -66,13 +66,13 @@ async def run_full_stack(runtime: str, api: str, users: int) -> None:
         people = "ref,first_name,last_name,role,venue,phone\n" + "".join(
             f"C{n},Bench{n},Carer,carer,,\n" for n in range(users)
         )
-        async with db.unit_of_work() as session:
-            await import_records(session, config, now=clock.now(), people=people)
-        async with db.unit_of_work() as session:
+        async with db.unit_of_work() as uow:
+            await import_records(uow, config, now=clock.now(), people=people)
+        async with db.unit_of_work() as uow:
             for n in range(users):
-                person = await find_person(session, f"C{n}")
+                person = await find_person(uow, f"C{n}")
                 assert person is not None
-                session.add(
+                uow.add(
                     TelegramLink(
                         person_id=person.id,
                         telegram_user_id=FIRST_USER + n,

@@ -114,8 +114,8 @@ class FamilyTimeApp:
             self.health_port = await health.start(*self.health_listen)
         username = await self.gateway.start()
         ctx = ServiceContext(self.config, self.clock, username, self.sender_limit)
-        async with self.db.unit_of_work() as session:
-            await sync_venues(session, self.config)
+        async with self.db.unit_of_work() as uow:
+            await sync_venues(uow, self.config)
         due_work = DueWork(
             self.db,
             ctx,
@@ -197,8 +197,8 @@ class FamilyTimeApp:
                 continue
             if not updates:
                 continue
-            async with self.db.unit_of_work() as session:
-                await record_updates(session, updates, now=self.clock.now())
+            async with self.db.unit_of_work() as uow:
+                await record_updates(uow, updates, now=self.clock.now())
             offset = max(update_id for update_id, _ in updates) + 1
             self._inbox_wake.set()
 

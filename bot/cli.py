@@ -62,8 +62,8 @@ def import_csv(
     }
 
     async def _import(db: Database) -> str:
-        async with db.unit_of_work() as session:
-            done = await import_records(session, config, now=SystemClock().now(), **texts)
+        async with db.unit_of_work() as uow:
+            done = await import_records(uow, config, now=SystemClock().now(), **texts)
         return f"Imported {done.people} people, {done.children} children, {done.sessions} sessions."
 
     try:
@@ -99,12 +99,12 @@ def invite(
     valid_for = timedelta(hours=config.invite_valid_hours if hours is None else hours)
 
     async def _invite(db: Database) -> str | None:
-        async with db.unit_of_work() as session:
-            person = await find_person(session, ref)
+        async with db.unit_of_work() as uow:
+            person = await find_person(uow, ref)
             if person is None or not person.is_active:
                 return None
             return await create_invite(
-                session, person, now=SystemClock().now(), valid_for=valid_for
+                uow, person, now=SystemClock().now(), valid_for=valid_for
             )
 
     token = with_database(settings, _invite)
@@ -125,8 +125,8 @@ def people_list() -> None:
     from storage.models import Person
 
     async def _list(db: Database) -> list[str]:
-        async with db.unit_of_work() as session:
-            people = await session.scalars(
+        async with db.unit_of_work() as uow:
+            people = await uow.scalars(
                 select(Person).options(selectinload(Person.link)).order_by(Person.ref)
             )
             return [
@@ -144,11 +144,11 @@ def people_deactivate(ref: Annotated[str, typer.Argument(help="The person's refe
     """Cut a person's access at once (unlinks Telegram, closes invites and conversations)."""
 
     async def _deactivate(db: Database) -> bool:
-        async with db.unit_of_work() as session:
-            person = await find_person(session, ref)
+        async with db.unit_of_work() as uow:
+            person = await find_person(uow, ref)
             if person is None:
                 return False
-            await deactivate_person(session, person, now=SystemClock().now())
+            await deactivate_person(uow, person, now=SystemClock().now())
             return True
 
     if not with_database(checked_settings(), _deactivate):

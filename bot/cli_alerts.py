@@ -56,12 +56,12 @@ def rota_add(
         raise typer.Exit(2)
 
     async def _add(db: Database) -> str:
-        async with db.unit_of_work() as session:
-            person = await find_person(session, ref)
+        async with db.unit_of_work() as uow:
+            person = await find_person(uow, ref)
             if person is None:
                 return f"No person with reference {ref}."
             shift = await add_shift(
-                session,
+                uow,
                 person,
                 venue_code=venue,
                 starts_at=starts_at,
@@ -97,8 +97,8 @@ def rota_list(
     )
 
     async def _list(db: Database) -> list[str]:
-        async with db.unit_of_work() as session:
-            shifts = await shifts_between(session, start, start + timedelta(days=1))
+        async with db.unit_of_work() as uow:
+            shifts = await shifts_between(uow, start, start + timedelta(days=1))
             return [
                 f"{s.id:>5} {p.ref:<10} {p.role:<12} "
                 f"{'on call' if s.is_on_call else s.venue_code:<14} "
@@ -118,8 +118,8 @@ def rota_remove(
     settings = checked_settings()
 
     async def _remove(db: Database) -> bool:
-        async with db.unit_of_work() as session:
-            return await remove_shift(session, shift_id, now=SystemClock().now())
+        async with db.unit_of_work() as uow:
+            return await remove_shift(uow, shift_id, now=SystemClock().now())
 
     if not with_database(settings, _remove):
         print(f"No shift {shift_id}.")
@@ -135,8 +135,8 @@ def alerts_export(
     settings = checked_settings()
 
     async def _export(db: Database) -> list[dict[str, Any]]:
-        async with db.unit_of_work() as session:
-            return await export_alerts(session)
+        async with db.unit_of_work() as uow:
+            return await export_alerts(uow)
 
     records = with_database(settings, _export)
     make_export_folder(out)
@@ -157,12 +157,12 @@ def outbox_status() -> None:
     async def _status(
         db: Database,
     ) -> tuple[dict[tuple[str, str], int], list[StuckMessage], int]:
-        async with db.unit_of_work() as session:
+        async with db.unit_of_work() as uow:
             now = SystemClock().now()
             return (
-                await outbox_counts(session),
-                await oldest_unsent(session, now),
-                await sent_after_a_timeout(session),
+                await outbox_counts(uow),
+                await oldest_unsent(uow, now),
+                await sent_after_a_timeout(uow),
             )
 
     counts, stuck, maybe_twice = with_database(settings, _status)

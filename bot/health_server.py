@@ -61,8 +61,8 @@ class HealthServer:
 
     async def _health(self, request: web.Request) -> web.Response:
         try:
-            async with self._db.unit_of_work() as session:
-                health = await check_health(session, self._clock.now())
+            async with self._db.unit_of_work() as uow:
+                health = await check_health(uow, self._clock.now())
         except Exception:
             log.exception("health check could not reach the database")
             return web.json_response({"ok": False, "database": "unreachable"}, status=503)
@@ -76,8 +76,8 @@ class HealthServer:
         return web.json_response(body, status=200 if health.is_healthy else 503)
 
     async def _metrics(self, request: web.Request) -> web.Response:
-        async with self._db.unit_of_work() as session:
-            health = await check_health(session, self._clock.now())
+        async with self._db.unit_of_work() as uow:
+            health = await check_health(uow, self._clock.now())
         totals = await self._recent_totals()
         health = dataclasses.replace(
             health,
@@ -93,6 +93,6 @@ class HealthServer:
         """The totals, counted again only when older than `totals_max_age` (one count at once)."""
         async with self._totals_lock:
             if self._totals is None or time.monotonic() - self._totals[0] >= self._totals_max_age:
-                async with self._db.unit_of_work() as session:
-                    self._totals = (time.monotonic(), await count_totals(session))
+                async with self._db.unit_of_work() as uow:
+                    self._totals = (time.monotonic(), await count_totals(uow))
             return self._totals[1]

@@ -35,9 +35,9 @@ async def run_sandbox(
     db = Database(database_url)
     await upgrade_database(db)
     tokens: dict[str, str] = {}
-    async with db.unit_of_work() as session:
+    async with db.unit_of_work() as uow:
         await import_records(
-            session,
+            uow,
             config,
             now=clock.now(),
             people=DEMO_PEOPLE,
@@ -45,14 +45,14 @@ async def run_sandbox(
             sessions=demo_sessions(clock.now().date()),
         )
         for ref in DEMO_ACCOUNTS:
-            person = await find_person(session, ref)
-            if person is not None and await session.get(TelegramLink, person.id) is None:
+            person = await find_person(uow, ref)
+            if person is not None and await uow.get(TelegramLink, person.id) is None:
                 tokens[ref] = await create_invite(
-                    session, person, now=clock.now(), valid_for=timedelta(hours=1)
+                    uow, person, now=clock.now(), valid_for=timedelta(hours=1)
                 )
             if person is not None and ref in DEMO_ON_SITE:
                 await add_shift(
-                    session,
+                    uow,
                     person,
                     venue_code="coffee-hall",
                     starts_at=clock.now(),

@@ -73,8 +73,8 @@ class WebhookServer:
             log.warning("webhook body is not an update; refused")
             return web.Response(status=400, text="not an update")
         try:
-            async with self._db.unit_of_work() as session:
-                await record_updates(session, [(update_id, event)], now=self._clock.now())
+            async with self._db.unit_of_work() as uow:
+                await record_updates(uow, [(update_id, event)], now=self._clock.now())
         except IntegrityError:
             pass  # the same update arrived twice at once; the other request stored it
         self._on_recorded()

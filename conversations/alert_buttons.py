@@ -43,12 +43,12 @@ NOT_YOURS = "Only the staff handling this alert can do that."
 REFUSAL_QUIET = timedelta(minutes=10)
 
 
-async def refuse_stranger_tap(session: AsyncSession, event: ChatEvent, ctx: ServiceContext) -> None:
+async def refuse_stranger_tap(uow: AsyncSession, event: ChatEvent, ctx: ServiceContext) -> None:
     """A stranger (say, with a forwarded alert) tapped an alert button: put it on the record."""
     parsed = parse_alert_button(event.callback_data or "")
     if parsed is not None:
         refuse(
-            session,
+            uow,
             parsed.alert_id,
             parsed.action,
             now=ctx.now(),
@@ -57,7 +57,7 @@ async def refuse_stranger_tap(session: AsyncSession, event: ChatEvent, ctx: Serv
 
 
 async def _refuse(
-    session: AsyncSession,
+    uow: AsyncSession,
     alert: Alert,
     tap: AlertTap,
     person: Person,
@@ -65,7 +65,7 @@ async def _refuse(
     ctx: ServiceContext,
 ) -> str:
     now = ctx.now()
-    recent = await session.scalar(
+    recent = await uow.scalar(
         select(func.count()).where(
             AuditEvent.subject == f"alert:{alert.id}",
             AuditEvent.action == "alert.access_refused",
@@ -73,7 +73,7 @@ async def _refuse(
             AuditEvent.at > now - REFUSAL_QUIET,
         )
     )
-    refuse(session, alert.id, tap.action, now=now, person=person)
+    refuse(uow, alert.id, tap.action, now=now, person=person)
     await reply.answer_button(NOT_YOURS)
     if not recent:
         await reply.say(f"{NOT_YOURS} If you are worried about a child, phone the office.")
@@ -89,38 +89,38 @@ def _is_allowed(tap: AlertTap, person: Person, alert: Alert, pinged: bool) -> bo
 
 
 async def press_alert_button(
-    session: AsyncSession, data: str, person: Person, reply: Reply, ctx: ServiceContext
+    uow: AsyncSession, data: str, person: Person, reply: Reply, ctx: ServiceContext
 ) -> tuple[str, Alert | None]:
     """Handle one tap; returns the outcome, and the alert when a Resolve flow should start."""
     tap = parse_alert_button(data)
-    alert = await session.get(Alert, tap.alert_id) if tap else None
+    alert = await uow.get(Alert, tap.alert_id) if tap else None
     if tap is None or alert is None:
         await reply.answer_button("That alert can't be found.")
         await reply.say("That button is from a message I can't match to an alert. Send /alerts.")
         return "alert_unknown", None
-    pinged = await was_pinged(session, alert.id, person.id)
+    pinged = await was_pinged(uow, alert.id, person.id)
     if not _is_allowed(tap, person, alert, pinged):
-        return await _refuse(session, alert, tap, person, reply, ctx), None
+        return await _refuse(uow, alert, tap, person, reply, ctx), None
     if tap.action == DETAILS:
         await reply.answer_button()
-        await reply.say(await alert_details(session, alert, ctx), protect=True)
+        await reply.say(await alert_details(uow, alert, ctx), protect=True)
         return "alert_details", None
     if alert.status == AlertStatus.RESOLVED.value:
         await reply.answer_button(f"Alert {alert.ref} is already resolved.")
         await reply.say(f"Alert {alert.ref} is already resolved ({alert.outcome}).")
         return "alert_already_resolved", None
     if tap.action == ACKNOWLEDGE:
-        result = await acknowledge_alert(session, alert, person, ctx)
+        result = await acknowledge_alert(uow, alert, person, ctx)
         return await _told_who_has_it(
             result, person, pinged, reply, ctx, "alert_acknowledged"
         ), None
     if tap.action == TAKE_OVER:
-        result = await take_over_alert(session, alert, person, ctx)
+        result = await take_over_alert(uow, alert, person, ctx)
         return await _told_who_has_it(result, person, pinged, reply, ctx, "alert_taken_over"), None
     if tap.action == ESCALATE:
-        return await _escalate(session, alert, person, tap, reply, ctx), None
+        return await _escalate(uow, alert, person, tap, reply, ctx), None
     # What is left is RESOLVE: parse_alert_button admits only the known actions.
-    outcome = await _resolve_or_explain(session, alert, person, reply)
+    outcome = await _resolve_or_explain(uow, alert, person, reply)
     return outcome, alert if outcome == "alert_resolve" else None
 
 
@@ -153,7 +153,7 @@ async def _told_who_has_it(
 
 
 async def _escalate(
-    session: AsyncSession,
+    uow: AsyncSession,
     alert: Alert,
     person: Person,
     tap: AlertTap,
@@ -162,7 +162,7 @@ async def _escalate(
 ) -> str:
     reached = None
     if tap.step is not None and alert.status == AlertStatus.OPEN.value:
-        reached = await escalate_alert_now(session, alert, person, tap.step, ctx)
+        reached = await escalate_alert_now(uow, alert, person, tap.step, ctx)
     if reached is None:
         why = (
             "someone has it" if alert.status != AlertStatus.OPEN.value else "it has gone up already"
@@ -181,7 +181,7 @@ async def _escalate(
 
 
 async def _resolve_or_explain(
-    session: AsyncSession, alert: Alert, person: Person, reply: Reply
+    uow: AsyncSession, alert: Alert, person: Person, reply: Reply
 ) -> str:
     """Only the holder resolves; anyone else is told what to do instead."""
     if alert.status == AlertStatus.ACKNOWLEDGED.value and alert.acknowledged_by_id == person.id:
@@ -195,7 +195,7 @@ async def _resolve_or_explain(
         )
         return "alert_resolve_unacknowledged"
     holder = (
-        await session.get(Person, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
+        await uow.get(Person, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
     )
     name = person_label(holder) if holder else "Someone else"
     extra = " You can take it over first." if person.role in TAKERS else ""

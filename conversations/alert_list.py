@@ -23,9 +23,9 @@ LIST_LIMIT = 20
 
 
 async def _buttons(
-    session: AsyncSession, alert: Alert, person: Person, holder: Person | None
+    uow: AsyncSession, alert: Alert, person: Person, holder: Person | None
 ) -> tuple[Button, ...]:
-    pinged = await was_pinged(session, alert.id, person.id)
+    pinged = await was_pinged(uow, alert.id, person.id)
     buttons = []
     if alert.status == AlertStatus.OPEN.value and may_respond(person, alert, pinged):
         buttons.append(Button(f"✅ Take {alert.ref}", alert_button(alert.id, ACKNOWLEDGE)))
@@ -39,28 +39,28 @@ async def _buttons(
 
 
 async def list_open_alerts(
-    session: AsyncSession, person: Person, reply: Reply, ctx: ServiceContext
+    uow: AsyncSession, person: Person, reply: Reply, ctx: ServiceContext
 ) -> str:
     """Open and acknowledged alerts at a glance, each with its venue and this person's actions."""
     if person.role not in RESPONDERS:
         await reply.say("That isn't available for your role. Send /help to see what I can do.")
         return "alerts_refused"
-    alerts = await open_alerts(session)
+    alerts = await open_alerts(uow)
     if not alerts:
         await reply.say("✅ No open alerts.")
         return "alerts_none"
     lines, rows = [f"{len(alerts)} alert(s) not yet resolved:"], []
     for alert in alerts[:LIST_LIMIT]:
         is_held = alert.status == AlertStatus.ACKNOWLEDGED.value and alert.acknowledged_by_id
-        holder = await session.get(Person, alert.acknowledged_by_id) if is_held else None
-        venue = await session.get(Venue, alert.venue_code) if alert.venue_code else None
+        holder = await uow.get(Person, alert.acknowledged_by_id) if is_held else None
+        venue = await uow.get(Venue, alert.venue_code) if alert.venue_code else None
         state = f"with {holder.first_name}" if holder else "⚠️ NOT acknowledged"
         lines.append(
             f"• {alert.ref} {SEVERITY_HEADINGS[Severity(alert.severity)]} — "
             f"{venue.name if venue else 'venue not known'} — raised "
             f"{ctx.show_time(alert.raised_at)} — {state}"
         )
-        buttons = await _buttons(session, alert, person, holder)
+        buttons = await _buttons(uow, alert, person, holder)
         if buttons:
             rows.append(buttons)
     if len(alerts) > LIST_LIMIT:

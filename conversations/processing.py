@@ -97,8 +97,8 @@ async def process_pending_updates(
 
 async def _give_up(db: Database, ctx: ServiceContext, update_id: int) -> bool:
     """Answer an update that fails every time with an apology and mark it handled."""
-    async with db.unit_of_work() as session:
-        row = await session.get(InboxUpdate, update_id, with_for_update=db.is_postgres)
+    async with db.unit_of_work() as uow:
+        row = await uow.get(InboxUpdate, update_id, with_for_update=db.is_postgres)
         if row is None or row.processed_at is not None:
             return False  # another instance got there first
         log.error(
@@ -107,8 +107,8 @@ async def _give_up(db: Database, ctx: ServiceContext, update_id: int) -> bool:
             MAX_CONFLICT_RETRIES + 1,
         )
         try:
-            async with session.begin_nested():
-                await _apologise(session, ChatEvent.from_json(row.event), ctx)
+            async with uow.begin_nested():
+                await _apologise(uow, ChatEvent.from_json(row.event), ctx)
         except Exception:  # marked handled all the same: the inbox must move on
             log.exception("could not apologise for update %s", update_id)
         mark_processed(row, "error", now=ctx.now())
@@ -119,43 +119,43 @@ async def _process_batch(
     db: Database, ctx: ServiceContext, limit: int, *, careful: bool, claimed: list[int]
 ) -> int:
     """Handle up to `limit` updates in one transaction; `claimed` gets their update_ids."""
-    async with db.unit_of_work() as session:
+    async with db.unit_of_work() as uow:
         if db.is_postgres:
             done = 0
-            while done < limit and (row := await claim_next_update(session)) is not None:
+            while done < limit and (row := await claim_next_update(uow)) is not None:
                 claimed.append(row.update_id)
-                await _process(session, row, ctx, careful=careful)
-                await session.flush()  # the next claim must see this one as processed
+                await _process(uow, row, ctx, careful=careful)
+                await uow.flush()  # the next claim must see this one as processed
                 done += 1
             return done
         # SQLite: this transaction holds the only write lock, so the batch is claimed at once.
-        rows = await claim_oldest_updates(session, limit)
+        rows = await claim_oldest_updates(uow, limit)
         claimed.extend(row.update_id for row in rows)
-        await load_senders(session, {r.telegram_user_id for r in rows if r.telegram_user_id})
+        await load_senders(uow, {r.telegram_user_id for r in rows if r.telegram_user_id})
         for row in rows:
-            await _process(session, row, ctx, careful=careful)
+            await _process(uow, row, ctx, careful=careful)
         return len(rows)
 
 
 async def _process(
-    session: AsyncSession, row: InboxUpdate, ctx: ServiceContext, *, careful: bool
+    uow: AsyncSession, row: InboxUpdate, ctx: ServiceContext, *, careful: bool
 ) -> None:
     event = ChatEvent.from_json(row.event)
-    admission = await admit_update(session, event.telegram_user_id, ctx.now(), ctx.sender_limit)
-    if admission is not Admission.HANDLE and await _is_about_an_alert(session, event):
+    admission = await admit_update(uow, event.telegram_user_id, ctx.now(), ctx.sender_limit)
+    if admission is not Admission.HANDLE and await _is_about_an_alert(uow, event):
         admission = Admission.HANDLE  # never dropped: the alert's own taps are few and vital
     if admission is not Admission.HANDLE:
         # A flood from one account: settled unread, so it costs nobody else anything.
         if admission is Admission.SLOW_DOWN:
-            await Reply(session, event, ctx).say(SLOW_DOWN)
+            await Reply(uow, event, ctx).say(SLOW_DOWN)
         mark_processed(row, "throttled", now=ctx.now())
         return
     if not careful:  # a failure rolls back the whole batch (see process_pending_updates)
-        outcome = await route_event(session, event, ctx)
+        outcome = await route_event(uow, event, ctx)
     else:
         try:
-            async with session.begin_nested():
-                outcome = await route_event(session, event, ctx)
+            async with uow.begin_nested():
+                outcome = await route_event(uow, event, ctx)
         except Exception as exc:
             if _is_conflict(exc):
                 # A conflict, or the database failing (a lock timeout, a deadlock, the server
@@ -164,7 +164,7 @@ async def _process(
             # A bug must not poison the inbox or leave the person without an answer.
             log.exception("update %s failed", row.update_id)
             outcome = "error"
-            await _apologise(session, event, ctx)
+            await _apologise(uow, event, ctx)
     mark_processed(row, outcome, now=ctx.now())
 
 
@@ -172,12 +172,12 @@ _ALERT_FLOWS = (ALERT.name, RESOLVE.name)
 _ALERT_STARTS = ("/alert", f"{MENU_PREFIX}{ALERT.name}")
 
 
-async def _is_about_an_alert(session: AsyncSession, event: ChatEvent) -> bool:
+async def _is_about_an_alert(uow: AsyncSession, event: ChatEvent) -> bool:
     """Whether a linked person's update raises, answers or handles a safeguarding alert (asked
     only when the account is over its limit, say after a backlog: such updates are handled all
     the same; a stranger's are not)."""
     found = (
-        await session.execute(
+        await uow.execute(
             select(TelegramLink.person_id, ConversationState.flow)
             .outerjoin(ConversationState, ConversationState.person_id == TelegramLink.person_id)
             .where(TelegramLink.telegram_user_id == event.telegram_user_id)
@@ -194,8 +194,8 @@ async def _is_about_an_alert(session: AsyncSession, event: ChatEvent) -> bool:
     )
 
 
-async def _apologise(session: AsyncSession, event: ChatEvent, ctx: ServiceContext) -> None:
-    reply = Reply(session, event, ctx)
+async def _apologise(uow: AsyncSession, event: ChatEvent, ctx: ServiceContext) -> None:
+    reply = Reply(uow, event, ctx)
     await reply.answer_button()
     await reply.say(SORRY)
 

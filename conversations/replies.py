@@ -23,7 +23,7 @@ from handlers.service.hours import describe_hours
 class Reply:
     """Queues what the bot says back in the chat an event came from."""
 
-    session: AsyncSession
+    uow: AsyncSession
     event: ChatEvent
     ctx: ServiceContext
     person_id: int | None = None
@@ -33,7 +33,7 @@ class Reply:
     async def _queue(self, delivery: Delivery) -> None:
         self._count += 1
         await queue_delivery(
-            self.session,
+            self.uow,
             delivery,
             now=self.ctx.now(),
             chat_id=self.event.chat_id,

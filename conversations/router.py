@@ -55,38 +55,38 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(4)
 
 
-async def route_event(session: AsyncSession, event: ChatEvent, ctx: ServiceContext) -> str:
+async def route_event(uow: AsyncSession, event: ChatEvent, ctx: ServiceContext) -> str:
     """Handle one event inside the caller's unit of work; returns a short outcome for the inbox."""
-    reply = Reply(session, event, ctx)
+    reply = Reply(uow, event, ctx)
     text = (event.text or "").strip()
     if text.split(" ", 1)[0].split("@", 1)[0] == "/start" and " " in text:
-        return await _redeem(session, event, text.split(" ", 1)[1].strip(), reply, ctx)
-    found = await find_person_and_state(session, event.telegram_user_id)
+        return await _redeem(uow, event, text.split(" ", 1)[1].strip(), reply, ctx)
+    found = await find_person_and_state(uow, event.telegram_user_id)
     if found is None:
-        await refuse_stranger_tap(session, event, ctx)
+        await refuse_stranger_tap(uow, event, ctx)
         await reply.answer_button("This button isn't for you.")
         if await answer_stranger(
-            session, event.telegram_user_id, ctx.now(), ctx.sender_limit
+            uow, event.telegram_user_id, ctx.now(), ctx.sender_limit
         ) is not (StrangerReply.ANSWER):
             return "stranger_unanswered"  # told a moment ago: a flood gets one answer
         await reply.say(stranger_text(ctx.config, reply.hours()))
         return "stranger"
     person, link, row = found
     reply.person_id = person.id
-    await mark_heard_from(session, person, link, ctx.now())
+    await mark_heard_from(uow, person, link, ctx.now())
     if row is not None and _is_idle(row, ctx):
         spec = FLOWS.get(row.flow)
-        await save_state(session, person.id, row, None, now=ctx.now())
+        await save_state(uow, person.id, row, None, now=ctx.now())
         row = None
         title = spec.flow.title if spec else "what you were doing"
         await reply.say(f"You stopped {title} a while ago, so I closed it. Nothing was sent.")
-    outcome = await _route_linked(session, event, text, person, row, reply, ctx)
+    outcome = await _route_linked(uow, event, text, person, row, reply, ctx)
     await reply.answer_button()
     return outcome
 
 
 async def _route_linked(
-    session: AsyncSession,
+    uow: AsyncSession,
     event: ChatEvent,
     text: str,
     person: Person,
@@ -96,22 +96,22 @@ async def _route_linked(
 ) -> str:
     data = event.callback_data
     if data is not None and data.startswith(MENU_PREFIX):
-        return await _command(session, data[len(MENU_PREFIX) :], person, row, reply, ctx)
+        return await _command(uow, data[len(MENU_PREFIX) :], person, row, reply, ctx)
     if data is not None and data.startswith(ALERT_PREFIX):
-        outcome, alert = await press_alert_button(session, data, person, reply, ctx)
+        outcome, alert = await press_alert_button(uow, data, person, reply, ctx)
         if alert is None:
             return outcome
         return await _begin_flow(
-            session, FLOWS[RESOLVE.name], resolve_data(alert, ctx), person, row, reply, ctx
+            uow, FLOWS[RESOLVE.name], resolve_data(alert, ctx), person, row, reply, ctx
         )
     if data is not None:
-        return await _flow_button(session, data, person, row, reply, ctx)
+        return await _flow_button(uow, data, person, row, reply, ctx)
     if text.startswith("/"):
         name = text[1:].split(" ", 1)[0].split("@", 1)[0].lower()
-        return await _command(session, name, person, row, reply, ctx)
+        return await _command(uow, name, person, row, reply, ctx)
     if row is not None:
         return await _flow_input(
-            session, person, row, reply, ctx, text=text, button=None, media=event.media
+            uow, person, row, reply, ctx, text=text, button=None, media=event.media
         )
     if event.media is not None:
         await reply.say(
@@ -127,10 +127,10 @@ async def _route_linked(
 
 
 async def _redeem(
-    session: AsyncSession, event: ChatEvent, token: str, reply: Reply, ctx: ServiceContext
+    uow: AsyncSession, event: ChatEvent, token: str, reply: Reply, ctx: ServiceContext
 ) -> str:
     result = await redeem_invite(
-        session,
+        uow,
         invite_token_hash(token),
         telegram_user_id=event.telegram_user_id,
         chat_id=event.chat_id,
@@ -144,7 +144,7 @@ async def _redeem(
         return "start"
     if (
         result.outcome == Redeemed.RATE_LIMITED
-        and await answer_stranger(session, event.telegram_user_id, ctx.now(), ctx.sender_limit)
+        and await answer_stranger(uow, event.telegram_user_id, ctx.now(), ctx.sender_limit)
         is not StrangerReply.ANSWER
     ):
         return "invite_rate_limited_unanswered"  # told already: a flood of links gets one answer
@@ -153,7 +153,7 @@ async def _redeem(
         return f"invite_{result.outcome}"
     person = result.person
     await queue_delivery(
-        session,
+        uow,
         SetCommands(commands_for(person.role)),
         now=ctx.now(),
         chat_id=event.chat_id,
@@ -164,7 +164,7 @@ async def _redeem(
 
 
 async def _command(
-    session: AsyncSession,
+    uow: AsyncSession,
     name: str,
     person: Person,
     row: ConversationState | None,
@@ -175,11 +175,11 @@ async def _command(
         if row is None:
             await reply.say("There's nothing to cancel.", main_menu(person.role))
             return "cancel_nothing"
-        await save_state(session, person.id, row, None, now=ctx.now())
+        await save_state(uow, person.id, row, None, now=ctx.now())
         await reply.say("Cancelled. Nothing was sent.", main_menu(person.role))
         return "cancelled"
     if name in FLOWS:
-        return await _start_flow(session, name, person, row, reply, ctx)
+        return await _start_flow(uow, name, person, row, reply, ctx)
     if name == "start":
         await reply.say(greeting(person, ctx.config.service_name), main_menu(person.role))
     elif name == "help":
@@ -187,7 +187,7 @@ async def _command(
     elif name == "contacts":
         await reply.say(contacts_text(ctx.config, reply.hours()))
     elif name == "alerts":
-        await list_open_alerts(session, person, reply, ctx)
+        await list_open_alerts(uow, person, reply, ctx)
     else:
         await reply.say("I don't know that command. Send /help to see what I can do.")
         return "unknown_command"
@@ -197,7 +197,7 @@ async def _command(
 
 
 async def _start_flow(
-    session: AsyncSession,
+    uow: AsyncSession,
     name: str,
     person: Person,
     row: ConversationState | None,
@@ -211,17 +211,17 @@ async def _start_flow(
     if row is not None and row.flow == name:
         await _remind_current(row, reply)
         return "flow_resumed"
-    prepared = await spec.prepare(session, person, ctx)
+    prepared = await spec.prepare(uow, person, ctx)
     if isinstance(prepared, str):
         await reply.say(prepared)
         if row is not None:
             await _remind_current(row, reply)
         return "flow_unavailable"
-    return await _begin_flow(session, spec, prepared, person, row, reply, ctx)
+    return await _begin_flow(uow, spec, prepared, person, row, reply, ctx)
 
 
 async def _begin_flow(
-    session: AsyncSession,
+    uow: AsyncSession,
     spec: FlowSpec,
     data: dict[str, Any],
     person: Person,
@@ -232,11 +232,11 @@ async def _begin_flow(
     if row is not None:
         await reply.say("I've put aside what you were doing before; nothing was sent.")
     turn = engine.start_flow(spec.flow, data, new_nonce())
-    return await _apply_turn(session, person, row, spec, turn, reply, ctx)
+    return await _apply_turn(uow, person, row, spec, turn, reply, ctx)
 
 
 async def _flow_button(
-    session: AsyncSession,
+    uow: AsyncSession,
     data: str,
     person: Person,
     row: ConversationState | None,
@@ -255,11 +255,11 @@ async def _flow_button(
                 main_menu(person.role),
             )
         return "stale_button"
-    return await _flow_input(session, person, row, reply, ctx, text=None, button=parsed[1])
+    return await _flow_input(uow, person, row, reply, ctx, text=None, button=parsed[1])
 
 
 async def _flow_input(
-    session: AsyncSession,
+    uow: AsyncSession,
     person: Person,
     row: ConversationState,
     reply: Reply,
@@ -271,7 +271,7 @@ async def _flow_input(
 ) -> str:
     spec = FLOWS.get(row.flow)
     if spec is None:
-        await save_state(session, person.id, row, None, now=ctx.now())
+        await save_state(uow, person.id, row, None, now=ctx.now())
         await reply.say("Sorry, I had to close what you were doing. Please start again.")
         return "flow_gone"
     state = as_flow_state(row)
@@ -282,11 +282,11 @@ async def _flow_input(
         step = spec.flow.step(state.step)
         asked = step.ask(state.data) if step else ""
         await reply.edit_pressed(f"{asked}\n✔ {turn.chosen_label}")
-    return await _apply_turn(session, person, row, spec, turn, reply, ctx)
+    return await _apply_turn(uow, person, row, spec, turn, reply, ctx)
 
 
 async def _apply_turn(
-    session: AsyncSession,
+    uow: AsyncSession,
     person: Person,
     row: ConversationState | None,
     spec: FlowSpec,
@@ -294,14 +294,14 @@ async def _apply_turn(
     reply: Reply,
     ctx: ServiceContext,
 ) -> str:
-    await save_state(session, person.id, row, turn.state, now=ctx.now())
+    await save_state(uow, person.id, row, turn.state, now=ctx.now())
     for message in turn.messages:
         await reply.send(message)
     if turn.is_cancelled:
         await reply.say("Cancelled. Nothing was sent.", main_menu(person.role))
         return "cancelled"
     if turn.finished is not None:
-        answer = await spec.finish(session, person, turn.finished, ctx)
+        answer = await spec.finish(uow, person, turn.finished, ctx)
         await reply.say(answer, main_menu(person.role))
         return f"{spec.flow.name}_done"
     return "flow_step"

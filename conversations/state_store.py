@@ -17,27 +17,27 @@ _READ_BY_IT = (Person, TelegramLink, ConversationState)
 
 
 async def find_person_and_state(
-    session: AsyncSession, telegram_user_id: int
+    uow: AsyncSession, telegram_user_id: int
 ) -> tuple[Person, TelegramLink, ConversationState | None] | None:
     """The active person linked to this account, their link and their conversation row, in
     one query: every update starts here."""
     params = {"telegram_user_id": telegram_user_id}
-    if _changes_any(session, _READ_BY_IT):
-        found = (await session.execute(_PERSON_AND_STATE, params)).first()
+    if _changes_any(uow, _READ_BY_IT):
+        found = (await uow.execute(_PERSON_AND_STATE, params)).first()
     else:
         # Earlier updates in this transaction left only writes this query can't see (replies,
         # processed marks): leave them to be flushed together rather than one update at a time.
-        with session.no_autoflush:
-            found = (await session.execute(_PERSON_AND_STATE, params)).first()
+        with uow.no_autoflush:
+            found = (await uow.execute(_PERSON_AND_STATE, params)).first()
     if found is None:
         return None
     person, link, row = found
     return person, link, row
 
 
-def _changes_any(session: AsyncSession, kinds: tuple[type, ...]) -> bool:
+def _changes_any(uow: AsyncSession, kinds: tuple[type, ...]) -> bool:
     """Whether the session holds unflushed changes to rows of these kinds."""
-    return any(isinstance(obj, kinds) for obj in (*session.new, *session.dirty, *session.deleted))
+    return any(isinstance(obj, kinds) for obj in (*uow.new, *uow.dirty, *uow.deleted))
 
 
 def as_flow_state(row: ConversationState) -> FlowState:
@@ -46,7 +46,7 @@ def as_flow_state(row: ConversationState) -> FlowState:
 
 
 async def save_state(
-    session: AsyncSession,
+    uow: AsyncSession,
     person_id: int,
     row: ConversationState | None,
     state: FlowState | None,
@@ -56,10 +56,10 @@ async def save_state(
     """Write the new state (or end the conversation); a concurrent change fails the commit."""
     if state is None:
         if row is not None:
-            await session.delete(row)
+            await uow.delete(row)
         return
     if row is None:
-        session.add(
+        uow.add(
             ConversationState(
                 person_id=person_id,
                 flow=state.flow,

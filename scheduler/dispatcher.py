@@ -127,8 +127,8 @@ class Dispatcher:
         """Push on the lease of every row this process has on its way."""
         held = sorted(self._holding)
         if held:
-            async with self._db.unit_of_work() as session:
-                await session.execute(
+            async with self._db.unit_of_work() as uow:
+                await uow.execute(
                     _RENEW_LEASES, {"ids": held, "until": self._clock.now() + LEASE}
                 )
 
@@ -235,31 +235,31 @@ class Dispatcher:
         """
         now = self._clock.now()
         paced_now = self._pace_clock.now()
-        async with self._db.unit_of_work() as session:
-            pacer = None if self._limits is None else Pacer(session, self._limits, paced_now)
+        async with self._db.unit_of_work() as uow:
+            pacer = None if self._limits is None else Pacer(uow, self._limits, paced_now)
             claim = _ClaimState(_Parking(pacer, paced_now), pacer)
             query = _DUE[alerts_only, self._db.is_postgres]
             limit = self._batch * LOOK_AHEAD
             params = {"now": now, "paced_now": paced_now, "limit": limit}
             for _ in range(MAX_WINDOWS):
-                rows = list(await session.scalars(query, params))
+                rows = list(await uow.scalars(query, params))
                 if not rows:
                     break
                 put_aside = claim.parking.count
-                await self._take(session, rows, now, claim, alerts_only=alerts_only)
+                await self._take(uow, rows, now, claim, alerts_only=alerts_only)
                 window_was_backlog = claim.parking.count - put_aside > len(rows) // 2
                 if claim.is_full(self._batch) or len(rows) < limit:
                     break
                 if not window_was_backlog:
                     break
-                await session.flush()  # what was put aside leaves the due range
+                await uow.flush()  # what was put aside leaves the due range
             waits = [w for w in (pacer.wait if pacer else None, claim.parking.next_in) if w]
             self._paced_for = min(waits).total_seconds() if waits else None
             return claim.claimed
 
     async def _take(
         self,
-        session: AsyncSession,
+        uow: AsyncSession,
         rows: list[OutboxMessage],
         now: datetime,
         claim: _ClaimState,
@@ -267,12 +267,12 @@ class Dispatcher:
         alerts_only: bool,
     ) -> None:
         """Lease what this window of due rows allows; put aside what must wait for its chat."""
-        await _load_recipients(session, rows)
+        await _load_recipients(uow, rows)
         chats: dict[int, int] = {}
         for row in rows:
-            chat_id = await _resolve_chat(session, row, now)
+            chat_id = await _resolve_chat(uow, row, now)
             if chat_id is None:
-                await self._after_failure(session, row, now)
+                await self._after_failure(uow, row, now)
             else:
                 chats[row.id] = chat_id
         pacer, parking, claimed, per_chat = (
@@ -286,8 +286,8 @@ class Dispatcher:
         # Read after the pacing rows are locked: another instance's claim for the same chat
         # has committed by then, so its lease shows here; and a row it has locked but not
         # yet claimed is not among ours, so it holds the chat all the same.
-        held = {} if alerts_only else await _chats_waiting(session, now, chats, rows)
-        earlier_edits = await _earlier_edits(session, rows)
+        held = {} if alerts_only else await _chats_waiting(uow, now, chats, rows)
+        earlier_edits = await _earlier_edits(uow, rows)
         for row in rows:
             chat_id = chats.get(row.id)
             if chat_id is None or row.id in self._holding or row.id in claim.seen:
@@ -309,7 +309,7 @@ class Dispatcher:
             if edits is not None and earlier_edits.get(edits, row.id) < row.id:
                 parking.put_aside(row, chat_id)  # an earlier edit of it is on its way
                 continue
-            edited = await _edited_message_id(session, row, now)
+            edited = await _edited_message_id(uow, row, now)
             # A chat's later rows go in the next claim, within a lease of their own.
             ready = edited not in (_WAIT, _GONE) and per_chat.get(chat_id, 0) < PER_CHAT_IN_CLAIM
             paced = False
@@ -320,14 +320,14 @@ class Dispatcher:
                 ready = pacer.take(chat_id)  # False: at its limit or paused by a 429
                 paced = not ready
             if edited is _GONE:  # failed for good: nothing waits behind it
-                await self._after_failure(session, row, now)
+                await self._after_failure(uow, row, now)
                 continue
             if not ready:  # whatever waits here, this chat's later messages wait too
                 held[chat_id] = min(held.get(chat_id, place), place)
                 parking.put_aside(row, chat_id, is_paced=paced)
                 continue
             if row.last_error == SENDING:
-                _note_maybe_sent(session, row, now, "its sender stopped mid-send")
+                _note_maybe_sent(uow, row, now, "its sender stopped mid-send")
             row.attempts += 1
             row.not_before = now + LEASE
             # The chat's first row starts at once; a later one is marked when it starts.
@@ -339,11 +339,11 @@ class Dispatcher:
             claimed.append(_Claimed(row.id, chat_id, row.priority, payload))
 
     async def _after_failure(
-        self, session: AsyncSession, row: OutboxMessage, now: datetime
+        self, uow: AsyncSession, row: OutboxMessage, now: datetime
     ) -> None:
         """Let an alert climb the chain at once when its ping cannot be delivered."""
         if row.status == OutboxStatus.FAILED.value and await note_failed_delivery(
-            session, row, now
+            uow, row, now
         ):
             self.on_alert_unreachable()
 
@@ -371,12 +371,12 @@ class Dispatcher:
         if not row_ids:
             return
         now = self._clock.now()
-        async with self._db.unit_of_work() as session:
-            failed = await session.get(OutboxMessage, failed_id)
+        async with self._db.unit_of_work() as uow:
+            failed = await uow.get(OutboxMessage, failed_id)
             retried = failed is not None and failed.status == OutboxStatus.PENDING.value
             resume = max(now, failed.not_before) if failed is not None and retried else now
             for row_id in row_ids:
-                row = await session.get(OutboxMessage, row_id)
+                row = await uow.get(OutboxMessage, row_id)
                 if row is not None and row.status == OutboxStatus.PENDING.value:
                     row.attempts = max(0, row.attempts - 1)
                     row.not_before = resume
@@ -415,12 +415,12 @@ class Dispatcher:
         self, finished: list[tuple[int, int, DeliveryResult]], starting: Sequence[int] = ()
     ) -> None:
         now = self._clock.now()
-        async with self._db.unit_of_work() as session:
+        async with self._db.unit_of_work() as uow:
             if starting:
-                await session.execute(_MARK_SENDING, [{"row_id": row_id} for row_id in starting])
+                await uow.execute(_MARK_SENDING, [{"row_id": row_id} for row_id in starting])
             sent = [(row_id, result) for row_id, _, result in finished if result.ok]
             if sent:  # the common case, in one statement: no row needs loading
-                await session.execute(
+                await uow.execute(
                     _MARK_SENT,
                     [
                         {"row_id": row_id, "sent_at": now, "message_id": result.message_id}
@@ -434,13 +434,13 @@ class Dispatcher:
                     .where(OutboxMessage.id.in_(unsent))
                     .order_by(OutboxMessage.id)
                 )
-                for row in await session.scalars(query):
-                    await _record_failure(session, row, unsent[row.id], now)
+                for row in await uow.scalars(query):
+                    await _record_failure(uow, row, unsent[row.id], now)
                     if row.status != OutboxStatus.FAILED.value:
                         continue
                     try:
-                        async with session.begin_nested():
-                            await self._after_failure(session, row, now)
+                        async with uow.begin_nested():
+                            await self._after_failure(uow, row, now)
                     except Exception:  # the outcome above is still recorded
                         log.exception("follow-up of failed outbox row %s failed", row.id)
             paused = {
@@ -449,22 +449,22 @@ class Dispatcher:
                 if not result.ok and result.retry_after is not None
             }
             if paused and self._limits is not None:
-                pacer = Pacer(session, self._limits, self._pace_clock.now())
+                pacer = Pacer(uow, self._limits, self._pace_clock.now())
                 await pacer.load(set(paused), lock=self._db.is_postgres)
                 for chat_id, seconds in paused.items():
                     pacer.pause(chat_id, seconds)
 
 
 async def _record_failure(
-    session: AsyncSession, row: OutboxMessage, result: DeliveryResult, now: datetime
+    uow: AsyncSession, row: OutboxMessage, result: DeliveryResult, now: datetime
 ) -> None:
     if result.is_permanent or row.attempts >= MAX_ATTEMPTS:
-        _fail(session, row, result.error or "failed", now)
+        _fail(uow, row, result.error or "failed", now)
         if result.is_unreachable and row.person_id is not None:
-            await mark_unreachable(session, row.person_id, result.error or "failed", now)
+            await mark_unreachable(uow, row.person_id, result.error or "failed", now)
         return
     if result.may_have_arrived:
-        _note_maybe_sent(session, row, now, "no answer in time")
+        _note_maybe_sent(uow, row, now, "no answer in time")
     if result.retry_after is not None:
         delay = result.retry_after  # Telegram said when; no sooner
     else:  # full jitter, so many failed sends do not all come back at the same moment

@@ -56,17 +56,17 @@ class DueWork:
                 break
         handled += await self._check_readiness()
         try:
-            async with self._db.unit_of_work() as session:
-                handled += await send_due_reminders(session, self._ctx, self._ctx.now())
+            async with self._db.unit_of_work() as uow:
+                handled += await send_due_reminders(uow, self._ctx, self._ctx.now())
         except IntegrityError:
             log.info("another instance queued these reminders first")
         try:
-            async with self._db.unit_of_work() as session:
-                await watch_delivery(session, self._ctx, self._ctx.now())
+            async with self._db.unit_of_work() as uow:
+                await watch_delivery(uow, self._ctx, self._ctx.now())
         except IntegrityError:
             log.info("another instance sent this window's watchdog warning")
-        async with self._db.unit_of_work() as session:
-            nearest = await session.scalar(
+        async with self._db.unit_of_work() as uow:
+            nearest = await uow.scalar(
                 select(func.min(Alert.due_at)).where(Alert.status.in_(_UNRESOLVED))
             )
         if handled:
@@ -83,9 +83,9 @@ class DueWork:
         if self._readiness_checked_on == today:
             return 0
         try:
-            async with self._db.unit_of_work() as session:
-                told = await check_chain_readiness(session, self._ctx, self._ctx.now())
-                is_done = await readiness_checked(session, self._ctx, self._ctx.now())
+            async with self._db.unit_of_work() as uow:
+                told = await check_chain_readiness(uow, self._ctx, self._ctx.now())
+                is_done = await readiness_checked(uow, self._ctx, self._ctx.now())
         except IntegrityError:
             log.info("another instance ran today's readiness check")
             return 0
@@ -95,7 +95,7 @@ class DueWork:
 
     async def _run_batch(self) -> int:
         now = self._ctx.now()
-        async with self._db.unit_of_work() as session:
+        async with self._db.unit_of_work() as uow:
             query = (
                 select(Alert)
                 .where(Alert.status.in_(_UNRESOLVED), Alert.due_at <= now)
@@ -105,23 +105,23 @@ class DueWork:
             if self._db.is_postgres:
                 # Another instance skips the rows this one holds, so no alert is handled twice.
                 query = query.with_for_update(skip_locked=True)
-            alerts = list(await session.scalars(query))
+            alerts = list(await uow.scalars(query))
             latenesses: list[float] = []
             for alert in alerts:
                 alert_id = alert.id
                 try:
-                    async with session.begin_nested():
-                        lateness = await escalate_due_alert(session, alert, self._ctx, now)
+                    async with uow.begin_nested():
+                        lateness = await escalate_due_alert(uow, alert, self._ctx, now)
                     if lateness is not None:
                         latenesses.append(lateness)
                 except Exception:
                     # One broken alert must not hold up the others; it is retried shortly.
                     log.exception("escalating alert %s failed; retrying in a minute", alert_id)
-                    await session.execute(
+                    await uow.execute(
                         update(Alert).where(Alert.id == alert_id).values(due_at=now + RETRY_BROKEN)
                     )
                     record_audit(
-                        session, "alert.escalation_error", at=now, subject=f"alert:{alert_id}"
+                        uow, "alert.escalation_error", at=now, subject=f"alert:{alert_id}"
                     )
         for lateness in latenesses:  # committed: now they count
             self._on_escalated(lateness)

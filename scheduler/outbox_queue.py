@@ -115,22 +115,22 @@ _WAIT, _GONE = object(), object()
 
 
 async def _edited_message_id(
-    session: AsyncSession, row: OutboxMessage, now: datetime
+    uow: AsyncSession, row: OutboxMessage, now: datetime
 ) -> int | object | None:
     """For an edit queued before its message was sent: that message's id, or wait, or give up."""
     if row.edit_of_id is None:
         return None
-    original = await session.get(OutboxMessage, row.edit_of_id)
+    original = await uow.get(OutboxMessage, row.edit_of_id)
     if original is not None and original.telegram_message_id is not None:
         return original.telegram_message_id
     if original is not None and original.status == OutboxStatus.PENDING.value:
         return _WAIT
-    _fail(session, row, "the message to edit was never delivered", now)
+    _fail(uow, row, "the message to edit was never delivered", now)
     return _GONE
 
 
 async def _chats_waiting(
-    session: AsyncSession, now: datetime, chats: dict[int, int], candidates: list[OutboxMessage]
+    uow: AsyncSession, now: datetime, chats: dict[int, int], candidates: list[OutboxMessage]
 ) -> dict[int, tuple[int, int]]:
     """For each chat these candidates go to, the place (priority, id) of its most urgent pending
     message that this claim cannot take: one on its way or waiting to retry, one another
@@ -145,7 +145,7 @@ async def _chats_waiting(
     if not chats:
         return {}
     last = candidates[-1]
-    rows = await session.execute(
+    rows = await uow.execute(
         _WAITING,
         {
             "chats": list(set(chats.values())),
@@ -163,7 +163,7 @@ async def _chats_waiting(
     return waiting
 
 
-async def _earlier_edits(session: AsyncSession, candidates: list[OutboxMessage]) -> dict[int, int]:
+async def _earlier_edits(uow: AsyncSession, candidates: list[OutboxMessage]) -> dict[int, int]:
     """For each message these rows edit, its oldest pending edit that this claim cannot take
     (on its way, waiting to retry, or locked by another instance's claim).
 
@@ -173,26 +173,26 @@ async def _earlier_edits(session: AsyncSession, candidates: list[OutboxMessage])
     edited = {row.edit_of_id for row in candidates if row.edit_of_id is not None}
     if not edited:
         return {}
-    rows = await session.execute(
+    rows = await uow.execute(
         _EARLIER_EDITS, {"edited": list(edited), "taken": [row.id for row in candidates]}
     )
     return {int(edited_id): int(first_id) for edited_id, first_id in rows if edited_id is not None}
 
 
-async def _load_recipients(session: AsyncSession, rows: list[OutboxMessage]) -> None:
+async def _load_recipients(uow: AsyncSession, rows: list[OutboxMessage]) -> None:
     """Read every recipient and link in two queries, so resolving each row needs none."""
     person_ids = {row.person_id for row in rows if row.person_id is not None}
     if person_ids:
-        await session.scalars(select(Person).where(Person.id.in_(person_ids)))
-        await session.scalars(select(TelegramLink).where(TelegramLink.person_id.in_(person_ids)))
+        await uow.scalars(select(Person).where(Person.id.in_(person_ids)))
+        await uow.scalars(select(TelegramLink).where(TelegramLink.person_id.in_(person_ids)))
 
 
-async def _resolve_chat(session: AsyncSession, row: OutboxMessage, now: datetime) -> int | None:
+async def _resolve_chat(uow: AsyncSession, row: OutboxMessage, now: datetime) -> int | None:
     """The chat to send to; a person who can't be reached fails the row at once."""
     if row.person_id is None:
         return row.chat_id
-    person = await session.get(Person, row.person_id)
-    link = await session.get(TelegramLink, row.person_id)
+    person = await uow.get(Person, row.person_id)
+    link = await uow.get(TelegramLink, row.person_id)
     reason = None
     if person is None or not person.is_active:
         reason = "person deactivated"
@@ -203,7 +203,7 @@ async def _resolve_chat(session: AsyncSession, row: OutboxMessage, now: datetime
         row.dedupe_key = None  # so it is queued again if still due once they are back
     if reason is None and link is not None:
         return link.chat_id
-    _fail(session, row, reason or "unreachable", now)
+    _fail(uow, row, reason or "unreachable", now)
     return None
 
 
@@ -236,10 +236,10 @@ _MARK_SENT = (
 )
 
 
-def _note_maybe_sent(session: AsyncSession, row: OutboxMessage, now: datetime, why: str) -> None:
+def _note_maybe_sent(uow: AsyncSession, row: OutboxMessage, now: datetime, why: str) -> None:
     """A try whose outcome is unknown: a retry may show it twice; count it (see outbox status)."""
     record_audit(
-        session,
+        uow,
         "delivery.timed_out",
         at=now,
         subject=f"outbox:{row.id}",
@@ -249,11 +249,11 @@ def _note_maybe_sent(session: AsyncSession, row: OutboxMessage, now: datetime, w
     )
 
 
-def _fail(session: AsyncSession, row: OutboxMessage, reason: str, now: datetime) -> None:
+def _fail(uow: AsyncSession, row: OutboxMessage, reason: str, now: datetime) -> None:
     row.status = OutboxStatus.FAILED.value
     row.last_error = reason[:300]
     record_audit(
-        session,
+        uow,
         "delivery.failed",
         at=now,
         subject=f"outbox:{row.id}",

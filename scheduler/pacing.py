@@ -68,8 +68,8 @@ _ADD_ROWS = {
 class Pacer:
     """The limits as one claim transaction sees them; `save` writes back what it used."""
 
-    def __init__(self, session: AsyncSession, limits: Limits, now: datetime) -> None:
-        self._session = session
+    def __init__(self, uow: AsyncSession, limits: Limits, now: datetime) -> None:
+        self._session = uow
         self._limits = limits
         self._now = now
         self._rows: dict[str, DeliveryPacing] = {}

@@ -35,11 +35,11 @@ class RetentionPurge:
         purged = 0
         try:
             for _ in range(BATCHES_PER_TICK):
-                async with self._db.unit_of_work() as session:  # one short transaction a batch
-                    inbox = await purge_inbox(session, before=inbox_before, limit=PURGE_BATCH)
-                    outbox = await purge_outbox(session, before=outbox_before, limit=PURGE_BATCH)
+                async with self._db.unit_of_work() as uow:  # one short transaction a batch
+                    inbox = await purge_inbox(uow, before=inbox_before, limit=PURGE_BATCH)
+                    outbox = await purge_outbox(uow, before=outbox_before, limit=PURGE_BATCH)
                     senders = await forget_quiet_senders(
-                        session, before=inbox_before, limit=PURGE_BATCH
+                        uow, before=inbox_before, limit=PURGE_BATCH
                     )
                 purged += inbox + outbox
                 if max(inbox, outbox, senders) < PURGE_BATCH:

@@ -53,8 +53,8 @@ class Database:
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """One transaction: commits when the block ends, rolls back if it raises."""
         if not self.is_sqlite:
-            async with self._sessions() as session, session.begin():
-                yield session
+            async with self._sessions() as uow, uow.begin():
+                yield uow
             return
         # SQLite lets one writer in at a time and makes the others poll with growing sleeps (up
         # to 100 ms each), which left the bot mostly idle under load. Queuing this process's
@@ -66,8 +66,8 @@ class Database:
         async with self._writer_lock():
             self._lock_owner = task
             try:
-                async with self._sessions() as session, session.begin():
-                    yield session
+                async with self._sessions() as uow, uow.begin():
+                    yield uow
             finally:
                 self._lock_owner = None
 

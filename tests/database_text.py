@@ -10,8 +10,8 @@ from storage.models import Base
 
 async def table_text(db: Database, table: Table) -> str:
     """Every value of every row of one table, as text."""
-    async with db.unit_of_work() as session:
-        rows = (await session.execute(select(table))).all()
+    async with db.unit_of_work() as uow:
+        rows = (await uow.execute(select(table))).all()
     return "\n".join(repr(tuple(row)) for row in rows)
 
 

@@ -72,10 +72,10 @@ ALERT = Flow(
 
 
 async def prepare_alert(
-    session: AsyncSession, person: Person, ctx: ServiceContext
+    uow: AsyncSession, person: Person, ctx: ServiceContext
 ) -> dict[str, Any] | str:
     """Today's sessions for the worker, with the current one preselected."""
-    found, current = await sessions_to_alert_about(session, person, ctx)
+    found, current = await sessions_to_alert_about(uow, person, ctx)
     sessions = [
         [str(s.id), f"{s.ref} {ctx.local(s.starts_at):%H:%M} {s.room or ''}".strip()] for s in found
     ]
@@ -83,7 +83,7 @@ async def prepare_alert(
 
 
 async def finish_alert(
-    session: AsyncSession, person: Person, data: dict[str, Any], ctx: ServiceContext
+    uow: AsyncSession, person: Person, data: dict[str, Any], ctx: ServiceContext
 ) -> str:
     """Raise it; the worker learns who was pinged and that they'll hear who has it."""
     # Checked again now: the role may have changed since /alert. Staff who are no longer raisers
@@ -98,7 +98,7 @@ async def finish_alert(
     chosen = data.get("session", NO_SESSION)
     note = None if data["note"] == SEND_NOW else str(data["note"])
     alert, pinged = await raise_alert(
-        session,
+        uow,
         person,
         severity=Severity(data["severity"]),
         session_id=int(chosen) if chosen != NO_SESSION else None,

@@ -104,11 +104,11 @@ HANDOVER = Flow(
 
 
 async def prepare_handover(
-    session: AsyncSession, person: Person, ctx: ServiceContext
+    uow: AsyncSession, person: Person, ctx: ServiceContext
 ) -> dict[str, Any] | str:
     """The carer's sessions today and tomorrow as choices, or why there is nothing to fill in."""
-    sessions = await sessions_for_handover(session, person.id, ctx)
-    mine = {child.id for child in await children_of_carer(session, person.id)}
+    sessions = await sessions_for_handover(uow, person.id, ctx)
+    mine = {child.id for child in await children_of_carer(uow, person.id)}
     if not sessions:
         return (
             "I can't find a session today or tomorrow for the children you look after. If "
@@ -127,7 +127,7 @@ async def prepare_handover(
 
 
 async def finish_handover(
-    session: AsyncSession, person: Person, data: dict[str, Any], ctx: ServiceContext
+    uow: AsyncSession, person: Person, data: dict[str, Any], ctx: ServiceContext
 ) -> str:
     """Hand the answers to the use case; its reply is what the carer reads."""
     answers = HandoverAnswers(
@@ -138,7 +138,7 @@ async def finish_handover(
     )
     try:
         return await submit_handover(
-            session, carer=person, session_id=int(data["session"]), answers=answers, ctx=ctx
+            uow, carer=person, session_id=int(data["session"]), answers=answers, ctx=ctx
         )
     except SessionNotOpen:
         return (

@@ -71,10 +71,10 @@ ILLNESS = Flow(
 
 
 async def prepare_illness(
-    session: AsyncSession, person: Person, ctx: ServiceContext
+    uow: AsyncSession, person: Person, ctx: ServiceContext
 ) -> dict[str, Any] | str:
     """The carer's children as choices, or a sentence saying why the report can't start."""
-    children = await children_of_carer(session, person.id)
+    children = await children_of_carer(uow, person.id)
     if not children:
         return (
             "I can't find any children linked to you yet. Please phone the office on "
@@ -84,12 +84,12 @@ async def prepare_illness(
 
 
 async def finish_illness(
-    session: AsyncSession, person: Person, data: dict[str, Any], ctx: ServiceContext
+    uow: AsyncSession, person: Person, data: dict[str, Any], ctx: ServiceContext
 ) -> str:
     """Hand the answers to the use case; its reply is what the carer reads."""
     try:
         done = await report_illness(
-            session,
+            uow,
             carer=person,
             child_id=int(data["child"]),
             contagious=Contagious(data["contagious"]),

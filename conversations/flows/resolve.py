@@ -47,17 +47,17 @@ def resolve_data(alert: Alert, ctx: ServiceContext) -> dict[str, Any]:
 
 
 async def prepare_resolve(
-    session: AsyncSession, person: Person, ctx: ServiceContext
+    uow: AsyncSession, person: Person, ctx: ServiceContext
 ) -> dict[str, Any] | str:
     """Resolving starts from an alert's Resolve button, not from a command."""
     return "To resolve an alert, tap ☑️ Resolve on its message, or send /alerts."
 
 
 async def finish_resolve(
-    session: AsyncSession, person: Person, data: dict[str, Any], ctx: ServiceContext
+    uow: AsyncSession, person: Person, data: dict[str, Any], ctx: ServiceContext
 ) -> str:
     """Close the alert with the chosen outcome."""
-    alert = await session.get(Alert, int(data["alert"]))
+    alert = await uow.get(Alert, int(data["alert"]))
     if alert is None:
         return "That alert no longer exists."
     outcome = str(data["outcomes"][int(data["outcome"])])
@@ -65,14 +65,14 @@ async def finish_resolve(
     # Checked again now, not only when the flow started: a role or the holder may have changed.
     if person.role not in RESPONDERS:
         return f"Your role has changed, so you can no longer resolve alert {alert.ref}."
-    if await resolve_alert(session, alert, person, outcome=outcome, note=note, ctx=ctx):
+    if await resolve_alert(uow, alert, person, outcome=outcome, note=note, ctx=ctx):
         return f"☑️ Alert {alert.ref} resolved: {outcome}."
     if alert.status == AlertStatus.RESOLVED.value:
         return f"Alert {alert.ref} was already resolved ({alert.outcome})."
     if alert.status == AlertStatus.OPEN.value:
         return f"Alert {alert.ref} is back with the chain: acknowledge it again to resolve it."
     holder = (
-        await session.get(Person, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
+        await uow.get(Person, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
     )
     who = holder.first_name if holder else "Someone else"
     return f"{who} has taken over alert {alert.ref}, so it is theirs to resolve."

@@ -40,27 +40,27 @@ def is_last_level(config: ServiceConfig, step: int) -> bool:
     return step >= max(len(config.escalation.levels), 1) - 1
 
 
-async def _with_roles(session: AsyncSession, roles: tuple[str, ...]) -> list[Person]:
-    result = await session.scalars(
+async def _with_roles(uow: AsyncSession, roles: tuple[str, ...]) -> list[Person]:
+    result = await uow.scalars(
         select(Person).where(Person.role.in_(roles), Person.is_active.is_(True)).order_by(Person.id)
     )
     return list(result)
 
 
 async def rung_for_step(
-    session: AsyncSession, config: ServiceConfig, alert: Alert, step: int, now: datetime
+    uow: AsyncSession, config: ServiceConfig, alert: Alert, step: int, now: datetime
 ) -> Rung:
     """Who the alert goes to at `step` (0 = when raised), never the person who raised it."""
     index, level = _level(config, step)
     if level.on_site_only:
-        people = await people_on_site(session, alert.venue_code, level.roles, now)
+        people = await people_on_site(uow, alert.venue_code, level.roles, now)
     else:
-        people = await _with_roles(session, level.roles)
+        people = await _with_roles(uow, level.roles)
     if step == 0 and alert.is_out_of_hours:
-        people += await people_on_call(session, now)
+        people += await people_on_call(uow, now)
     is_fallback = not [p for p in people if p.id != alert.raised_by_id]
     if is_fallback:
-        people = await _with_roles(session, FALLBACK_ROLES)
+        people = await _with_roles(uow, FALLBACK_ROLES)
     unique = {p.id: p for p in people if p.id != alert.raised_by_id}
     levels_count = max(len(config.escalation.levels), 1)
     minutes = (
@@ -77,11 +77,11 @@ async def rung_for_step(
     )
 
 
-async def why_unreachable(session: AsyncSession, person: Person) -> str | None:
+async def why_unreachable(uow: AsyncSession, person: Person) -> str | None:
     """None if the bot can message this person; otherwise the reason, for the timeline."""
     if not person.is_active:
         return "deactivated"
-    link = await session.get(TelegramLink, person.id)
+    link = await uow.get(TelegramLink, person.id)
     if link is None:
         return "has not linked Telegram"
     if not link.is_reachable:

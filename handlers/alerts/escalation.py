@@ -21,7 +21,7 @@ _MAX_CLIMB = 20
 
 
 async def ping_current_step(
-    session: AsyncSession,
+    uow: AsyncSession,
     alert: Alert,
     ctx: ServiceContext,
     now: datetime,
@@ -34,12 +34,12 @@ async def ping_current_step(
     With `raiser_lead`, the worker who raised it is told where it has gone (when raised, their
     reply says so instead).
     """
-    facts = await alert_facts(session, alert)
+    facts = await alert_facts(uow, alert)
     for _ in range(_MAX_CLIMB):
-        rung = await rung_for_step(session, ctx.config, alert, alert.step, now)
+        rung = await rung_for_step(uow, ctx.config, alert, alert.step, now)
         if rung.is_fallback:
             record_audit(
-                session,
+                uow,
                 "alert.level_empty",
                 at=now,
                 subject=subject(alert),
@@ -47,13 +47,13 @@ async def ping_current_step(
                 level=rung.level_number,
                 fallback="managers and coordinators",
             )
-        reachable = await _reachable(session, alert, rung.people, now)
+        reachable = await _reachable(uow, alert, rung.people, now)
         if reachable:
             for person in reachable:
-                await _ping(session, alert, person, facts, ctx, now, reason)
+                await _ping(uow, alert, person, facts, ctx, now, reason)
             alert.due_at = now + rung.wait
             record_audit(
-                session,
+                uow,
                 "alert.pinged",
                 at=now,
                 subject=subject(alert),
@@ -64,7 +64,7 @@ async def ping_current_step(
             )
             if raiser_lead is not None:
                 await tell_raiser_climbed(
-                    session, alert, raiser_lead, reachable, level=rung.level_number, now=now
+                    uow, alert, raiser_lead, reachable, level=rung.level_number, now=now
                 )
             return reachable
         if is_last_level(ctx.config, alert.step):
@@ -72,22 +72,22 @@ async def ping_current_step(
         alert.step += 1
         reason = "Passed straight up the chain: nobody at the level before could be reached."
     alert.due_at = now + timedelta(minutes=ctx.config.escalation.repeat_minutes)
-    record_audit(session, "alert.nobody_reachable", at=now, subject=subject(alert), step=alert.step)
-    await _tell_raiser_nobody_reachable(session, alert, ctx, now)
+    record_audit(uow, "alert.nobody_reachable", at=now, subject=subject(alert), step=alert.step)
+    await _tell_raiser_nobody_reachable(uow, alert, ctx, now)
     return []
 
 
 async def _reachable(
-    session: AsyncSession, alert: Alert, people: tuple[Person, ...], now: datetime
+    uow: AsyncSession, alert: Alert, people: tuple[Person, ...], now: datetime
 ) -> list[Person]:
     reachable = []
     for person in people:
-        why = await why_unreachable(session, person)
+        why = await why_unreachable(uow, person)
         if why is None:
             reachable.append(person)
         else:
             record_audit(
-                session,
+                uow,
                 "alert.recipient_unreachable",
                 at=now,
                 subject=subject(alert),
@@ -99,7 +99,7 @@ async def _reachable(
 
 
 async def _ping(
-    session: AsyncSession,
+    uow: AsyncSession,
     alert: Alert,
     person: Person,
     facts: AlertFacts,
@@ -109,7 +109,7 @@ async def _ping(
 ) -> None:
     text = ping_text(facts, ctx, now=now, reason=reason)
     row = await queue_delivery(
-        session,
+        uow,
         SendMessage(text, ping_keyboard(alert, person), protect_content=True),
         now=now,
         person_id=person.id,
@@ -117,8 +117,8 @@ async def _ping(
         dedupe_key=f"alert:{alert.id}:level:{alert.step}:person:{person.id}",
     )
     if row is not None:
-        await session.flush()
-        session.add(
+        await uow.flush()
+        uow.add(
             AlertPing(
                 alert_id=alert.id,
                 person_id=person.id,
@@ -130,7 +130,7 @@ async def _ping(
 
 
 async def _tell_raiser_nobody_reachable(
-    session: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime
+    uow: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime
 ) -> None:
     contacts = ctx.config.contacts
     text = (
@@ -138,11 +138,11 @@ async def _tell_raiser_nobody_reachable(
         f"trying. Phone the office on {contacts.office_phone} now (out of hours, the ESWT "
         f"on {contacts.out_of_hours_phone})."
     )
-    await tell_raiser(session, alert, text, key=f"level:{alert.step}:nobody", now=now)
+    await tell_raiser(uow, alert, text, key=f"level:{alert.step}:nobody", now=now)
 
 
 async def escalate_due_alert(
-    session: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime
+    uow: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime
 ) -> float | None:
     """Act on an alert whose deadline has passed: climb the chain, or remind to resolve.
 
@@ -155,14 +155,14 @@ async def escalate_due_alert(
     is_late = lateness > LATE_AFTER
     late_note = f" (this was due at {ctx.local(deadline):%H:%M})" if is_late else ""
     if alert.status == AlertStatus.ACKNOWLEDGED.value and not alert.is_resolve_reminded:
-        await _remind_to_resolve(session, alert, ctx, now)
+        await _remind_to_resolve(uow, alert, ctx, now)
     else:
-        lead = await _why_escalating(session, alert, ctx)
+        lead = await _why_escalating(uow, alert, ctx)
         alert.step += 1  # first, so the reopened pings' Escalate now climbs from this step
         if alert.acknowledged_by_id is not None:
-            await _reopen(session, alert, ctx, now, lead)
+            await _reopen(uow, alert, ctx, now, lead)
         await ping_current_step(
-            session,
+            uow,
             alert,
             ctx,
             now,
@@ -170,7 +170,7 @@ async def escalate_due_alert(
             raiser_lead="Nobody has it yet." if lead == NOBODY_YET else lead,
         )
     record_audit(
-        session,
+        uow,
         "alert.deadline_passed",
         at=now,
         subject=subject(alert),
@@ -185,9 +185,9 @@ async def escalate_due_alert(
 NOBODY_YET = "Escalated: nobody has acknowledged yet."
 
 
-async def _why_escalating(session: AsyncSession, alert: Alert, ctx: ServiceContext) -> str:
+async def _why_escalating(uow: AsyncSession, alert: Alert, ctx: ServiceContext) -> str:
     holder = (
-        await session.get(Person, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
+        await uow.get(Person, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
     )
     if alert.status == AlertStatus.OPEN.value and holder is not None:
         why = "deactivated" if not holder.is_active else "no longer on the staff"
@@ -197,7 +197,7 @@ async def _why_escalating(session: AsyncSession, alert: Alert, ctx: ServiceConte
         when = ctx.local(alert.acknowledged_at)
         return f"{name} acknowledged at {when:%H:%M} but has not resolved it."
     pings = list(
-        await session.scalars(
+        await uow.scalars(
             select(AlertPing).where(AlertPing.alert_id == alert.id, AlertPing.step == alert.step)
         )
     )
@@ -207,29 +207,29 @@ async def _why_escalating(session: AsyncSession, alert: Alert, ctx: ServiceConte
 
 
 async def _reopen(
-    session: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime, why: str
+    uow: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime, why: str
 ) -> None:
     """The holder's time is up (or they were released): open again, and everyone pinged sees it."""
     alert.status = AlertStatus.OPEN.value
     alert.is_resolve_reminded = False
     alert.acknowledged_by_id = None
     alert.acknowledged_at = None
-    record_audit(session, "alert.reopened", at=now, subject=subject(alert), step=alert.step)
+    record_audit(uow, "alert.reopened", at=now, subject=subject(alert), step=alert.step)
     status = f"⚠️ Back with the chain at {ctx.local(now):%H:%M}: {why}"
-    await edit_every_ping(session, alert, ctx, now, status, f"reopened{alert.step}")
+    await edit_every_ping(uow, alert, ctx, now, status, f"reopened{alert.step}")
 
 
 async def _remind_to_resolve(
-    session: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime
+    uow: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime
 ) -> None:
     alert.is_resolve_reminded = True
     alert.due_at = now + timedelta(minutes=ctx.config.escalation.resolve_reminder_minutes)
     holder = (
-        await session.get(Person, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
+        await uow.get(Person, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
     )
     if holder is None:
         return
-    facts = await alert_facts(session, alert)
+    facts = await alert_facts(uow, alert)
     text = ping_text(
         facts,
         ctx,
@@ -238,27 +238,27 @@ async def _remind_to_resolve(
         "outcome, or it will go up the chain again.",
     )
     await queue_delivery(
-        session,
+        uow,
         SendMessage(text, ping_keyboard(alert, holder), protect_content=True),
         now=now,
         person_id=holder.id,
         priority=Priority.ALERT,
         dedupe_key=f"alert:{alert.id}:resolve-reminder:{alert.step}:{holder.id}",
     )
-    record_audit(session, "alert.resolve_reminded", at=now, subject=subject(alert))
+    record_audit(uow, "alert.resolve_reminded", at=now, subject=subject(alert))
 
 
-async def note_failed_delivery(session: AsyncSession, row: OutboxMessage, now: datetime) -> bool:
+async def note_failed_delivery(uow: AsyncSession, row: OutboxMessage, now: datetime) -> bool:
     """A ping that can't be delivered; True when the alert must climb the chain at once."""
-    ping = await session.scalar(select(AlertPing).where(AlertPing.outbox_id == row.id))
+    ping = await uow.scalar(select(AlertPing).where(AlertPing.outbox_id == row.id))
     if ping is None or ping.has_failed:
         return False
     ping.has_failed = True
-    alert = await session.get(Alert, ping.alert_id)
+    alert = await uow.get(Alert, ping.alert_id)
     if alert is None:
         return False
     record_audit(
-        session,
+        uow,
         "alert.ping_failed",
         at=now,
         subject=subject(alert),
@@ -268,8 +268,8 @@ async def note_failed_delivery(session: AsyncSession, row: OutboxMessage, now: d
     )
     if alert.status != AlertStatus.OPEN.value or ping.step != alert.step:
         return False
-    await session.flush()
-    waiting = await session.scalar(
+    await uow.flush()
+    waiting = await uow.scalar(
         select(AlertPing.id).where(
             AlertPing.alert_id == alert.id,
             AlertPing.step == alert.step,

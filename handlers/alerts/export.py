@@ -28,19 +28,19 @@ CSV_COLUMNS = (
 )
 
 
-async def export_alerts(session: AsyncSession) -> list[dict[str, Any]]:
+async def export_alerts(uow: AsyncSession) -> list[dict[str, Any]]:
     """Every alert as a record, times in UTC ISO 8601, with its timeline attached."""
-    people = {p.id: p for p in await session.scalars(select(Person))}
-    sessions = {s.id: s.ref for s in await session.scalars(select(Session))}
+    people = {p.id: p for p in await uow.scalars(select(Person))}
+    sessions = {s.id: s.ref for s in await uow.scalars(select(Session))}
 
     def who(person_id: int | None) -> str:
         person = people.get(person_id) if person_id else None
         return f"{person.ref} {person.first_name} {person.last_name}" if person else ""
 
     records = []
-    for alert in await session.scalars(select(Alert).order_by(Alert.id)):
+    for alert in await uow.scalars(select(Alert).order_by(Alert.id)):
         events = list(
-            await session.scalars(
+            await uow.scalars(
                 select(AuditEvent)
                 .where(AuditEvent.subject == f"alert:{alert.id}")
                 .order_by(AuditEvent.id)

@@ -31,20 +31,20 @@ class Acknowledged:
     is_winner: bool
 
 
-async def _holder(session: AsyncSession, alert: Alert, fallback: Person) -> Person:
+async def _holder(uow: AsyncSession, alert: Alert, fallback: Person) -> Person:
     found = (
-        await session.get(Person, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
+        await uow.get(Person, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
     )
     return found or fallback
 
 
 async def acknowledge_alert(
-    session: AsyncSession, alert: Alert, person: Person, ctx: ServiceContext
+    uow: AsyncSession, alert: Alert, person: Person, ctx: ServiceContext
 ) -> Acknowledged:
     """The first acknowledgement wins atomically; escalation stops; everyone is told who has it."""
     now = ctx.now()
     resolve_by = now + timedelta(minutes=ctx.config.escalation.resolve_reminder_minutes)
-    won = await session.execute(
+    won = await uow.execute(
         update(Alert)
         .where(Alert.id == alert.id, Alert.status == AlertStatus.OPEN.value)
         .values(
@@ -56,34 +56,34 @@ async def acknowledge_alert(
         )
         .execution_options(synchronize_session=False)
     )
-    await session.refresh(alert)
-    holder = await _holder(session, alert, person)
+    await uow.refresh(alert)
+    holder = await _holder(uow, alert, person)
     if won.rowcount != 1:  # type: ignore[attr-defined]
         return Acknowledged(alert, holder, is_winner=False)
     record_audit(
-        session, "alert.acknowledged", at=now, actor_person_id=person.id, subject=subject(alert)
+        uow, "alert.acknowledged", at=now, actor_person_id=person.id, subject=subject(alert)
     )
     when = f"{ctx.local(now):%H:%M}"
     status = f"✅ Acknowledged by {person_label(holder)} at {when}"
-    await edit_every_ping(session, alert, ctx, now, status, f"ack{alert.step}")
+    await edit_every_ping(uow, alert, ctx, now, status, f"ack{alert.step}")
     told = f"✅ {person_label(holder)} has your alert {alert.ref} (acknowledged at {when})."
-    await tell_raiser(session, alert, told, key=f"ack{alert.step}", now=now)
+    await tell_raiser(uow, alert, told, key=f"ack{alert.step}", now=now)
     return Acknowledged(alert, holder, is_winner=True)
 
 
 async def take_over_alert(
-    session: AsyncSession, alert: Alert, person: Person, ctx: ServiceContext
+    uow: AsyncSession, alert: Alert, person: Person, ctx: ServiceContext
 ) -> Acknowledged:
     """A manager or coordinator takes an alert from its holder; the holder and worker are told."""
     if person.role not in TAKERS:
         raise PermissionError("only a manager or coordinator may take over an alert")
     if alert.status == AlertStatus.OPEN.value:
-        return await acknowledge_alert(session, alert, person, ctx)
+        return await acknowledge_alert(uow, alert, person, ctx)
     previous_id = alert.acknowledged_by_id
     if alert.status != AlertStatus.ACKNOWLEDGED.value or previous_id in (None, person.id):
-        return Acknowledged(alert, await _holder(session, alert, person), is_winner=False)
+        return Acknowledged(alert, await _holder(uow, alert, person), is_winner=False)
     now = ctx.now()
-    won = await session.execute(
+    won = await uow.execute(
         update(Alert)
         .where(
             Alert.id == alert.id,
@@ -98,12 +98,12 @@ async def take_over_alert(
         )
         .execution_options(synchronize_session=False)
     )
-    await session.refresh(alert)
+    await uow.refresh(alert)
     if won.rowcount != 1:  # type: ignore[attr-defined]
-        return Acknowledged(alert, await _holder(session, alert, person), is_winner=False)
-    previous = await session.get(Person, previous_id)
+        return Acknowledged(alert, await _holder(uow, alert, person), is_winner=False)
+    previous = await uow.get(Person, previous_id)
     record_audit(
-        session,
+        uow,
         "alert.taken_over",
         at=now,
         actor_person_id=person.id,
@@ -114,17 +114,17 @@ async def take_over_alert(
     from_whom = f" from {person_label(previous)}" if previous else ""
     status = f"🔁 Taken over by {person_label(person)}{from_whom} at {when}"
     key = f"takeover:{now:%Y%m%d%H%M%S%f}:{person.id}"
-    await edit_every_ping(session, alert, ctx, now, status, key)
+    await edit_every_ping(uow, alert, ctx, now, status, key)
     if previous is not None:
         text = f"🔁 {person_label(person)} has taken over alert {alert.ref} from you at {when}."
-        await tell_person(session, alert, previous.id, text, key=key, now=now)
+        await tell_person(uow, alert, previous.id, text, key=key, now=now)
     told = f"🔁 {person_label(person)} has taken over your alert {alert.ref} at {when}."
-    await tell_raiser(session, alert, told, key=key, now=now)
+    await tell_raiser(uow, alert, told, key=key, now=now)
     return Acknowledged(alert, person, is_winner=True)
 
 
 async def resolve_alert(
-    session: AsyncSession,
+    uow: AsyncSession,
     alert: Alert,
     person: Person,
     *,
@@ -136,7 +136,7 @@ async def resolve_alert(
     if not outcome.strip():
         raise ValueError("resolving an alert needs an outcome")
     now = ctx.now()
-    done = await session.execute(
+    done = await uow.execute(
         update(Alert)
         .where(
             Alert.id == alert.id,
@@ -153,11 +153,11 @@ async def resolve_alert(
         )
         .execution_options(synchronize_session=False)
     )
-    await session.refresh(alert)
+    await uow.refresh(alert)
     if done.rowcount != 1:  # type: ignore[attr-defined]
         return False
     record_audit(
-        session,
+        uow,
         "alert.resolved",
         at=now,
         actor_person_id=person.id,
@@ -170,14 +170,14 @@ async def resolve_alert(
         f"☑️ Resolved by {person_label(person)} ({taken}resolved at "
         f"{ctx.local(now):%H:%M}): {outcome}"
     )
-    await edit_every_ping(session, alert, ctx, now, status, "resolved")
+    await edit_every_ping(uow, alert, ctx, now, status, "resolved")
     told = f"☑️ Your alert {alert.ref} was resolved by {person_label(person)}: {outcome}."
-    await tell_raiser(session, alert, told, key="resolved", now=now)
+    await tell_raiser(uow, alert, told, key="resolved", now=now)
     return True
 
 
 async def escalate_alert_now(
-    session: AsyncSession, alert: Alert, person: Person, from_step: int, ctx: ServiceContext
+    uow: AsyncSession, alert: Alert, person: Person, from_step: int, ctx: ServiceContext
 ) -> list[Person] | None:
     """A manager or coordinator sends an open alert to the next level at once.
 
@@ -186,7 +186,7 @@ async def escalate_alert_now(
     if person.role not in TAKERS:
         raise PermissionError("only a manager or coordinator may escalate an alert now")
     now = ctx.now()
-    moved = await session.execute(
+    moved = await uow.execute(
         update(Alert)
         .where(
             Alert.id == alert.id,
@@ -196,11 +196,11 @@ async def escalate_alert_now(
         .values(step=from_step + 1)
         .execution_options(synchronize_session=False)
     )
-    await session.refresh(alert)
+    await uow.refresh(alert)
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         return None
     record_audit(
-        session,
+        uow,
         "alert.escalated_now",
         at=now,
         actor_person_id=person.id,
@@ -208,16 +208,16 @@ async def escalate_alert_now(
         from_step=from_step,
     )
     reason = f"Escalated now by {person_label(person)}."
-    return await ping_current_step(session, alert, ctx, now, reason, raiser_lead=reason)
+    return await ping_current_step(uow, alert, ctx, now, reason, raiser_lead=reason)
 
 
-async def release_alerts_held_by(session: AsyncSession, person: Person, *, now: datetime) -> int:
+async def release_alerts_held_by(uow: AsyncSession, person: Person, *, now: datetime) -> int:
     """Put every alert this person holds straight back into escalation (they can't act on it).
 
     The next escalation tick, due at once, tells everyone pinged and the worker, and climbs.
     """
     held = list(
-        await session.scalars(
+        await uow.scalars(
             select(Alert.id).where(
                 Alert.status == AlertStatus.ACKNOWLEDGED.value,
                 Alert.acknowledged_by_id == person.id,
@@ -228,7 +228,7 @@ async def release_alerts_held_by(session: AsyncSession, person: Person, *, now: 
     for alert_id in held:
         # Conditional, so an alert resolved meanwhile in another transaction stays resolved.
         # Open with a holder still named marks it as released (escalation reads that, then clears).
-        done = await session.execute(
+        done = await uow.execute(
             update(Alert)
             .where(
                 Alert.id == alert_id,
@@ -241,6 +241,6 @@ async def release_alerts_held_by(session: AsyncSession, person: Person, *, now: 
         if done.rowcount == 1:  # type: ignore[attr-defined]
             released += 1
             record_audit(
-                session, "alert.released", at=now, subject=f"alert:{alert_id}", person_id=person.id
+                uow, "alert.released", at=now, subject=f"alert:{alert_id}", person_id=person.id
             )
     return released

@@ -93,11 +93,11 @@ class AlertFacts:
     raised_at: datetime
 
 
-async def alert_facts(session: AsyncSession, alert: Alert) -> AlertFacts:
+async def alert_facts(uow: AsyncSession, alert: Alert) -> AlertFacts:
     """Gather the facts a ping shows (venue, room, session reference, raiser's first name)."""
-    venue = await session.get(Venue, alert.venue_code) if alert.venue_code else None
-    booked = await session.get(Session, alert.session_id) if alert.session_id else None
-    raiser = await session.get(Person, alert.raised_by_id)
+    venue = await uow.get(Venue, alert.venue_code) if alert.venue_code else None
+    booked = await uow.get(Session, alert.session_id) if alert.session_id else None
+    raiser = await uow.get(Person, alert.raised_by_id)
     place = ", ".join(p for p in (venue.name if venue else "Venue not known", alert.room) if p)
     if booked is not None:
         place += f" · session {booked.ref}"

@@ -21,11 +21,11 @@ def subject(alert: Alert) -> str:
 
 
 async def tell_raiser(
-    session: AsyncSession, alert: Alert, text: str, *, key: str, now: datetime
+    uow: AsyncSession, alert: Alert, text: str, *, key: str, now: datetime
 ) -> None:
     """A protected message about the alert to the worker who raised it, once per `key`."""
     await queue_delivery(
-        session,
+        uow,
         SendMessage(text, protect_content=True),
         now=now,
         person_id=alert.raised_by_id,
@@ -35,11 +35,11 @@ async def tell_raiser(
 
 
 async def tell_person(
-    session: AsyncSession, alert: Alert, person_id: int, text: str, *, key: str, now: datetime
+    uow: AsyncSession, alert: Alert, person_id: int, text: str, *, key: str, now: datetime
 ) -> None:
     """A protected message about the alert to one member of staff, once per `key`."""
     await queue_delivery(
-        session,
+        uow,
         SendMessage(text, protect_content=True),
         now=now,
         person_id=person_id,
@@ -49,7 +49,7 @@ async def tell_person(
 
 
 async def tell_raiser_climbed(
-    session: AsyncSession,
+    uow: AsyncSession,
     alert: Alert,
     lead: str,
     reached: Sequence[Person],
@@ -60,22 +60,22 @@ async def tell_raiser_climbed(
     """The worker hears each time their alert goes further, and to whom."""
     names = ", ".join(p.first_name for p in reached)
     text = f"⏫ {lead} Alert {alert.ref} is now sent to {names} (level {level})."
-    await tell_raiser(session, alert, text, key=f"level:{alert.step}:sent", now=now)
+    await tell_raiser(uow, alert, text, key=f"level:{alert.step}:sent", now=now)
 
 
 async def edit_every_ping(
-    session: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime, status: str, key: str
+    uow: AsyncSession, alert: Alert, ctx: ServiceContext, now: datetime, status: str, key: str
 ) -> None:
     """Show everyone who was pinged what has happened, with only the buttons they may use now."""
-    facts = await alert_facts(session, alert)
-    pings = await session.scalars(
+    facts = await alert_facts(uow, alert)
+    pings = await uow.scalars(
         select(AlertPing).where(AlertPing.alert_id == alert.id, AlertPing.has_failed.is_(False))
     )
     for ping in pings:
-        person = await session.get(Person, ping.person_id)
+        person = await uow.get(Person, ping.person_id)
         text = ping_text(facts, ctx, now=ping.created_at, status=status)
         await queue_delivery(
-            session,
+            uow,
             EditMessage(0, text, ping_keyboard(alert, person)),
             now=now,
             person_id=ping.person_id,

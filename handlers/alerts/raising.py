@@ -42,13 +42,13 @@ SOON = timedelta(minutes=30)
 
 
 async def sessions_to_alert_about(
-    session: AsyncSession, worker: Person, ctx: ServiceContext
+    uow: AsyncSession, worker: Person, ctx: ServiceContext
 ) -> tuple[list[Session], Session | None]:
     """The worker's sessions today, and the one in progress or starting soon (preselected)."""
     now = ctx.now()
     local_day = ctx.local(now).replace(hour=0, minute=0, second=0, microsecond=0)
     found = list(
-        await session.scalars(
+        await uow.scalars(
             select(Session)
             .where(
                 Session.worker_id == worker.id,
@@ -64,7 +64,7 @@ async def sessions_to_alert_about(
 
 
 async def raise_alert(
-    session: AsyncSession,
+    uow: AsyncSession,
     worker: Person,
     *,
     severity: Severity,
@@ -74,7 +74,7 @@ async def raise_alert(
 ) -> tuple[Alert, list[Person]]:
     """Record the alert and ping the first level of its chain, all in this unit of work."""
     now = ctx.now()
-    booked = await session.get(Session, session_id) if session_id else None
+    booked = await uow.get(Session, session_id) if session_id else None
     if booked is not None and booked.worker_id != worker.id:
         booked = None
     alert = Alert(
@@ -90,10 +90,10 @@ async def raise_alert(
         step=0,
         is_resolve_reminded=False,
     )
-    session.add(alert)
-    await session.flush()
+    uow.add(alert)
+    await uow.flush()
     record_audit(
-        session,
+        uow,
         "alert.raised",
         at=now,
         actor_person_id=worker.id,
@@ -106,7 +106,7 @@ async def raise_alert(
         room=alert.room,
         out_of_hours=alert.is_out_of_hours,
     )
-    pinged = await ping_current_step(session, alert, ctx, now, reason=None)
+    pinged = await ping_current_step(uow, alert, ctx, now, reason=None)
     return alert, pinged
 
 
@@ -124,16 +124,16 @@ def may_read(person: Person, alert: Alert, was_pinged: bool) -> bool:
     return person.id == alert.raised_by_id or may_respond(person, alert, was_pinged)
 
 
-async def was_pinged(session: AsyncSession, alert_id: int, person_id: int) -> bool:
+async def was_pinged(uow: AsyncSession, alert_id: int, person_id: int) -> bool:
     """Whether this person was sent a ping about the alert."""
-    found = await session.scalar(
+    found = await uow.scalar(
         select(AlertPing.id).where(AlertPing.alert_id == alert_id, AlertPing.person_id == person_id)
     )
     return found is not None
 
 
 def refuse(
-    session: AsyncSession,
+    uow: AsyncSession,
     alert_id: int,
     action: str,
     *,
@@ -143,7 +143,7 @@ def refuse(
 ) -> None:
     """Put a refused attempt (wrong person, forwarded message, stranger) on the timeline."""
     record_audit(
-        session,
+        uow,
         "alert.access_refused",
         at=now,
         actor_person_id=person.id if person else None,
@@ -153,12 +153,12 @@ def refuse(
     )
 
 
-async def alert_details(session: AsyncSession, alert: Alert, ctx: ServiceContext) -> str:
+async def alert_details(uow: AsyncSession, alert: Alert, ctx: ServiceContext) -> str:
     """Everything an authorised person may read: children by initials, note, timeline."""
-    facts = await alert_facts(session, alert)
+    facts = await alert_facts(uow, alert)
     lines = [ping_text(facts, ctx, now=ctx.now())]
     if alert.session_id:
-        booked = await session.scalar(
+        booked = await uow.scalar(
             select(Session)
             .where(Session.id == alert.session_id)
             .options(selectinload(Session.children))
@@ -168,7 +168,7 @@ async def alert_details(session: AsyncSession, alert: Alert, ctx: ServiceContext
             if booked.supervision_level:
                 lines.append(f"Supervision: {booked.supervision_level}")
     events = list(
-        await session.scalars(
+        await uow.scalars(
             select(AuditEvent).where(AuditEvent.subject == subject(alert)).order_by(AuditEvent.id)
         )
     )
@@ -201,9 +201,9 @@ def timeline_lines(events: list[AuditEvent], ctx: ServiceContext) -> list[str]:
     return lines
 
 
-async def open_alerts(session: AsyncSession) -> list[Alert]:
+async def open_alerts(uow: AsyncSession) -> list[Alert]:
     """Alerts not yet resolved, newest first."""
-    result = await session.scalars(
+    result = await uow.scalars(
         select(Alert).where(Alert.status != AlertStatus.RESOLVED.value).order_by(Alert.id.desc())
     )
     return list(result)

@@ -20,44 +20,44 @@ CHECKED = "chain.readiness_checked"
 
 
 async def _chain_people(
-    session: AsyncSession, ctx: ServiceContext, day_start: datetime
+    uow: AsyncSession, ctx: ServiceContext, day_start: datetime
 ) -> list[Person]:
     people = {
-        p.id: p for _, p in await shifts_between(session, day_start, day_start + timedelta(days=1))
+        p.id: p for _, p in await shifts_between(uow, day_start, day_start + timedelta(days=1))
     }
     roles = {
         r for level in ctx.config.escalation.levels if not level.on_site_only for r in level.roles
     }
     if roles:
-        for person in await session.scalars(select(Person).where(Person.role.in_(roles))):
+        for person in await uow.scalars(select(Person).where(Person.role.in_(roles))):
             people[person.id] = person
     return [p for p in people.values() if p.is_active]
 
 
-async def readiness_checked(session: AsyncSession, ctx: ServiceContext, now: datetime) -> bool:
+async def readiness_checked(uow: AsyncSession, ctx: ServiceContext, now: datetime) -> bool:
     """Whether today's check has been done (by any instance)."""
     marker = f"readiness:{ctx.local(now).date().isoformat()}"
-    done = await session.scalar(
+    done = await uow.scalar(
         select(AuditEvent.id).where(AuditEvent.subject == marker, AuditEvent.action == CHECKED)
     )
     return done is not None
 
 
-async def check_chain_readiness(session: AsyncSession, ctx: ServiceContext, now: datetime) -> bool:
+async def check_chain_readiness(uow: AsyncSession, ctx: ServiceContext, now: datetime) -> bool:
     """Once a day after the configured time; True when the coordinator was told about gaps."""
     local = ctx.local(now)
     if local.time() < ctx.config.escalation.readiness_check:
         return False
-    if await readiness_checked(session, ctx, now):
+    if await readiness_checked(uow, ctx, now):
         return False
     marker = f"readiness:{local.date().isoformat()}"
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     missing: list[tuple[Person, str]] = []
-    for person in await _chain_people(session, ctx, day_start):
-        why = await why_unreachable(session, person)
+    for person in await _chain_people(uow, ctx, day_start):
+        why = await why_unreachable(uow, person)
         if why is not None:
             missing.append((person, why))
-    record_audit(session, CHECKED, at=now, subject=marker, missing=[p.id for p, _ in missing])
+    record_audit(uow, CHECKED, at=now, subject=marker, missing=[p.id for p, _ in missing])
     if not missing:
         return False
     lines = [
@@ -66,9 +66,9 @@ async def check_chain_readiness(session: AsyncSession, ctx: ServiceContext, now:
     ]
     lines += [f"• {p.first_name} {p.last_name} ({p.role}) — {why}" for p, why in missing]
     lines.append("Ask them to open their invite link (familytime invite), or change the rota.")
-    for coordinator in await active_coordinators(session):
+    for coordinator in await active_coordinators(uow):
         await queue_delivery(
-            session,
+            uow,
             SendMessage("\n".join(lines)),
             now=now,
             person_id=coordinator.id,

@@ -16,7 +16,7 @@ class RotaError(ValueError):
 
 
 async def add_shift(
-    session: AsyncSession,
+    uow: AsyncSession,
     person: Person,
     *,
     venue_code: str | None,
@@ -39,27 +39,27 @@ async def add_shift(
         ends_at=ends_at,
         is_on_call=is_on_call,
     )
-    session.add(shift)
-    await session.flush()
-    record_audit(session, "rota.added", at=now, subject=f"person:{person.id}", shift=shift.id)
+    uow.add(shift)
+    await uow.flush()
+    record_audit(uow, "rota.added", at=now, subject=f"person:{person.id}", shift=shift.id)
     return shift
 
 
-async def remove_shift(session: AsyncSession, shift_id: int, *, now: datetime) -> bool:
+async def remove_shift(uow: AsyncSession, shift_id: int, *, now: datetime) -> bool:
     """Take a shift off the rota; False if there was no such shift."""
-    shift = await session.get(RotaShift, shift_id)
+    shift = await uow.get(RotaShift, shift_id)
     if shift is None:
         return False
-    await session.delete(shift)
-    record_audit(session, "rota.removed", at=now, subject=f"person:{shift.person_id}")
+    await uow.delete(shift)
+    record_audit(uow, "rota.removed", at=now, subject=f"person:{shift.person_id}")
     return True
 
 
 async def shifts_between(
-    session: AsyncSession, starts_at: datetime, ends_at: datetime
+    uow: AsyncSession, starts_at: datetime, ends_at: datetime
 ) -> list[tuple[RotaShift, Person]]:
     """Every shift overlapping a span of time, with its person, in start order."""
-    rows = await session.execute(
+    rows = await uow.execute(
         select(RotaShift, Person)
         .join(Person, Person.id == RotaShift.person_id)
         .where(RotaShift.starts_at < ends_at, RotaShift.ends_at > starts_at)
@@ -69,12 +69,12 @@ async def shifts_between(
 
 
 async def people_on_site(
-    session: AsyncSession, venue_code: str | None, roles: tuple[str, ...], at: datetime
+    uow: AsyncSession, venue_code: str | None, roles: tuple[str, ...], at: datetime
 ) -> list[Person]:
     """Active people with one of `roles` on the rota at the venue right now."""
     if venue_code is None:
         return []
-    result = await session.scalars(
+    result = await uow.scalars(
         select(Person)
         .join(RotaShift, RotaShift.person_id == Person.id)
         .where(
@@ -90,9 +90,9 @@ async def people_on_site(
     return list(result.unique())
 
 
-async def people_on_call(session: AsyncSession, at: datetime) -> list[Person]:
+async def people_on_call(uow: AsyncSession, at: datetime) -> list[Person]:
     """Active people on call for the service right now."""
-    result = await session.scalars(
+    result = await uow.scalars(
         select(Person)
         .join(RotaShift, RotaShift.person_id == Person.id)
         .where(

@@ -40,20 +40,20 @@ class Health:
         )
 
 
-async def check_health(session: AsyncSession, now: datetime) -> Health:
+async def check_health(uow: AsyncSession, now: datetime) -> Health:
     """Outbox depth and oldest unsent age and escalation lag: cheap (indexed; the watchdog
     runs it every tick). The running totals are `count_totals`, kept apart as they cost more."""
     # A message put aside to wait for its own chat (a backlog going out at Telegram's one a
     # second) is waiting by design; one never put aside and still unsent means delivery is stuck.
     not_put_aside = case((OutboxMessage.parked_until.is_(None), OutboxMessage.created_at))
     depth, oldest = (
-        await session.execute(
+        await uow.execute(
             select(func.count(), func.min(not_put_aside)).where(
                 OutboxMessage.status == OutboxStatus.PENDING.value
             )
         )
     ).one()
-    overdue = await session.scalar(
+    overdue = await uow.scalar(
         select(func.min(Alert.due_at)).where(
             Alert.status.in_((AlertStatus.OPEN.value, AlertStatus.ACKNOWLEDGED.value))
         )
@@ -73,19 +73,19 @@ class Totals:
     sends_by_outcome: dict[str, int]
 
 
-async def count_totals(session: AsyncSession) -> Totals:
+async def count_totals(uow: AsyncSession) -> Totals:
     """Count the inbox and outbox (whole tables, so /metrics reads them at most every so often).
 
     Totals count what the retention purge deleted too, so these counters never go down.
     """
     purged = {
         kind: int(count)
-        for kind, count in await session.execute(select(PurgedCount.kind, PurgedCount.count))
+        for kind, count in await uow.execute(select(PurgedCount.kind, PurgedCount.count))
     }
     processed = purged.get("inbox", 0) + int(
-        await session.scalar(select(func.count()).where(InboxUpdate.processed_at.is_not(None))) or 0
+        await uow.scalar(select(func.count()).where(InboxUpdate.processed_at.is_not(None))) or 0
     )
-    rows = await session.execute(
+    rows = await uow.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     )
     outcomes = {str(status): int(count) for status, count in rows}

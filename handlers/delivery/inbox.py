@@ -49,21 +49,21 @@ def mark_processed(row: InboxUpdate, outcome: str, *, now: datetime) -> None:
 
 
 async def record_updates(
-    session: AsyncSession, updates: Sequence[tuple[int, ChatEvent | None]], *, now: datetime
+    uow: AsyncSession, updates: Sequence[tuple[int, ChatEvent | None]], *, now: datetime
 ) -> int:
     """Store new updates by update_id; repeats are ignored. Returns how many were new."""
     if not updates:
         return 0
     ids = [update_id for update_id, _ in updates]
     known = set(
-        await session.scalars(select(InboxUpdate.update_id).where(InboxUpdate.update_id.in_(ids)))
+        await uow.scalars(select(InboxUpdate.update_id).where(InboxUpdate.update_id.in_(ids)))
     )
     added = 0
     for update_id, event in updates:
         if update_id in known:
             continue
         known.add(update_id)
-        session.add(
+        uow.add(
             InboxUpdate(
                 update_id=update_id,
                 telegram_user_id=event.telegram_user_id if event else None,
@@ -78,7 +78,7 @@ async def record_updates(
     return added
 
 
-async def claim_next_update(session: AsyncSession) -> InboxUpdate | None:
+async def claim_next_update(uow: AsyncSession) -> InboxUpdate | None:
     """The oldest unprocessed update whose sender has no older one still waiting, locked
     (PostgreSQL, where several instances share the inbox).
 
@@ -100,10 +100,10 @@ async def claim_next_update(session: AsyncSession) -> InboxUpdate | None:
         .limit(1)
         .with_for_update(skip_locked=True)
     )
-    return await session.scalar(query)
+    return await uow.scalar(query)
 
 
-async def claim_oldest_updates(session: AsyncSession, limit: int) -> list[InboxUpdate]:
+async def claim_oldest_updates(uow: AsyncSession, limit: int) -> list[InboxUpdate]:
     """The oldest unprocessed updates, for a database that lets one writer in at a time (SQLite).
 
     The transaction holds the only write lock, so nobody else takes these meanwhile; handled in
@@ -115,4 +115,4 @@ async def claim_oldest_updates(session: AsyncSession, limit: int) -> list[InboxU
         .order_by(InboxUpdate.update_id)
         .limit(limit)
     )
-    return list(await session.scalars(query))
+    return list(await uow.scalars(query))

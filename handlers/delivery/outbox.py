@@ -13,7 +13,7 @@ from storage.models import OutboxMessage, Priority
 
 
 async def queue_delivery(
-    session: AsyncSession,
+    uow: AsyncSession,
     delivery: Delivery,
     *,
     now: datetime,
@@ -35,7 +35,7 @@ async def queue_delivery(
     if person_id is None and chat_id is None:
         raise ValueError("a delivery needs a person or a chat")
     if dedupe_key is not None and not key_is_new:
-        existing = await session.scalar(
+        existing = await uow.scalar(
             select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
         )
         if existing is not None:
@@ -55,5 +55,5 @@ async def queue_delivery(
             not_before=not_before or now,
             edit_of_id=edit_of_id,
         )
-        session.add(row)
+        uow.add(row)
     return row

@@ -25,9 +25,9 @@ class StuckMessage:
     last_error: str | None
 
 
-async def outbox_counts(session: AsyncSession) -> dict[tuple[str, str], int]:
+async def outbox_counts(uow: AsyncSession) -> dict[tuple[str, str], int]:
     """(status, priority name) → how many messages."""
-    rows = await session.execute(
+    rows = await uow.execute(
         select(OutboxMessage.status, OutboxMessage.priority, func.count()).group_by(
             OutboxMessage.status, OutboxMessage.priority
         )
@@ -36,10 +36,10 @@ async def outbox_counts(session: AsyncSession) -> dict[tuple[str, str], int]:
 
 
 async def oldest_unsent(
-    session: AsyncSession, now: datetime, limit: int = 10
+    uow: AsyncSession, now: datetime, limit: int = 10
 ) -> list[StuckMessage]:
     """The pending messages waiting longest."""
-    rows = await session.scalars(
+    rows = await uow.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.PENDING.value)
         .order_by(OutboxMessage.created_at)
@@ -58,7 +58,7 @@ async def oldest_unsent(
     ]
 
 
-async def sent_after_a_timeout(session: AsyncSession) -> int:
+async def sent_after_a_timeout(uow: AsyncSession) -> int:
     """Messages sent after an earlier try timed out, or was cut off when the bot stopped or
     died mid-send: Telegram may have shown each of them twice.
 
@@ -74,7 +74,7 @@ async def sent_after_a_timeout(session: AsyncSession) -> int:
     )
     row = literal("outbox:", String) + cast(OutboxMessage.id, String)
     failed = select(AuditEvent.subject).where(AuditEvent.action == "delivery.failed")
-    count = await session.scalar(
+    count = await uow.scalar(
         select(func.count())
         .select_from(timed_out)
         .where(

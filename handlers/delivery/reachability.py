@@ -25,10 +25,10 @@ PLAIN_REASONS = {
 }
 
 
-async def active_coordinators(session: AsyncSession) -> list[Person]:
+async def active_coordinators(uow: AsyncSession) -> list[Person]:
     """Every active Family Time Coordinator, in a fixed order."""
     return list(
-        await session.scalars(
+        await uow.scalars(
             select(Person)
             .where(Person.role == Role.COORDINATOR.value, Person.is_active.is_(True))
             .order_by(Person.id)
@@ -36,25 +36,25 @@ async def active_coordinators(session: AsyncSession) -> list[Person]:
     )
 
 
-async def can_reach(session: AsyncSession, person_id: int) -> bool:
+async def can_reach(uow: AsyncSession, person_id: int) -> bool:
     """False once Telegram has said for good that this person can't be sent to."""
-    link = await session.get(TelegramLink, person_id)
+    link = await uow.get(TelegramLink, person_id)
     return link is None or link.is_reachable
 
 
 async def mark_unreachable(
-    session: AsyncSession, person_id: int, error: str, now: datetime
+    uow: AsyncSession, person_id: int, error: str, now: datetime
 ) -> None:
     """Record that Telegram refused this person for good; the first time, tell the coordinators."""
-    link = await session.get(TelegramLink, person_id)
+    link = await uow.get(TelegramLink, person_id)
     if link is None or not link.is_reachable:
         return
     link.is_reachable = False
     link.unreachable_reason = error[:200]
     record_audit(
-        session, "person.unreachable", at=now, subject=f"person:{person_id}", reason=error[:200]
+        uow, "person.unreachable", at=now, subject=f"person:{person_id}", reason=error[:200]
     )
-    person = await session.get(Person, person_id)
+    person = await uow.get(Person, person_id)
     if person is None:
         return
     why = next((plain for key, plain in PLAIN_REASONS.items() if key in error.lower()), error)
@@ -65,35 +65,35 @@ async def mark_unreachable(
         "This clears by itself when they next message the bot."
     )
     key = f"unreachable:{now:%Y%m%d%H%M%S}:person:{person.id}"
-    await tell_coordinators(session, person, text, key=key, now=now)
+    await tell_coordinators(uow, person, text, key=key, now=now)
 
 
 async def mark_heard_from(
-    session: AsyncSession, person: Person, link: TelegramLink, now: datetime
+    uow: AsyncSession, person: Person, link: TelegramLink, now: datetime
 ) -> None:
     """A message from a person shows the bot can reach them again."""
     if link.is_reachable:
         return
     link.is_reachable = True
     link.unreachable_reason = None
-    record_audit(session, "person.reachable", at=now, subject=f"person:{person.id}")
+    record_audit(uow, "person.reachable", at=now, subject=f"person:{person.id}")
     text = (
         f"✅ {person.first_name} {person.last_name} ({person.role}) messaged the bot again, "
         "so their reminders have started again."
     )
     key = f"reachable:{now:%Y%m%d%H%M%S}:person:{person.id}"
-    await tell_coordinators(session, person, text, key=key, now=now)
+    await tell_coordinators(uow, person, text, key=key, now=now)
 
 
 async def tell_coordinators(
-    session: AsyncSession, about: Person, text: str, *, key: str, now: datetime
+    uow: AsyncSession, about: Person, text: str, *, key: str, now: datetime
 ) -> None:
     """A protected notice about a person to every active coordinator but them, once per key."""
-    for coordinator in await active_coordinators(session):
+    for coordinator in await active_coordinators(uow):
         if coordinator.id == about.id:
             continue
         await queue_delivery(
-            session,
+            uow,
             SendMessage(text, protect_content=True),
             now=now,
             person_id=coordinator.id,

@@ -21,7 +21,7 @@ SETTLED = (OutboxStatus.SENT.value, OutboxStatus.FAILED.value)
 _BULK = {"synchronize_session": False}  # nothing in the session is among these rows
 
 
-async def purge_inbox(session: AsyncSession, *, before: datetime, limit: int = PURGE_BATCH) -> int:
+async def purge_inbox(uow: AsyncSession, *, before: datetime, limit: int = PURGE_BATCH) -> int:
     """Delete up to `limit` updates handled before `before`; unhandled ones always stay.
 
     Telegram resends an update for a day at most, so an old update id can't come back.
@@ -33,15 +33,15 @@ async def purge_inbox(session: AsyncSession, *, before: datetime, limit: int = P
         .limit(limit)
         .with_for_update(skip_locked=True)  # another instance purging takes other rows
     )
-    result = await session.execute(
+    result = await uow.execute(
         delete(InboxUpdate).where(InboxUpdate.update_id.in_(doomed)), execution_options=_BULK
     )
     count = _count(result)
-    await _add_to_total(session, "inbox", count)
+    await _add_to_total(uow, "inbox", count)
     return count
 
 
-async def purge_outbox(session: AsyncSession, *, before: datetime, limit: int = PURGE_BATCH) -> int:
+async def purge_outbox(uow: AsyncSession, *, before: datetime, limit: int = PURGE_BATCH) -> int:
     """Delete up to `limit` messages sent, and as many failed, before `before`.
 
     Kept whatever their age: messages still to be sent, a message an edit points at (the edit
@@ -64,24 +64,24 @@ async def purge_outbox(session: AsyncSession, *, before: datetime, limit: int = 
             .limit(limit)
             .with_for_update(of=OutboxMessage, skip_locked=True)
         )
-        result = await session.execute(
+        result = await uow.execute(
             delete(OutboxMessage).where(OutboxMessage.id.in_(doomed)), execution_options=_BULK
         )
         count = _count(result)
-        await _add_to_total(session, f"outbox:{status}", count)
+        await _add_to_total(uow, f"outbox:{status}", count)
         purged += count
     return purged
 
 
-async def _add_to_total(session: AsyncSession, kind: str, count: int) -> None:
+async def _add_to_total(uow: AsyncSession, kind: str, count: int) -> None:
     """Count what went, in the same transaction, so /metrics' totals never go down."""
     if not count:
         return
-    result = await session.execute(
+    result = await uow.execute(
         update(PurgedCount).where(PurgedCount.kind == kind).values(count=PurgedCount.count + count)
     )
     if not _count(result):  # the migration creates every kind's row; a schema made otherwise
-        session.add(PurgedCount(kind=kind, count=count))
+        uow.add(PurgedCount(kind=kind, count=count))
 
 
 def _count(result: Any) -> int:

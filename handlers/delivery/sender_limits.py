@@ -34,7 +34,7 @@ class Admission(enum.Enum):
 
 
 async def admit_update(
-    session: AsyncSession,
+    uow: AsyncSession,
     telegram_user_id: int,
     now: datetime,
     limit: SenderLimit = DEFAULT_LIMIT,
@@ -44,7 +44,7 @@ async def admit_update(
     Updates of one account are handled one at a time (the inbox's claim), so its row is never
     written by two transactions at once.
     """
-    row = await _pacing_row(session, telegram_user_id, now)
+    row = await _pacing_row(uow, telegram_user_id, now)
     if row.allowed_at - limit.tolerance <= now:
         row.allowed_at = max(row.allowed_at, now) + limit.interval
         return Admission.HANDLE
@@ -53,7 +53,7 @@ async def admit_update(
     row.quiet_until = now + limit.quiet
     row.is_noted = True
     record_audit(
-        session,
+        uow,
         "inbox.throttled",
         at=now,
         actor_telegram_id=telegram_user_id,
@@ -71,13 +71,13 @@ class StrangerReply(enum.Enum):
 
 
 async def answer_stranger(
-    session: AsyncSession,
+    uow: AsyncSession,
     telegram_user_id: int,
     now: datetime,
     limit: SenderLimit = DEFAULT_LIMIT,
 ) -> StrangerReply:
     """A person who isn't linked gets the public information once a while, then silence."""
-    row = await _pacing_row(session, telegram_user_id, now)
+    row = await _pacing_row(uow, telegram_user_id, now)
     if row.quiet_until is None or row.quiet_until <= now:
         row.quiet_until = now + limit.stranger_quiet
         row.is_noted = False
@@ -86,7 +86,7 @@ async def answer_stranger(
         return StrangerReply.SILENT
     row.is_noted = True
     record_audit(
-        session,
+        uow,
         "stranger.silenced",
         at=now,
         actor_telegram_id=telegram_user_id,
@@ -95,35 +95,35 @@ async def answer_stranger(
     return StrangerReply.SILENCED
 
 
-async def load_senders(session: AsyncSession, telegram_user_ids: set[int]) -> None:
+async def load_senders(uow: AsyncSession, telegram_user_ids: set[int]) -> None:
     """Read a batch's accounts in one query, so each update's check needs none."""
     if telegram_user_ids:
-        await session.scalars(
+        await uow.scalars(
             select(SenderPacing).where(SenderPacing.telegram_user_id.in_(telegram_user_ids))
         )
 
 
-async def _pacing_row(session: AsyncSession, telegram_user_id: int, now: datetime) -> SenderPacing:
+async def _pacing_row(uow: AsyncSession, telegram_user_id: int, now: datetime) -> SenderPacing:
     # Without flushing: the inbox handles a batch of updates in one transaction and flushes
     # once (a flush per update here cost it about 40 % of its throughput).
-    with session.no_autoflush:
-        row = await session.get(SenderPacing, telegram_user_id)
+    with uow.no_autoflush:
+        row = await uow.get(SenderPacing, telegram_user_id)
     if row is None:  # added earlier in this batch, not yet flushed?
         row = next(
             (
                 added
-                for added in session.new
+                for added in uow.new
                 if isinstance(added, SenderPacing) and added.telegram_user_id == telegram_user_id
             ),
             None,
         )
     if row is None:
         row = SenderPacing(telegram_user_id=telegram_user_id, allowed_at=now, is_noted=False)
-        session.add(row)
+        uow.add(row)
     return row
 
 
-async def forget_quiet_senders(session: AsyncSession, *, before: datetime, limit: int) -> int:
+async def forget_quiet_senders(uow: AsyncSession, *, before: datetime, limit: int) -> int:
     """Delete up to `limit` accounts' pacing rows that have had nothing to remember since
     `before` (kept as long as the inbox rows they paced)."""
     doomed = (
@@ -135,7 +135,7 @@ async def forget_quiet_senders(session: AsyncSession, *, before: datetime, limit
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    result = await session.execute(
+    result = await uow.execute(
         delete(SenderPacing).where(SenderPacing.telegram_user_id.in_(doomed)),
         execution_options={"synchronize_session": False},
     )

@@ -19,9 +19,9 @@ log = logging.getLogger(__name__)
 WINDOW_MINUTES = 15  # at most one warning per coordinator in this long
 
 
-async def watch_delivery(session: AsyncSession, ctx: ServiceContext, now: datetime) -> Health:
+async def watch_delivery(uow: AsyncSession, ctx: ServiceContext, now: datetime) -> Health:
     """Check the outbox and escalations; log and tell the coordinators when either is behind."""
-    health = await check_health(session, now)
+    health = await check_health(uow, now)
     if health.is_healthy:
         return health
     log.error(
@@ -38,9 +38,9 @@ async def watch_delivery(session: AsyncSession, ctx: ServiceContext, now: dateti
         f"{health.escalation_lag_seconds:.0f} s late. It keeps retrying. Please check "
         "`familytime outbox status`, and phone anyone who must hear something urgently."
     )
-    for coordinator in await active_coordinators(session):
+    for coordinator in await active_coordinators(uow):
         await queue_delivery(
-            session,
+            uow,
             SendMessage(text),
             now=now,
             person_id=coordinator.id,

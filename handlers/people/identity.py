@@ -24,19 +24,19 @@ def invite_link(bot_username: str, token: str) -> str:
     return f"https://t.me/{bot_username}?start={token}"
 
 
-async def find_person(session: AsyncSession, ref: str) -> Person | None:
+async def find_person(uow: AsyncSession, ref: str) -> Person | None:
     """A person by the council's reference."""
-    return await session.scalar(select(Person).where(Person.ref == ref))
+    return await uow.scalar(select(Person).where(Person.ref == ref))
 
 
 async def create_invite(
-    session: AsyncSession, person: Person, *, now: datetime, valid_for: timedelta
+    uow: AsyncSession, person: Person, *, now: datetime, valid_for: timedelta
 ) -> str:
     """A fresh single-use token for one person; only its hash is kept."""
     if not person.is_active:
         raise ValueError(f"person {person.ref} is deactivated")
     token = secrets.token_urlsafe(24)  # 32 characters of [A-Za-z0-9_-]: a valid deep-link payload
-    session.add(
+    uow.add(
         Invite(
             person_id=person.id,
             token_hash=hash_token(token),
@@ -44,7 +44,7 @@ async def create_invite(
             expires_at=now + valid_for,
         )
     )
-    record_audit(session, "invite.issued", at=now, subject=f"person:{person.id}")
+    record_audit(uow, "invite.issued", at=now, subject=f"person:{person.id}")
     return token
 
 
@@ -70,7 +70,7 @@ class Redemption:
 
 
 async def redeem_invite(
-    session: AsyncSession,
+    uow: AsyncSession,
     token_hash: str,
     *,
     telegram_user_id: int,
@@ -84,35 +84,35 @@ async def redeem_invite(
     (ALREADY_LINKED), and a live invite for someone else is refused. A token that matches no
     invite at all still counts as a bad guess, so a linked account can't probe tokens either.
     """
-    invite = await session.scalar(select(Invite).where(Invite.token_hash == token_hash))
+    invite = await uow.scalar(select(Invite).where(Invite.token_hash == token_hash))
     outcome = _check_invite(invite, now)
-    current = await find_linked_person(session, telegram_user_id)
+    current = await find_linked_person(uow, telegram_user_id)
     if current is not None and (invite is None or outcome is not None):
         if invite is None:
-            session.add(InviteFailure(telegram_user_id=telegram_user_id, at=now))
+            uow.add(InviteFailure(telegram_user_id=telegram_user_id, at=now))
         return Redemption(Redeemed.ALREADY_LINKED, current)
-    failures = await session.scalar(
+    failures = await uow.scalar(
         select(func.count(InviteFailure.id)).where(
             InviteFailure.telegram_user_id == telegram_user_id,
             InviteFailure.at > now - BAD_TOKEN_WINDOW,
         )
     )
     if (failures or 0) >= max_failures_per_hour:
-        record_audit(session, "invite.rate_limited", at=now, actor_telegram_id=telegram_user_id)
+        record_audit(uow, "invite.rate_limited", at=now, actor_telegram_id=telegram_user_id)
         return Redemption(Redeemed.RATE_LIMITED)
-    person = await session.get(Person, invite.person_id) if invite else None
+    person = await uow.get(Person, invite.person_id) if invite else None
     if outcome is None and (person is None or not person.is_active):
         outcome = Redeemed.DEACTIVATED
     if outcome is None:
-        taken = await session.scalar(
+        taken = await uow.scalar(
             select(TelegramLink).where(TelegramLink.telegram_user_id == telegram_user_id)
         )
         if taken is not None and person is not None and taken.person_id != person.id:
             outcome = Redeemed.ACCOUNT_TAKEN
     if outcome is not None or invite is None or person is None:
-        session.add(InviteFailure(telegram_user_id=telegram_user_id, at=now))
+        uow.add(InviteFailure(telegram_user_id=telegram_user_id, at=now))
         record_audit(
-            session,
+            uow,
             "invite.refused",
             at=now,
             actor_telegram_id=telegram_user_id,
@@ -120,13 +120,13 @@ async def redeem_invite(
         )
         return Redemption(outcome or Redeemed.UNKNOWN)
     await _link(
-        session, person, invite, telegram_user_id=telegram_user_id, chat_id=chat_id, now=now
+        uow, person, invite, telegram_user_id=telegram_user_id, chat_id=chat_id, now=now
     )
     return Redemption(Redeemed.LINKED, person)
 
 
 async def _link(
-    session: AsyncSession,
+    uow: AsyncSession,
     person: Person,
     invite: Invite,
     *,
@@ -137,7 +137,7 @@ async def _link(
     """Use the invite, close the person's other open ones, and (re)bind their one account."""
     invite.used_at = now
     invite.used_by_telegram_id = telegram_user_id
-    await session.execute(
+    await uow.execute(
         update(Invite)
         .where(
             Invite.person_id == person.id,
@@ -147,10 +147,10 @@ async def _link(
         )
         .values(expires_at=now)
     )
-    old = await session.get(TelegramLink, person.id)
+    old = await uow.get(TelegramLink, person.id)
     moved_from = (old.telegram_user_id, old.chat_id) if old is not None else None
-    await session.execute(delete(TelegramLink).where(TelegramLink.person_id == person.id))
-    session.add(
+    await uow.execute(delete(TelegramLink).where(TelegramLink.person_id == person.id))
+    uow.add(
         TelegramLink(
             person_id=person.id,
             telegram_user_id=telegram_user_id,
@@ -160,7 +160,7 @@ async def _link(
         )
     )
     record_audit(
-        session,
+        uow,
         "invite.redeemed",
         at=now,
         actor_person_id=person.id,
@@ -169,7 +169,7 @@ async def _link(
     )
     if moved_from is not None and moved_from[0] != telegram_user_id:
         await tell_link_moved(
-            session,
+            uow,
             person,
             old_telegram_id=moved_from[0],
             old_chat_id=moved_from[1],
@@ -202,22 +202,22 @@ LINKED_PERSON: Select[Person, TelegramLink] = (
 )
 
 
-async def find_linked_person(session: AsyncSession, telegram_user_id: int) -> Person | None:
+async def find_linked_person(uow: AsyncSession, telegram_user_id: int) -> Person | None:
     """The active person a Telegram account is linked to, if any (their link is loaded too)."""
-    found = (await session.execute(LINKED_PERSON, {"telegram_user_id": telegram_user_id})).first()
+    found = (await uow.execute(LINKED_PERSON, {"telegram_user_id": telegram_user_id})).first()
     return found[0] if found is not None else None
 
 
-async def deactivate_person(session: AsyncSession, person: Person, *, now: datetime) -> None:
+async def deactivate_person(uow: AsyncSession, person: Person, *, now: datetime) -> None:
     """Cut a person's access at once: unlink their account and drop any open conversation."""
     person.is_active = False
     person.deactivated_at = now
-    await session.execute(delete(TelegramLink).where(TelegramLink.person_id == person.id))
-    await session.execute(delete(ConversationState).where(ConversationState.person_id == person.id))
-    await session.execute(
+    await uow.execute(delete(TelegramLink).where(TelegramLink.person_id == person.id))
+    await uow.execute(delete(ConversationState).where(ConversationState.person_id == person.id))
+    await uow.execute(
         update(Invite)
         .where(Invite.person_id == person.id, Invite.used_at.is_(None))
         .values(expires_at=now)
     )
-    record_audit(session, "person.deactivated", at=now, subject=f"person:{person.id}")
-    await release_alerts_held_by(session, person, now=now)
+    record_audit(uow, "person.deactivated", at=now, subject=f"person:{person.id}")
+    await release_alerts_held_by(uow, person, now=now)

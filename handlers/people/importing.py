@@ -47,7 +47,7 @@ class ImportSummary:
 
 
 async def import_records(
-    session: AsyncSession,
+    uow: AsyncSession,
     config: ServiceConfig,
     *,
     now: datetime,
@@ -70,8 +70,8 @@ async def import_records(
     )
     venues = {v.code for v in config.venues}
     summary = ImportSummary()
-    await sync_venues(session, config)
-    people_by_ref = {p.ref: p for p in await session.scalars(select(Person))}
+    await sync_venues(uow, config)
+    people_by_ref = {p.ref: p for p in await uow.scalars(select(Person))}
     no_longer_staff: list[Person] = []
     for number, row in person_rows:
         assert isinstance(row, PersonRow)
@@ -81,7 +81,7 @@ async def import_records(
         person = people_by_ref.get(row.ref)
         if person is None:
             person = Person(ref=row.ref, created_at=now, is_active=True)
-            session.add(person)
+            uow.add(person)
             people_by_ref[row.ref] = person
         person.first_name, person.last_name = row.first_name, row.last_name
         if person.role not in NOT_STAFF and row.role.value in NOT_STAFF:
@@ -90,9 +90,9 @@ async def import_records(
         person.venue_code = row.venue or None
         person.phone = row.phone or None
         summary.people += 1
-    await session.flush()
+    await uow.flush()
     children_by_ref = {
-        c.ref: c for c in await session.scalars(select(Child).options(selectinload(Child.carers)))
+        c.ref: c for c in await uow.scalars(select(Child).options(selectinload(Child.carers)))
     }
     for number, row in child_rows:
         assert isinstance(row, ChildRow)
@@ -113,22 +113,22 @@ async def import_records(
         child = children_by_ref.get(row.ref)
         if child is None:
             child = Child(ref=row.ref, initials=row.initials, carers=[])
-            session.add(child)
+            uow.add(child)
             children_by_ref[row.ref] = child
         child.initials = row.initials
         child.social_worker_id = social_worker.id if social_worker else None
         child.carers = [p for p in carers if p is not None]
         summary.children += 1
-    await session.flush()
+    await uow.flush()
     await _import_sessions(
-        session, config, session_rows, people_by_ref, children_by_ref, venues, errors, summary
+        uow, config, session_rows, people_by_ref, children_by_ref, venues, errors, summary
     )
     if errors:
         raise ImportFailed(errors)
     for person in no_longer_staff:  # can't act on an alert any more: it climbs at once
-        await release_alerts_held_by(session, person, now=now)
+        await release_alerts_held_by(uow, person, now=now)
     record_audit(
-        session,
+        uow,
         "records.imported",
         at=now,
         people=summary.people,
@@ -139,7 +139,7 @@ async def import_records(
 
 
 async def _import_sessions(
-    session: AsyncSession,
+    uow: AsyncSession,
     config: ServiceConfig,
     rows: list[tuple[int, ImportRow]],
     people_by_ref: dict[str, Person],
@@ -151,7 +151,7 @@ async def _import_sessions(
     zone = ZoneInfo(config.timezone)
     existing = {
         s.ref: s
-        for s in await session.scalars(select(Session).options(selectinload(Session.children)))
+        for s in await uow.scalars(select(Session).options(selectinload(Session.children)))
     }
     for number, row in rows:
         assert isinstance(row, SessionRow)
@@ -177,7 +177,7 @@ async def _import_sessions(
         record = existing.get(row.ref)
         if record is None:
             record = Session(ref=row.ref, children=[])
-            session.add(record)
+            uow.add(record)
             existing[row.ref] = record
         record.venue_code = row.venue
         record.room = row.room or None

@@ -24,7 +24,7 @@ OLD_ACCOUNT_NOTICE = (
 
 
 async def tell_link_moved(
-    session: AsyncSession,
+    uow: AsyncSession,
     person: Person,
     *,
     old_telegram_id: int,
@@ -35,7 +35,7 @@ async def tell_link_moved(
 ) -> None:
     """Audit the move and tell the account that lost the link and every coordinator."""
     record_audit(
-        session,
+        uow,
         "link.moved",
         at=now,
         actor_person_id=person.id,
@@ -46,7 +46,7 @@ async def tell_link_moved(
     )
     event = f"link:{person.id}:moved:invite:{invite_id}"
     await queue_delivery(
-        session,
+        uow,
         SendMessage(OLD_ACCOUNT_NOTICE),
         now=now,
         chat_id=old_chat_id,
@@ -58,4 +58,4 @@ async def tell_link_moved(
         f"different Telegram account with a new invite; the old account has been told and "
         f"no longer has access. If this wasn't expected, deactivate {person.ref} and phone them."
     )
-    await tell_coordinators(session, person, text, key=event, now=now)
+    await tell_coordinators(uow, person, text, key=event, now=now)

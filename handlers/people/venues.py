@@ -8,11 +8,11 @@ from handlers.service.config import ServiceConfig
 from storage.models import Venue
 
 
-async def sync_venues(session: AsyncSession, config: ServiceConfig) -> None:
+async def sync_venues(uow: AsyncSession, config: ServiceConfig) -> None:
     """Add or rename the config's venues; venues dropped from the config stay for history."""
     for venue in config.venues:
-        row = await session.get(Venue, venue.code)
+        row = await uow.get(Venue, venue.code)
         if row is None:
-            session.add(Venue(code=venue.code, name=venue.name))
+            uow.add(Venue(code=venue.code, name=venue.name))
         elif row.name != venue.name:
             row.name = venue.name

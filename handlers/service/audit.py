@@ -11,7 +11,7 @@ from storage.models import AuditEvent
 
 
 def record_audit(
-    session: AsyncSession,
+    uow: AsyncSession,
     action: str,
     *,
     at: datetime,
@@ -31,5 +31,5 @@ def record_audit(
         note=note,
         details=details,
     )
-    session.add(event)
+    uow.add(event)
     return event

@@ -40,14 +40,14 @@ class SessionNotOpen(Exception):
 
 
 async def sessions_for_handover(
-    session: AsyncSession, carer_id: int, ctx: ServiceContext
+    uow: AsyncSession, carer_id: int, ctx: ServiceContext
 ) -> list[Session]:
     """The carer's children's sessions that have not ended, today or tomorrow, soonest first."""
-    children = [child.id for child in await children_of_carer(session, carer_id)]
+    children = [child.id for child in await children_of_carer(uow, carer_id)]
     if not children:
         return []
     now = ctx.now()
-    result = await session.scalars(
+    result = await uow.scalars(
         select(Session)
         .join(session_children, session_children.c.session_id == Session.id)
         .where(
@@ -64,7 +64,7 @@ async def sessions_for_handover(
 
 
 async def submit_handover(
-    session: AsyncSession,
+    uow: AsyncSession,
     *,
     carer: Person,
     session_id: int,
@@ -73,7 +73,7 @@ async def submit_handover(
 ) -> str:
     """Keep the card, send it to the session's worker; returns what the carer reads."""
     booked = next(
-        (s for s in await sessions_for_handover(session, carer.id, ctx) if s.id == session_id),
+        (s for s in await sessions_for_handover(uow, carer.id, ctx) if s.id == session_id),
         None,
     )
     if booked is None:
@@ -88,25 +88,25 @@ async def submit_handover(
         medication=answers.medication,
         submitted_at=now,
     )
-    session.add(card)
-    await session.flush()
+    uow.add(card)
+    await uow.flush()
     record_audit(
-        session,
+        uow,
         "handover.submitted",
         at=now,
         actor_person_id=carer.id,
         subject=f"handover:{card.id}",
         session_id=booked.id,
     )
-    worker = await session.get(Person, booked.worker_id) if booked.worker_id else None
+    worker = await uow.get(Person, booked.worker_id) if booked.worker_id else None
     when = ctx.show_time(booked.starts_at)
-    if worker is None or not worker.is_active or not await can_reach(session, worker.id):
+    if worker is None or not worker.is_active or not await can_reach(uow, worker.id):
         return (
             f"Thank you, the handover card for {when} is saved. Please also tell the Family "
             f"Time team on arrival, or phone {ctx.config.contacts.office_phone}."
         )
     await queue_delivery(
-        session,
+        uow,
         SendMessage(card_text(card, booked, carer, ctx), protect_content=True),
         now=now,
         person_id=worker.id,
@@ -138,9 +138,9 @@ def card_lines(card: HandoverCard) -> list[str]:
     ]
 
 
-async def cards_for(session: AsyncSession, session_id: int) -> list[HandoverCard]:
+async def cards_for(uow: AsyncSession, session_id: int) -> list[HandoverCard]:
     """The handover cards in for a session, oldest first."""
-    result = await session.scalars(
+    result = await uow.scalars(
         select(HandoverCard)
         .where(HandoverCard.session_id == session_id)
         .order_by(HandoverCard.submitted_at, HandoverCard.id)

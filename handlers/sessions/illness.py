@@ -37,9 +37,9 @@ class NotYourChild(Exception):
     """The carer asked about a child they are not linked to."""
 
 
-async def children_of_carer(session: AsyncSession, carer_id: int) -> list[Child]:
+async def children_of_carer(uow: AsyncSession, carer_id: int) -> list[Child]:
     """The children a carer looks after, in a stable order."""
-    result = await session.scalars(
+    result = await uow.scalars(
         select(Child)
         .join(child_carers, child_carers.c.child_id == Child.id)
         .where(child_carers.c.person_id == carer_id)
@@ -49,10 +49,10 @@ async def children_of_carer(session: AsyncSession, carer_id: int) -> list[Child]
 
 
 async def next_session_of_child(
-    session: AsyncSession, child_id: int, ctx: ServiceContext
+    uow: AsyncSession, child_id: int, ctx: ServiceContext
 ) -> Session | None:
     """The child's next session that has not ended and is not cancelled."""
-    return await session.scalar(
+    return await uow.scalar(
         select(Session)
         .join(session_children, session_children.c.session_id == Session.id)
         .where(
@@ -75,7 +75,7 @@ class IllnessReported:
 
 
 async def report_illness(
-    session: AsyncSession,
+    uow: AsyncSession,
     *,
     carer: Person,
     child_id: int,
@@ -84,12 +84,12 @@ async def report_illness(
     ctx: ServiceContext,
 ) -> IllnessReported:
     """Store the report, tell the next session's worker and the coordinators, answer the carer."""
-    children = {c.id: c for c in await children_of_carer(session, carer.id)}
+    children = {c.id: c for c in await children_of_carer(uow, carer.id)}
     child = children.get(child_id)
     if child is None:
         raise NotYourChild(child_id)
     now = ctx.now()
-    upcoming = await next_session_of_child(session, child.id, ctx)
+    upcoming = await next_session_of_child(uow, child.id, ctx)
     report = IllnessReport(
         child_id=child.id,
         reported_by_id=carer.id,
@@ -98,10 +98,10 @@ async def report_illness(
         description=description,
         reported_at=now,
     )
-    session.add(report)
-    await session.flush()
+    uow.add(report)
+    await uow.flush()
     record_audit(
-        session,
+        uow,
         "illness.reported",
         at=now,
         actor_person_id=carer.id,
@@ -110,11 +110,11 @@ async def report_illness(
         session_id=upcoming.id if upcoming else None,
         contagious=contagious.value,
     )
-    recipients = await _people_to_tell(session, upcoming)
-    notice = await _staff_notice(session, child, contagious, description, upcoming, carer, ctx)
+    recipients = await _people_to_tell(uow, upcoming)
+    notice = await _staff_notice(uow, child, contagious, description, upcoming, carer, ctx)
     for person_id in recipients:
         await queue_delivery(
-            session,
+            uow,
             SendMessage(notice, protect_content=True),
             now=now,
             person_id=person_id,
@@ -123,19 +123,19 @@ async def report_illness(
     return IllnessReported(report, _carer_reply(child, contagious, upcoming, ctx))
 
 
-async def _people_to_tell(session: AsyncSession, upcoming: Session | None) -> list[int]:
+async def _people_to_tell(uow: AsyncSession, upcoming: Session | None) -> list[int]:
     """The next session's worker, then every active coordinator, each once."""
     ids: list[int] = []
     if upcoming is not None and upcoming.worker_id is not None:
-        worker = await session.get(Person, upcoming.worker_id)
+        worker = await uow.get(Person, upcoming.worker_id)
         if worker is not None and worker.is_active:
             ids.append(worker.id)
-    ids += [c.id for c in await active_coordinators(session) if c.id not in ids]
+    ids += [c.id for c in await active_coordinators(uow) if c.id not in ids]
     return ids
 
 
 async def _staff_notice(
-    session: AsyncSession,
+    uow: AsyncSession,
     child: Child,
     contagious: Contagious,
     description: str,
@@ -151,7 +151,7 @@ async def _staff_notice(
         f"Reported by carer {carer.first_name} at {ctx.show_time(ctx.now())}",
     ]
     if upcoming is not None:
-        venue = await session.get(Venue, upcoming.venue_code)
+        venue = await uow.get(Venue, upcoming.venue_code)
         place = venue.name if venue else upcoming.venue_code
         room = f", {upcoming.room}" if upcoming.room else ""
         lines.append(

@@ -59,9 +59,9 @@ def reminder_times(ctx: ServiceContext, starts_at: datetime) -> dict[str, dateti
     }
 
 
-async def send_due_reminders(session: AsyncSession, ctx: ServiceContext, now: datetime) -> int:
+async def send_due_reminders(uow: AsyncSession, ctx: ServiceContext, now: datetime) -> int:
     """Queue every reminder now due for sessions not yet started; returns how many were new."""
-    upcoming = await session.scalars(
+    upcoming = await uow.scalars(
         select(Session)
         .where(
             Session.status == SessionStatus.SCHEDULED.value,
@@ -77,13 +77,13 @@ async def send_due_reminders(session: AsyncSession, ctx: ServiceContext, now: da
         if CARER_SOON in due:
             due.discard(CARER_EVENING)  # missed (say, by an outage): one reminder is enough
         for kind in sorted(due):
-            queued += await _queue(session, ctx, booked, kind, now)
-    return queued + await _brief_on_cancelled(session, ctx, now)
+            queued += await _queue(uow, ctx, booked, kind, now)
+    return queued + await _brief_on_cancelled(uow, ctx, now)
 
 
-async def _brief_on_cancelled(session: AsyncSession, ctx: ServiceContext, now: datetime) -> int:
+async def _brief_on_cancelled(uow: AsyncSession, ctx: ServiceContext, now: datetime) -> int:
     """On the morning of a cancelled session, its worker hears it is off (no other reminders)."""
-    cancelled = await session.scalars(
+    cancelled = await uow.scalars(
         select(Session).where(
             Session.status == SessionStatus.CANCELLED.value,
             Session.starts_at > now,
@@ -96,15 +96,15 @@ async def _brief_on_cancelled(session: AsyncSession, ctx: ServiceContext, now: d
         worker_id = booked.worker_id
         if worker_id is None or reminder_times(ctx, booked.starts_at)[WORKER_BRIEFING] > now:
             continue
-        if not await can_reach(session, worker_id):
+        if not await can_reach(uow, worker_id):
             continue
-        venue = await session.get(Venue, booked.venue_code)
+        venue = await uow.get(Venue, booked.venue_code)
         text = (
             f"❌ Session {booked.ref} at {ctx.show_time(booked.starts_at)} "
             f"({venue.name if venue else booked.venue_code}) is cancelled: nothing to prepare."
         )
         row = await queue_delivery(
-            session,
+            uow,
             SendMessage(text, protect_content=True),
             now=now,
             person_id=worker_id,
@@ -117,7 +117,7 @@ async def _brief_on_cancelled(session: AsyncSession, ctx: ServiceContext, now: d
 
 
 async def _queue(
-    session: AsyncSession, ctx: ServiceContext, booked: Session, kind: str, now: datetime
+    uow: AsyncSession, ctx: ServiceContext, booked: Session, kind: str, now: datetime
 ) -> int:
     is_for_carers = kind in (CARER_EVENING, CARER_SOON)
     if is_for_carers:
@@ -127,7 +127,7 @@ async def _queue(
     when = f"{booked.starts_at:%Y%m%d%H%M}"  # a moved session gets fresh reminders
     keys = {p: f"reminder:{booked.id}:{when}:{kind}:person:{p}" for p in sorted(people)}
     queued = set(
-        await session.scalars(
+        await uow.scalars(
             select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys.values()))
         )
     )
@@ -137,16 +137,16 @@ async def _queue(
         return 0
     keyboard: Keyboard = ()
     if is_for_carers:
-        text = await _carer_text(session, ctx, booked, now)
+        text = await _carer_text(uow, ctx, booked, now)
         keyboard = ((Button("📝 Fill in the handover card", f"{MENU_PREFIX}handover"),),)
     else:
-        text = await _worker_text(session, ctx, booked)
+        text = await _worker_text(uow, ctx, booked)
     added = 0
     for person_id, key in keys.items():
-        if not await can_reach(session, person_id):
+        if not await can_reach(uow, person_id):
             continue  # the coordinators were told; this starts again when they message the bot
         row = await queue_delivery(
-            session,
+            uow,
             SendMessage(text, keyboard=keyboard, protect_content=True),
             now=now,
             person_id=person_id,
@@ -158,9 +158,9 @@ async def _queue(
 
 
 async def _carer_text(
-    session: AsyncSession, ctx: ServiceContext, booked: Session, now: datetime
+    uow: AsyncSession, ctx: ServiceContext, booked: Session, now: datetime
 ) -> str:
-    venue = await session.get(Venue, booked.venue_code)
+    venue = await uow.get(Venue, booked.venue_code)
     place = next((v for v in ctx.config.venues if v.code == booked.venue_code), None)
     children = ", ".join(child.initials for child in booked.children) or "the children"
     # Said from when it is sent: a reminder held back (say, by an outage) must not say "tomorrow"
@@ -181,9 +181,9 @@ async def _carer_text(
     return "\n".join(lines)
 
 
-async def _worker_text(session: AsyncSession, ctx: ServiceContext, booked: Session) -> str:
-    venue = await session.get(Venue, booked.venue_code)
-    worker = await session.get(Person, booked.worker_id) if booked.worker_id else None
+async def _worker_text(uow: AsyncSession, ctx: ServiceContext, booked: Session) -> str:
+    venue = await uow.get(Venue, booked.venue_code)
+    worker = await uow.get(Person, booked.worker_id) if booked.worker_id else None
     children = ", ".join(child.label for child in booked.children)
     lines = [
         f"🗓 {worker.first_name if worker else 'Session'}: session {booked.ref} at "
@@ -192,8 +192,8 @@ async def _worker_text(session: AsyncSession, ctx: ServiceContext, booked: Sessi
         f"Children: {children or 'none listed'}",
         f"Supervision: {booked.supervision_level or 'not recorded'}",
     ]
-    lines += await _illness_lines(session, ctx, booked)
-    cards = await cards_for(session, booked.id)
+    lines += await _illness_lines(uow, ctx, booked)
+    cards = await cards_for(uow, booked.id)
     for card in cards:
         lines.append(f"📝 Handover card in at {ctx.local(card.submitted_at):%H:%M}:")
         lines += [f"  {line}" for line in card_lines(card)]
@@ -203,12 +203,12 @@ async def _worker_text(session: AsyncSession, ctx: ServiceContext, booked: Sessi
     return "\n".join(lines)
 
 
-async def _illness_lines(session: AsyncSession, ctx: ServiceContext, booked: Session) -> list[str]:
+async def _illness_lines(uow: AsyncSession, ctx: ServiceContext, booked: Session) -> list[str]:
     """Illness the carers reported in the week before the session, for the worker to weigh up."""
     children = {child.id: child for child in booked.children}
     if not children:
         return []
-    reports = await session.scalars(
+    reports = await uow.scalars(
         select(IllnessReport)
         .where(
             IllnessReport.child_id.in_(children),

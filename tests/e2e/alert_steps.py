@@ -29,12 +29,12 @@ STAFF = ((WORKER, "W1"), (SENIOR, "SN1"), (MANAGER, "M1"), (TEAM_MANAGER, "TM1")
 
 async def on_rota(h: Harness, ref: str, *, on_call: bool = False) -> None:
     """Put someone on site at Coffee Hall (or on call) for the whole day around the clock's now."""
-    async with h.db.unit_of_work() as session:
-        person = await find_person(session, ref)
+    async with h.db.unit_of_work() as uow:
+        person = await find_person(uow, ref)
         assert person is not None
         now = h.clock.now()
         await add_shift(
-            session,
+            uow,
             person,
             venue_code=None if on_call else "coffee-hall",
             starts_at=now - timedelta(hours=2),
@@ -77,8 +77,8 @@ def one_ping(h: Harness, user_id: int) -> EmulatedMessage:
 
 
 async def alert_row(h: Harness) -> Alert:
-    async with h.db.unit_of_work() as session:
-        alert = await session.scalar(select(Alert))
+    async with h.db.unit_of_work() as uow:
+        alert = await uow.scalar(select(Alert))
         assert alert is not None
         return alert
 

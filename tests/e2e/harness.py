@@ -100,14 +100,14 @@ class Harness:
         self._stop = self._task = self.app = None
 
     async def import_records(self, **files: str) -> None:
-        async with self.db.unit_of_work() as session:
-            await import_records(session, self.config, now=self.clock.now(), **files)
+        async with self.db.unit_of_work() as uow:
+            await import_records(uow, self.config, now=self.clock.now(), **files)
 
     async def invite(self, ref: str, valid_for: timedelta = timedelta(hours=72)) -> str:
-        async with self.db.unit_of_work() as session:
-            person = await find_person(session, ref)
+        async with self.db.unit_of_work() as uow:
+            person = await find_person(uow, ref)
             assert person is not None, ref
-            return await create_invite(session, person, now=self.clock.now(), valid_for=valid_for)
+            return await create_invite(uow, person, now=self.clock.now(), valid_for=valid_for)
 
     async def send(self, user_id: int, text: str, *, settle: bool = True) -> int:
         update_id = self.emulator.user_sends_text(user_id, text)
@@ -148,15 +148,15 @@ class Harness:
 
     async def _is_settled(self) -> bool:
         now = self.clock.now()
-        async with self.db.unit_of_work() as session:
-            processed = await session.scalar(
+        async with self.db.unit_of_work() as uow:
+            processed = await uow.scalar(
                 select(func.count()).where(
                     InboxUpdate.update_id.in_(self._sent_updates),
                     InboxUpdate.processed_at.is_not(None),
                 )
             )
             earlier = aliased(OutboxMessage)
-            waiting = await session.scalar(
+            waiting = await uow.scalar(
                 select(func.count()).where(
                     OutboxMessage.status == OutboxStatus.PENDING.value,
                     or_(
@@ -175,7 +175,7 @@ class Harness:
                     ),
                 )
             )
-            due_alerts = await session.scalar(
+            due_alerts = await uow.scalar(
                 select(func.count()).where(
                     Alert.status != AlertStatus.RESOLVED.value, Alert.due_at <= now
                 )

@@ -14,8 +14,8 @@ from tests.e2e.harness import Harness
 
 
 async def _actions(h: Harness) -> list[str]:
-    async with h.db.unit_of_work() as session:
-        return list(await session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+    async with h.db.unit_of_work() as uow:
+        return list(await uow.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
 
 
 async def test_only_the_holder_resolves_and_a_manager_takes_over_first(harness: Harness) -> None:
@@ -106,10 +106,10 @@ async def test_deactivating_the_holder_puts_the_alert_back_into_escalation_at_on
     await h.press(SENIOR, "Acknowledge")
     h.unread(SENIOR), h.unread(MANAGER), h.unread(WORKER)
 
-    async with h.db.unit_of_work() as session:
-        senior = await find_person(session, "SN1")
+    async with h.db.unit_of_work() as uow:
+        senior = await find_person(uow, "SN1")
         assert senior is not None
-        await deactivate_person(session, senior, now=h.clock.now())
+        await deactivate_person(uow, senior, now=h.clock.now())
     await h.advance(timedelta(seconds=1))  # the next tick, not the two-hour reminder cycle
 
     reason = "Sid (senior) can no longer act on it (deactivated)"

@@ -43,11 +43,11 @@ async def test_two_instances_never_double_ping_or_miss_an_escalation(harness: Ha
         await asyncio.wait_for(second.ready.wait(), 10)
         ctx = ServiceContext(h.config, h.clock, "familytime_test_bot")
         for _ in range(ALERTS):
-            async with h.db.unit_of_work() as session:
-                worker = await find_person(session, "W1")
+            async with h.db.unit_of_work() as uow:
+                worker = await find_person(uow, "W1")
                 assert worker is not None
                 await raise_alert(
-                    session, worker, severity=Severity.URGENT, session_id=None, note=None, ctx=ctx
+                    uow, worker, severity=Severity.URGENT, session_id=None, note=None, ctx=ctx
                 )
         second.wake()
         await h.advance(timedelta(seconds=1))
@@ -65,8 +65,8 @@ async def test_two_instances_never_double_ping_or_miss_an_escalation(harness: Ha
     assert received[MANAGER] == 2 * ALERTS  # level 1 on site, and level 2
     assert received[TEAM_MANAGER] == ALERTS and received[COORDINATOR] == ALERTS
     assert received[WORKER] == ALERTS  # each worker hears once that it has gone up
-    async with h.db.unit_of_work() as session:
-        passed = await session.scalar(
+    async with h.db.unit_of_work() as uow:
+        passed = await uow.scalar(
             select(func.count()).where(AuditEvent.action == "alert.deadline_passed")
         )
     assert passed == ALERTS

@@ -63,12 +63,12 @@ async def prepare(db: Database, config: ServiceConfig, emulator: BotApiEmulator)
     """Staff linked and on site now, straight in the database (linking has its own tests)."""
     clock = SystemClock()
     now = clock.now()
-    async with db.unit_of_work() as session:
-        await import_records(session, config, now=now, people=PEOPLE + ALERT_STAFF)
+    async with db.unit_of_work() as uow:
+        await import_records(uow, config, now=now, people=PEOPLE + ALERT_STAFF)
         for ref, user_id in USERS.items():
-            person = await find_person(session, ref)
+            person = await find_person(uow, ref)
             assert person is not None
-            session.add(
+            uow.add(
                 TelegramLink(
                     person_id=person.id,
                     telegram_user_id=user_id,
@@ -80,7 +80,7 @@ async def prepare(db: Database, config: ServiceConfig, emulator: BotApiEmulator)
             emulator.user_sends_text(user_id, "hello")  # they have opened a chat with the bot
             if ref in ("SN1", "M1"):
                 await add_shift(
-                    session,
+                    uow,
                     person,
                     venue_code="coffee-hall",
                     starts_at=now - timedelta(hours=1),
@@ -121,8 +121,8 @@ async def wait_for(condition: Callable[[], bool], what: str, timeout: float = 40
 async def wait_for_pings_recorded(database: Database, count: int) -> None:
     deadline = asyncio.get_running_loop().time() + 20
     while True:
-        async with database.unit_of_work() as session:
-            sent = await session.scalar(
+        async with database.unit_of_work() as uow:
+            sent = await uow.scalar(
                 select(func.count()).where(
                     OutboxMessage.priority == Priority.ALERT.value,
                     OutboxMessage.status == OutboxStatus.SENT.value,
@@ -146,11 +146,11 @@ async def test_a_killed_bot_escalates_once_on_time_after_restart(
     try:
         await prepare(database, config, emulator)
         ctx = ServiceContext(config, SystemClock())
-        async with database.unit_of_work() as session:
-            worker = await find_person(session, "W1")
+        async with database.unit_of_work() as uow:
+            worker = await find_person(uow, "W1")
             assert worker is not None
             alert, _ = await raise_alert(
-                session, worker, severity=Severity.URGENT, session_id=None, note=None, ctx=ctx
+                uow, worker, severity=Severity.URGENT, session_id=None, note=None, ctx=ctx
             )
             deadline = alert.due_at
         assert deadline is not None
@@ -179,9 +179,9 @@ async def test_a_killed_bot_escalates_once_on_time_after_restart(
             1,
             1,
         )
-        async with database.unit_of_work() as session:
+        async with database.unit_of_work() as uow:
             passed = list(
-                await session.scalars(
+                await uow.scalars(
                     select(AuditEvent).where(AuditEvent.action == "alert.deadline_passed")
                 )
             )
@@ -212,11 +212,11 @@ async def test_an_alert_ping_on_its_way_when_the_bot_dies_is_sent_within_a_lease
     try:
         await prepare(database, config, emulator)
         ctx = ServiceContext(config, SystemClock())
-        async with database.unit_of_work() as session:
-            worker = await find_person(session, "W1")
+        async with database.unit_of_work() as uow:
+            worker = await find_person(uow, "W1")
             assert worker is not None
             await raise_alert(
-                session, worker, severity=Severity.URGENT, session_id=None, note=None, ctx=ctx
+                uow, worker, severity=Severity.URGENT, session_id=None, note=None, ctx=ctx
             )
 
         def count(chat: int) -> int:
@@ -229,10 +229,10 @@ async def test_an_alert_ping_on_its_way_when_the_bot_dies_is_sent_within_a_lease
         bot.wait(10)
         killed_at = SystemClock().now()
         manager_before = count(MANAGER)
-        async with database.unit_of_work() as session:
-            senior = await find_person(session, "SN1")
+        async with database.unit_of_work() as uow:
+            senior = await find_person(uow, "SN1")
             assert senior is not None
-            ping = await session.scalar(
+            ping = await uow.scalar(
                 select(OutboxMessage).where(
                     OutboxMessage.person_id == senior.id,
                     OutboxMessage.priority == Priority.ALERT.value,
@@ -247,8 +247,8 @@ async def test_an_alert_ping_on_its_way_when_the_bot_dies_is_sent_within_a_lease
         await wait_for(lambda: count(SENIOR) == 1, "the senior's ping", timeout=40)
         await asyncio.sleep(3 * TICK_SECONDS)  # room for a duplicate to show, if there were one
         assert (count(SENIOR), count(MANAGER)) == (1, manager_before)
-        async with database.unit_of_work() as session:
-            counted = await sent_after_a_timeout(session)
+        async with database.unit_of_work() as uow:
+            counted = await sent_after_a_timeout(uow)
         assert counted == 1  # its second try is counted: Telegram might have had the first
     finally:
         if bot is not None and bot.poll() is None:

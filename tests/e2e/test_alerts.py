@@ -142,8 +142,8 @@ async def test_a_blocked_recipient_sends_the_alert_up_the_chain_at_once(harness:
     notice, ping = sorted(h.unread(COORDINATOR), key=lambda m: "could not be reached" in m.text)
     assert "could not be reached" in ping.text
     assert "can't reach Sid Testsenior (senior): they have blocked the bot" in notice.text
-    async with h.db.unit_of_work() as session:
-        actions = list(await session.scalars(select(AuditEvent.action)))
+    async with h.db.unit_of_work() as uow:
+        actions = list(await uow.scalars(select(AuditEvent.action)))
     assert "alert.ping_failed" in actions and "person.unreachable" in actions
     h.assert_no_unexpected_messages()
 
@@ -233,9 +233,9 @@ async def test_people_outside_the_alert_cannot_acknowledge_or_read_it(
         assert "F.G." not in texts and "URGENT" not in texts
     alert = await alert_row(h)
     assert alert.status == AlertStatus.OPEN.value
-    async with h.db.unit_of_work() as session:
+    async with h.db.unit_of_work() as uow:
         refused = list(
-            await session.scalars(
+            await uow.scalars(
                 select(AuditEvent).where(AuditEvent.action == "alert.access_refused")
             )
         )
@@ -256,9 +256,9 @@ async def test_an_escalation_missed_while_the_bot_was_down_fires_once_marked_lat
     for user_id in (MANAGER, TEAM_MANAGER, COORDINATOR):
         assert "this was due at 10:05" in one_ping(h, user_id).text
     assert "now sent to" in one_ping(h, WORKER).text
-    async with h.db.unit_of_work() as session:
+    async with h.db.unit_of_work() as uow:
         passed = list(
-            await session.scalars(
+            await uow.scalars(
                 select(AuditEvent).where(AuditEvent.action == "alert.deadline_passed")
             )
         )

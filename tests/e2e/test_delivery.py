@@ -26,10 +26,10 @@ async def with_telegrams_limits(h: Harness) -> None:
 
 
 async def queue_texts(h: Harness, chat_id: int, count: int, tag: str) -> None:
-    async with h.db.unit_of_work() as session:
+    async with h.db.unit_of_work() as uow:
         for n in range(count):
             await queue_delivery(
-                session,
+                uow,
                 SendMessage(f"{tag} {n}"),
                 now=h.clock.now(),
                 chat_id=chat_id,
@@ -95,8 +95,8 @@ async def test_a_chat_at_its_limit_does_not_hold_up_the_others(harness: Harness)
 async def drain_retries(h: Harness, rounds: int = 20) -> None:
     """Move the clock on past each backoff until nothing is left to send."""
     for _ in range(rounds):
-        async with h.db.unit_of_work() as session:
-            pending = await session.scalar(
+        async with h.db.unit_of_work() as uow:
+            pending = await uow.scalar(
                 select(func.count()).where(OutboxMessage.status == OutboxStatus.PENDING.value)
             )
         if not pending:
@@ -139,9 +139,9 @@ async def test_a_burst_of_5xx_and_timeouts_delivers_each_message_once_bar_counte
     # Exactly one extra copy for each send Telegram took after the bot had stopped waiting.
     assert sum(count - 1 for count in counts.values()) == 2
     shown_again = sum(1 for count in counts.values() if count > 1)
-    async with h.db.unit_of_work() as session:
-        counted = await sent_after_a_timeout(session)
-        failed = await session.scalar(
+    async with h.db.unit_of_work() as uow:
+        counted = await sent_after_a_timeout(uow)
+        failed = await uow.scalar(
             select(func.count()).where(
                 OutboxMessage.status == OutboxStatus.FAILED.value,
                 OutboxMessage.dedupe_key.like("test:faulty:%"),
@@ -162,10 +162,10 @@ async def test_a_bad_request_fails_that_message_only_and_the_person_stays_reacha
     await h.link(COORDINATOR, "K1")
     h.emulator.inject_fault(Fault(400, "Bad Request: can't parse entities", chat_id=CARER))
     carer_id = await person_id(h, "C1")
-    async with h.db.unit_of_work() as session:
+    async with h.db.unit_of_work() as uow:
         for n in range(2):
             await queue_delivery(
-                session,
+                uow,
                 SendMessage(f"for the carer {n}"),
                 now=h.clock.now(),
                 person_id=carer_id,
@@ -175,15 +175,15 @@ async def test_a_bad_request_fails_that_message_only_and_the_person_stays_reacha
     h.app.dispatcher.wake()
     await h.settle()
     assert [m.text for m in h.unread(CARER)] == ["for the carer 1"]  # the next one still goes
-    async with h.db.unit_of_work() as session:
-        link = await session.get(TelegramLink, carer_id)
+    async with h.db.unit_of_work() as uow:
+        link = await uow.get(TelegramLink, carer_id)
     assert link is not None and link.is_reachable  # no "can't reach" to the coordinator
     h.assert_no_unexpected_messages()
 
 
 async def person_id(h: Harness, ref: str) -> int:
-    async with h.db.unit_of_work() as session:
-        person = await find_person(session, ref)
+    async with h.db.unit_of_work() as uow:
+        person = await find_person(uow, ref)
         assert person is not None
         return person.id
 
@@ -199,11 +199,11 @@ async def test_an_alert_ping_does_not_wait_for_a_stalled_send_to_another_chat(
     while h.emulator.state.faults:  # the carer's message is on its way, and stuck
         await asyncio.sleep(0.01)
     assert not h.emulator.messages(CARER)[1:]
-    async with h.db.unit_of_work() as session:
-        worker = await find_person(session, "W1")
+    async with h.db.unit_of_work() as uow:
+        worker = await find_person(uow, "W1")
         assert worker is not None
         await queue_delivery(
-            session,
+            uow,
             SendMessage("🚨 ping"),
             now=h.clock.now(),
             person_id=worker.id,

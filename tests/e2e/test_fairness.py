@@ -21,10 +21,10 @@ BACKLOG = 1000
 
 
 async def queue_backlog(h: Harness, chat_id: int, count: int) -> None:
-    async with h.db.unit_of_work() as session:
+    async with h.db.unit_of_work() as uow:
         for n in range(count):
             await queue_delivery(
-                session, SendMessage(f"backlog {n}"), now=h.clock.now(), chat_id=chat_id
+                uow, SendMessage(f"backlog {n}"), now=h.clock.now(), chat_id=chat_id
             )
     assert h.app is not None
     h.app.dispatcher.wake()
@@ -72,8 +72,8 @@ async def test_a_thousand_messages_for_one_chat_do_not_hold_up_a_workers_alert(
 
     # Every question came while the backlog was still going out at one a second.
     assert len(h.emulator.messages(STRANGER)) < BACKLOG / 10
-    async with h.db.unit_of_work() as session:
-        waiting = await session.scalar(
+    async with h.db.unit_of_work() as uow:
+        waiting = await uow.scalar(
             select(func.count()).where(
                 OutboxMessage.chat_id == STRANGER, OutboxMessage.status == "pending"
             )
@@ -96,11 +96,11 @@ async def test_a_flood_from_a_stranger_gets_one_answer_and_is_recorded_once(
     await h.settle(timeout=60)
     answers = h.unread(STRANGER)
     assert len(answers) == 1 and "invited" in answers[0].text
-    async with h.db.unit_of_work() as session:
-        silenced = await session.scalar(
+    async with h.db.unit_of_work() as uow:
+        silenced = await uow.scalar(
             select(func.count()).where(AuditEvent.action == "stranger.silenced")
         )
-        unread = await session.scalar(
+        unread = await uow.scalar(
             select(func.count()).where(InboxUpdate.outcome == "throttled")
         )
     assert silenced == 1
@@ -120,8 +120,8 @@ async def test_a_flood_of_taps_from_a_linked_person_is_told_once_to_slow_down(
     texts = [m.text for m in h.unread(CARER)]
     assert texts.count(SLOW_DOWN) == 1
     assert len(texts) <= 30  # a burst of answers, the one warning, nothing more
-    async with h.db.unit_of_work() as session:
-        throttled = await session.scalar(
+    async with h.db.unit_of_work() as uow:
+        throttled = await uow.scalar(
             select(func.count()).where(AuditEvent.action == "inbox.throttled")
         )
     assert throttled == 1

@@ -19,8 +19,8 @@ async def link(h: Harness, user_id: int, ref: str) -> None:
 
 
 async def count_reports(h: Harness) -> int:
-    async with h.db.unit_of_work() as session:
-        return int(await session.scalar(select(func.count(IllnessReport.id))) or 0)
+    async with h.db.unit_of_work() as uow:
+        return int(await uow.scalar(select(func.count(IllnessReport.id))) or 0)
 
 
 async def test_carer_reports_illness_and_only_the_worker_and_coordinator_hear(
@@ -186,8 +186,8 @@ async def test_a_handover_card_for_a_session_cancelled_meanwhile_is_not_sent(
     await h.send(CARER, "happy")
     await h.press(CARER, "No medicine")
     h.unread(CARER)
-    async with h.db.unit_of_work() as session:  # the team cancels S1 while the carer checks
-        await session.execute(
+    async with h.db.unit_of_work() as uow:  # the team cancels S1 while the carer checks
+        await uow.execute(
             update(Session).where(Session.ref == "S1").values(status=SessionStatus.CANCELLED.value)
         )
 
@@ -195,6 +195,6 @@ async def test_a_handover_card_for_a_session_cancelled_meanwhile_is_not_sent(
 
     answer = h.unread(CARER)[-1].text
     assert "was cancelled, so the card wasn't sent" in answer and "phone" in answer
-    async with h.db.unit_of_work() as session:
-        assert await session.scalar(select(func.count(HandoverCard.id))) == 0
+    async with h.db.unit_of_work() as uow:
+        assert await uow.scalar(select(func.count(HandoverCard.id))) == 0
     h.assert_no_unexpected_messages()  # the worker got nothing

@@ -13,8 +13,8 @@ ILLNESS = "Fictional rash on Tuesday, unit seven"
 
 
 async def _inbox(h: Harness) -> list[InboxUpdate]:
-    async with h.db.unit_of_work() as session:
-        return list(await session.scalars(select(InboxUpdate).order_by(InboxUpdate.update_id)))
+    async with h.db.unit_of_work() as uow:
+        return list(await uow.scalars(select(InboxUpdate).order_by(InboxUpdate.update_id)))
 
 
 async def test_an_invite_token_is_nowhere_in_the_database_after_linking(harness: Harness) -> None:
@@ -51,6 +51,6 @@ async def test_an_illness_report_leaves_no_text_in_the_inbox(harness: Harness) -
     assert ILLNESS not in inbox and "/illness" not in inbox
     rows = await _inbox(h)
     assert len(rows) == 6 and all(row.event == {} for row in rows)
-    async with h.db.unit_of_work() as session:  # what was said lives on where it was used
-        assert await session.scalar(select(IllnessReport.description)) == ILLNESS
+    async with h.db.unit_of_work() as uow:  # what was said lives on where it was used
+        assert await uow.scalar(select(IllnessReport.description)) == ILLNESS
     h.assert_no_unexpected_messages()

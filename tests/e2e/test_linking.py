@@ -43,10 +43,10 @@ async def test_a_deactivated_carer_is_cut_off_mid_conversation(harness: Harness)
     await h.send(CARER, f"/start {await h.invite('C1')}")
     await h.send(CARER, "/illness")
     h.unread(CARER)
-    async with h.db.unit_of_work() as session:
-        person = await find_person(session, "C1")
+    async with h.db.unit_of_work() as uow:
+        person = await find_person(uow, "C1")
         assert person is not None
-        await deactivate_person(session, person, now=h.clock.now())
+        await deactivate_person(uow, person, now=h.clock.now())
 
     await h.press(CARER, "A.B.")
     await h.send(CARER, "/illness")

@@ -22,8 +22,8 @@ async def test_a_captioned_photo_at_the_alert_note_keeps_the_caption_and_says_so
     told, sent = (m.text for m in h.unread(WORKER))
     assert "can't pass on photos" in told and "kept your caption" in told
     assert "A1 sent to" in sent
-    async with h.db.unit_of_work() as session:
-        alert = await session.scalar(select(Alert))
+    async with h.db.unit_of_work() as uow:
+        alert = await uow.scalar(select(Alert))
     assert alert is not None and alert.note == "bruise on arm, see photo"
     one_ping(h, SENIOR)
     one_ping(h, MANAGER)
@@ -55,8 +55,8 @@ async def test_media_at_a_choice_or_without_a_caption_is_refused_and_nothing_is_
     assert "Child: A.B." in summary.text and "What's wrong: rash on both arms" in summary.text
     await h.press(CARER, "Send")
     assert "passed this on" in h.unread(CARER)[-1].text
-    async with h.db.unit_of_work() as session:
-        report = await session.scalar(select(IllnessReport))
+    async with h.db.unit_of_work() as uow:
+        report = await uow.scalar(select(IllnessReport))
     assert report is not None and report.description == "rash on both arms"
     h.assert_no_unexpected_messages()
 

@@ -37,10 +37,10 @@ async def test_a_killed_bot_delivers_all_500_queued_messages_after_restart(
     root = await emulator.start(host="127.0.0.1", port=0)
     for chat in range(FIRST_CHAT, FIRST_CHAT + MESSAGES):
         emulator.state.user(chat).has_started = True
-    async with database.unit_of_work() as session:
+    async with database.unit_of_work() as uow:
         for n in range(MESSAGES):
             await queue_delivery(
-                session,
+                uow,
                 SendMessage(f"Reminder {n}"),
                 now=SystemClock().now(),
                 chat_id=FIRST_CHAT + n,
@@ -55,17 +55,17 @@ async def test_a_killed_bot_delivers_all_500_queued_messages_after_restart(
         bot.wait(10)
         await asyncio.sleep(0.5)  # requests the bot had written before it died are answered
         delivered_before = {m.text for m in emulator.all_bot_messages()}  # reminders only
-        async with database.unit_of_work() as session:
+        async with database.unit_of_work() as uow:
             # Marked as on their way and not yet recorded: these may have been in flight when
             # the bot died. Telegram may or may not have taken each; they are sent again once
             # their lease runs out, and each such try is counted.
-            in_flight = await session.scalar(
+            in_flight = await uow.scalar(
                 select(func.count()).where(
                     OutboxMessage.status == OutboxStatus.PENDING.value,
                     OutboxMessage.last_error == SENDING,
                 )
             )
-            recorded = await session.scalar(
+            recorded = await uow.scalar(
                 select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT.value)
             )
         assert len(delivered_before) < MESSAGES, "the kill came too late to test anything"
@@ -87,12 +87,12 @@ async def test_a_killed_bot_delivers_all_500_queued_messages_after_restart(
         # each of those is counted where `familytime outbox status` reports possible duplicates.
         assert len(twice) <= taken_unheard <= (in_flight or 0) <= 20, (twice, in_flight)
         assert max(texts.values()) <= 2
-        async with database.unit_of_work() as session:
-            rows = await session.execute(
+        async with database.unit_of_work() as uow:
+            rows = await uow.execute(
                 select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
             )
             statuses = {status: count for status, count in rows}
-            counted = await sent_after_a_timeout(session)
+            counted = await sent_after_a_timeout(uow)
         assert statuses == {OutboxStatus.SENT.value: MESSAGES}
         assert counted == in_flight, (counted, in_flight)
     finally:
@@ -106,9 +106,9 @@ async def wait_for_outbox_empty(database: Database) -> None:
     pending = -1
 
     async def count() -> int:
-        async with database.unit_of_work() as session:
+        async with database.unit_of_work() as uow:
             return int(
-                await session.scalar(
+                await uow.scalar(
                     select(func.count()).where(OutboxMessage.status == OutboxStatus.PENDING.value)
                 )
                 or 0

@@ -21,10 +21,10 @@ async def test_a_carer_unlinked_from_the_child_mid_report_is_told_what_to_do(
     await h.press(CARER, "No")
     await h.send(CARER, "a bit of a cold")
     h.unread(CARER)
-    async with h.db.unit_of_work() as session:  # the team moves A.B. to another carer
-        child = await session.scalar(select(Child).where(Child.ref == "CH1"))
+    async with h.db.unit_of_work() as uow:  # the team moves A.B. to another carer
+        child = await uow.scalar(select(Child).where(Child.ref == "CH1"))
         assert child is not None
-        await session.execute(delete(child_carers).where(child_carers.c.child_id == child.id))
+        await uow.execute(delete(child_carers).where(child_carers.c.child_id == child.id))
 
     await h.press(CARER, "Send")
 
@@ -32,8 +32,8 @@ async def test_a_carer_unlinked_from_the_child_mid_report_is_told_what_to_do(
     assert SORRY not in texts
     assert "no longer show you as A.B.'s carer" in texts[-1]
     assert h.config.contacts.office_phone in texts[-1]
-    async with h.db.unit_of_work() as session:
-        assert await session.scalar(select(IllnessReport)) is None
+    async with h.db.unit_of_work() as uow:
+        assert await uow.scalar(select(IllnessReport)) is None
     await h.send(CARER, "/help")  # the conversation is closed, not stuck
     (help_text,) = h.unread(CARER)
     assert "pass it on" not in help_text.text
@@ -54,7 +54,7 @@ async def test_a_nul_typed_into_a_report_is_dropped_not_answered_with_an_apology
     await h.press(CARER, "Send")
     texts = [m.text for m in h.unread(CARER)]
     assert SORRY not in texts and "passed this on" in texts[-1]
-    async with h.db.unit_of_work() as session:
-        report = await session.scalar(select(IllnessReport))
+    async with h.db.unit_of_work() as uow:
+        report = await uow.scalar(select(IllnessReport))
     assert report is not None and report.description == "a bit of a cold since Sunday"
     h.assert_no_unexpected_messages()

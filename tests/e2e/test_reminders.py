@@ -23,8 +23,8 @@ async def test_reminders_follow_local_time_across_the_change_and_skip_cancelled(
     h = harness
     h.clock.set(datetime(2026, 3, 29, 16, 0, tzinfo=UTC))  # Sunday 17:00 BST
     await h.import_records(people=PEOPLE, children=CHILDREN, sessions=AROUND_THE_CHANGE)
-    async with h.db.unit_of_work() as session:
-        await session.execute(
+    async with h.db.unit_of_work() as uow:
+        await uow.execute(
             update(Session).where(Session.ref == "R2").values(status=SessionStatus.CANCELLED.value)
         )
     await h.link(CARER, "C1")
@@ -87,9 +87,9 @@ async def test_a_carer_who_blocks_the_bot_gets_no_more_reminders_and_the_coordin
     (briefing,) = h.unread(WORKER)
     assert "session S1" in briefing.text
     assert send_attempts(h, CARER) == tries  # ...but the carer's 2 h reminder is not even tried
-    async with h.db.unit_of_work() as session:
+    async with h.db.unit_of_work() as uow:
         events = list(
-            await session.scalars(
+            await uow.scalars(
                 select(AuditEvent.action).where(AuditEvent.action.like("person.%reachable"))
             )
         )

@@ -12,10 +12,10 @@ from tests.e2e.harness import Harness
 
 
 async def _counts(h: Harness) -> tuple[int, int, int]:
-    async with h.db.unit_of_work() as session:
-        inbox = await session.scalar(select(func.count()).select_from(InboxUpdate))
-        outbox = await session.scalar(select(func.count()).select_from(OutboxMessage))
-        audit = await session.scalar(select(func.count()).select_from(AuditEvent))
+    async with h.db.unit_of_work() as uow:
+        inbox = await uow.scalar(select(func.count()).select_from(InboxUpdate))
+        outbox = await uow.scalar(select(func.count()).select_from(OutboxMessage))
+        audit = await uow.scalar(select(func.count()).select_from(AuditEvent))
     return int(inbox or 0), int(outbox or 0), int(audit or 0)
 
 

@@ -56,11 +56,11 @@ def logging_restored() -> Iterator[None]:
 
 
 async def queue_for_senior(h: Harness, kind: str) -> None:
-    async with h.db.unit_of_work() as session:
-        senior = await find_person(session, "SN1")
+    async with h.db.unit_of_work() as uow:
+        senior = await find_person(uow, "SN1")
         assert senior is not None
         await queue_delivery(
-            session,
+            uow,
             SendMessage(f"{MESSAGE} ({kind})"),
             now=h.clock.now(),
             person_id=senior.id,
@@ -72,8 +72,8 @@ async def queue_for_senior(h: Harness, kind: str) -> None:
 
 
 async def errors_by_kind(db: Database) -> dict[str, str | None]:
-    async with db.unit_of_work() as session:
-        rows = await session.scalars(
+    async with db.unit_of_work() as uow:
+        rows = await uow.scalars(
             select(OutboxMessage).where(OutboxMessage.dedupe_key.like("test:%"))
         )
         return {(row.dedupe_key or "")[5:]: row.last_error for row in rows}
@@ -82,10 +82,10 @@ async def errors_by_kind(db: Database) -> dict[str, str | None]:
 async def everything_stored(db: Database) -> str:
     """Every row of every table, and the alerts export, as text."""
     parts = []
-    async with db.unit_of_work() as session:
+    async with db.unit_of_work() as uow:
         for table in Base.metadata.sorted_tables:
-            parts += [repr(tuple(row)) for row in await session.execute(select(table))]
-        parts.append(repr(await export_alerts(session)))
+            parts += [repr(tuple(row)) for row in await uow.execute(select(table))]
+        parts.append(repr(await export_alerts(uow)))
     return "\n".join(parts)
 
 
@@ -204,9 +204,9 @@ async def test_no_failure_at_debug_shows_the_token_or_the_webhook_secret(
             "429": "HTTP 429: retry after 1 s",
             "403": "Forbidden: bot was blocked by the user",
         }
-        async with h.db.unit_of_work() as session:
+        async with h.db.unit_of_work() as uow:
             ping_failures = list(
-                await session.scalars(
+                await uow.scalars(
                     select(AuditEvent).where(AuditEvent.action == "alert.ping_failed")
                 )
             )
@@ -240,8 +240,8 @@ async def until(db: Database, query: Select[Any]) -> None:
     """Wait for the bot to write a row this query finds (it works on its own; no clock moves)."""
     deadline = asyncio.get_running_loop().time() + 15
     while True:
-        async with db.unit_of_work() as session:
-            if (await session.execute(query.limit(1))).first() is not None:
+        async with db.unit_of_work() as uow:
+            if (await uow.execute(query.limit(1))).first() is not None:
                 return
         assert asyncio.get_running_loop().time() < deadline, f"nothing came of {query}"
         await asyncio.sleep(0.05)

@@ -47,8 +47,8 @@ async def post(url: str, body: object, secret: str | None) -> int:
 
 async def add_stuck_message(h: Harness) -> None:
     """A message unsent for three minutes, held back for an hour (as by a long 429)."""
-    async with h.db.unit_of_work() as session:
-        session.add(
+    async with h.db.unit_of_work() as uow:
+        uow.add(
             OutboxMessage(
                 chat_id=STRANGER,
                 payload={"kind": "send", "text": "stuck", "keyboard": []},
@@ -68,8 +68,8 @@ def health_url(h: Harness, path: str) -> str:
 
 
 async def inbox_count(h: Harness) -> int:
-    async with h.db.unit_of_work() as session:
-        return int(await session.scalar(select(func.count(InboxUpdate.update_id))) or 0)
+    async with h.db.unit_of_work() as uow:
+        return int(await uow.scalar(select(func.count(InboxUpdate.update_id))) or 0)
 
 
 async def test_a_carer_links_and_reports_through_the_webhook(harness: Harness) -> None:

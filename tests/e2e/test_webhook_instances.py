@@ -101,8 +101,8 @@ async def test_two_webhook_instances_handle_each_update_once_and_in_order(
     for user_id in PEOPLE:
         firsts = [m.text.split("\n")[0] for m in h.unread(user_id)]
         assert firsts == [HELP, UNSURE_LINE] * ROUNDS, firsts
-    async with h.db.unit_of_work() as session:
-        processed = await session.scalar(
+    async with h.db.unit_of_work() as uow:
+        processed = await uow.scalar(
             select(func.count()).where(
                 InboxUpdate.update_id.in_(sent), InboxUpdate.processed_at.is_not(None)
             )

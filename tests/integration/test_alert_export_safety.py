@@ -41,10 +41,10 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def _raise_hostile_alert(workdir: Path) -> None:
     async def _add() -> None:
         db = Database(f"sqlite+aiosqlite:///{workdir / 'cli.sqlite3'}")
-        async with db.unit_of_work() as session:
-            worker = await session.scalar(select(Person).where(Person.ref == "W1"))
+        async with db.unit_of_work() as uow:
+            worker = await uow.scalar(select(Person).where(Person.ref == "W1"))
             assert worker is not None
-            session.add(
+            uow.add(
                 Alert(
                     severity="urgent",
                     status="resolved",

@@ -35,18 +35,18 @@ NOTE = "dad raised his voice at the child"
 
 
 async def _raised(database: Database, ctx: ServiceContext) -> int:
-    async with database.unit_of_work() as session:
-        await import_records(session, ctx.config, now=ctx.now(), people=PEOPLE + ALERT_STAFF)
-        worker = await find_person(session, "W1")
+    async with database.unit_of_work() as uow:
+        await import_records(uow, ctx.config, now=ctx.now(), people=PEOPLE + ALERT_STAFF)
+        worker = await find_person(uow, "W1")
         assert worker is not None
         alert, _ = await raise_alert(
-            session, worker, severity=Severity.URGENT, session_id=None, note=NOTE, ctx=ctx
+            uow, worker, severity=Severity.URGENT, session_id=None, note=NOTE, ctx=ctx
         )
         return alert.id
 
 
-async def _person(session: object, ref: str) -> Person:
-    person = await find_person(session, ref)  # type: ignore[arg-type]
+async def _person(uow: object, ref: str) -> Person:
+    person = await find_person(uow, ref)  # type: ignore[arg-type]
     assert person is not None
     return person
 
@@ -56,18 +56,18 @@ async def test_what_was_raised_is_on_the_timeline_and_the_export_reads_it(
 ) -> None:
     ctx = ServiceContext(service_config, FakeClock(MONDAY_MORNING))
     alert_id = await _raised(database, ctx)
-    async with database.unit_of_work() as session:
-        raised = await session.scalar(select(AuditEvent).where(AuditEvent.action == "alert.raised"))
+    async with database.unit_of_work() as uow:
+        raised = await uow.scalar(select(AuditEvent).where(AuditEvent.action == "alert.raised"))
         assert raised is not None and raised.note == NOTE
         assert raised.details["severity"] == "urgent" and "venue" in raised.details
         # The alerts row is operational and may change; the record must not follow it.
-        alert = await session.get(Alert, alert_id)
+        alert = await uow.get(Alert, alert_id)
         assert alert is not None
         alert.note, alert.severity = "edited later", Severity.WORRY.value
-        await acknowledge_alert(session, alert, await _person(session, "SN1"), ctx)
-    async with database.unit_of_work() as session:
-        (record,) = await export_alerts(session)
-        details = await alert_details(session, (await session.get(Alert, alert_id)), ctx)  # type: ignore[arg-type]
+        await acknowledge_alert(uow, alert, await _person(uow, "SN1"), ctx)
+    async with database.unit_of_work() as uow:
+        (record,) = await export_alerts(uow)
+        details = await alert_details(uow, (await uow.get(Alert, alert_id)), ctx)  # type: ignore[arg-type]
     assert record["note"] == NOTE and record["severity"] == "urgent"
     assert record["acknowledged_by"].startswith("SN1 Sid")
     assert record["timeline"][0]["note"] == NOTE
@@ -79,24 +79,24 @@ async def test_details_of_a_long_alert_reach_the_manager_in_parts_with_refusals_
 ) -> None:
     ctx = ServiceContext(service_config, FakeClock(MONDAY_MORNING))
     alert_id = await _raised(database, ctx)
-    async with database.unit_of_work() as session:
-        intruder = await _person(session, "W2")
+    async with database.unit_of_work() as uow:
+        intruder = await _person(uow, "W2")
         for minute in range(400):  # a long night of escalations and refused taps
             at = ctx.now() + timedelta(minutes=minute)
-            record_audit(session, "alert.pinged", at=at, subject=f"alert:{alert_id}", step=minute)
-            refuse(session, alert_id, "ack", now=at, person=intruder)
-    async with database.unit_of_work() as session:
-        alert = await session.get(Alert, alert_id)
+            record_audit(uow, "alert.pinged", at=at, subject=f"alert:{alert_id}", step=minute)
+            refuse(uow, alert_id, "ack", now=at, person=intruder)
+    async with database.unit_of_work() as uow:
+        alert = await uow.get(Alert, alert_id)
         assert alert is not None
-        text = await alert_details(session, alert, ctx)
+        text = await alert_details(uow, alert, ctx)
         assert "400 refused tap(s)" in text and text.count("access_refused") == 0
-        manager = await _person(session, "M1")
+        manager = await _person(uow, "M1")
         await queue_delivery(
-            session, SendMessage(text, protect_content=True), now=ctx.now(), person_id=manager.id
+            uow, SendMessage(text, protect_content=True), now=ctx.now(), person_id=manager.id
         )
-    async with database.unit_of_work() as session:
+    async with database.unit_of_work() as uow:
         rows = list(
-            await session.scalars(
+            await uow.scalars(
                 select(OutboxMessage)
                 .where(
                     OutboxMessage.person_id == manager.id,
@@ -116,18 +116,18 @@ async def test_a_role_change_mid_flow_is_checked_when_it_finishes(
 ) -> None:
     ctx = ServiceContext(service_config, FakeClock(MONDAY_MORNING))
     alert_id = await _raised(database, ctx)
-    async with database.unit_of_work() as session:
-        senior = await _person(session, "SN1")
-        alert = await session.get(Alert, alert_id)
+    async with database.unit_of_work() as uow:
+        senior = await _person(uow, "SN1")
+        alert = await uow.get(Alert, alert_id)
         assert alert is not None
-        await acknowledge_alert(session, alert, senior, ctx)
+        await acknowledge_alert(uow, alert, senior, ctx)
         data = {**resolve_data(alert, ctx), "outcome": "0", "note": "skip"}
         senior.role = Role.CARER.value  # changed by the admin while the form was open
-        said = await finish_resolve(session, senior, data, ctx)
+        said = await finish_resolve(uow, senior, data, ctx)
         assert "role has changed" in said
         assert alert.status == AlertStatus.ACKNOWLEDGED.value
-        worker = await _person(session, "W1")
+        worker = await _person(uow, "W1")
         worker.role = Role.CARER.value
-        said = await finish_alert(session, worker, {"severity": "urgent", "note": "send"}, ctx)
+        said = await finish_alert(uow, worker, {"severity": "urgent", "note": "send"}, ctx)
         assert "role has changed" in said and ctx.config.contacts.office_phone in said
-        assert await session.scalar(select(Alert.id).where(Alert.id != alert_id)) is None
+        assert await uow.scalar(select(Alert.id).where(Alert.id != alert_id)) is None

@@ -17,17 +17,17 @@ AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
 async def _one_event(database: Database) -> int:
-    async with database.unit_of_work() as session:
-        event = record_audit(session, "test.recorded", at=AT, subject="alert:1", note="as said")
-        await session.flush()
+    async with database.unit_of_work() as uow:
+        event = record_audit(uow, "test.recorded", at=AT, subject="alert:1", note="as said")
+        await uow.flush()
         return event.id
 
 
 async def _still_there(database: Database, event_id: int) -> None:
-    async with database.unit_of_work() as session:
-        event = await session.get(AuditEvent, event_id)
+    async with database.unit_of_work() as uow:
+        event = await uow.get(AuditEvent, event_id)
         assert event is not None and event.note == "as said" and event.action == "test.recorded"
-        assert await session.scalar(select(func.count()).select_from(AuditEvent)) == 1
+        assert await uow.scalar(select(func.count()).select_from(AuditEvent)) == 1
 
 
 STATEMENTS = {
@@ -44,22 +44,22 @@ async def test_bulk_statements_on_the_timeline_are_refused_by_the_orm(
 ) -> None:
     event_id = await _one_event(database)
     with pytest.raises(AuditIsAppendOnly):
-        async with database.unit_of_work() as session:
-            await session.execute(STATEMENTS[kind]())
+        async with database.unit_of_work() as uow:
+            await uow.execute(STATEMENTS[kind]())
     await _still_there(database, event_id)
 
 
 async def test_changing_a_loaded_event_is_refused(database: Database) -> None:
     event_id = await _one_event(database)
     with pytest.raises(AuditIsAppendOnly):
-        async with database.unit_of_work() as session:
-            event = await session.get(AuditEvent, event_id)
+        async with database.unit_of_work() as uow:
+            event = await uow.get(AuditEvent, event_id)
             assert event is not None
             event.note = "changed"
     with pytest.raises(AuditIsAppendOnly):
-        async with database.unit_of_work() as session:
-            event = await session.get(AuditEvent, event_id)
-            await session.delete(event)
+        async with database.unit_of_work() as uow:
+            event = await uow.get(AuditEvent, event_id)
+            await uow.delete(event)
     await _still_there(database, event_id)
 
 

@@ -169,9 +169,9 @@ def test_outbox_status_counts_messages_without_showing_them(workdir: Path) -> No
 
     async def _queue() -> None:
         db = Database(f"sqlite+aiosqlite:///{workdir / 'cli.sqlite3'}")
-        async with db.unit_of_work() as session:
+        async with db.unit_of_work() as uow:
             await queue_delivery(
-                session,
+                uow,
                 SendMessage("A.B. is ill"),
                 now=SystemClock().now(),
                 chat_id=42,

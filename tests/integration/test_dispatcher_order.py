@@ -40,11 +40,11 @@ async def test_a_reminder_waits_for_a_reply_to_the_same_chat_on_its_way_elsewher
 ) -> None:
     clock = FakeClock(MONDAY_MORNING)
     now = clock.now()
-    async with database.unit_of_work() as session:
-        await import_records(session, service_config, now=now, people=PEOPLE)
-        carer = await find_person(session, "C1")
+    async with database.unit_of_work() as uow:
+        await import_records(uow, service_config, now=now, people=PEOPLE)
+        carer = await find_person(uow, "C1")
         assert carer is not None
-        session.add(
+        uow.add(
             TelegramLink(
                 person_id=carer.id,
                 telegram_user_id=CARER,
@@ -53,9 +53,9 @@ async def test_a_reminder_waits_for_a_reply_to_the_same_chat_on_its_way_elsewher
                 is_reachable=True,
             )
         )
-        reply = await queue_delivery(session, SendMessage("the reply"), now=now, chat_id=CARER)
+        reply = await queue_delivery(uow, SendMessage("the reply"), now=now, chat_id=CARER)
         await queue_delivery(
-            session,
+            uow,
             SendMessage("the reminder"),
             now=now,
             person_id=carer.id,
@@ -70,8 +70,8 @@ async def test_a_reminder_waits_for_a_reply_to_the_same_chat_on_its_way_elsewher
     await dispatcher.drain()
     assert sender.sent == []  # the reminder waits its turn
 
-    async with database.unit_of_work() as session:  # the other instance records its send
-        await session.execute(
+    async with database.unit_of_work() as uow:  # the other instance records its send
+        await uow.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == reply.id)
             .values(status=OutboxStatus.SENT.value)
@@ -84,8 +84,8 @@ async def test_a_failed_claim_of_alert_pings_does_not_drop_the_batch_on_its_way(
     database: Database, service_config: ServiceConfig
 ) -> None:
     clock = FakeClock(MONDAY_MORNING)
-    async with database.unit_of_work() as session:
-        await queue_delivery(session, SendMessage("slow"), now=clock.now(), chat_id=CARER)
+    async with database.unit_of_work() as uow:
+        await queue_delivery(uow, SendMessage("slow"), now=clock.now(), chat_id=CARER)
     release = asyncio.Event()
 
     class SlowSender(RecordingSender):
@@ -111,8 +111,8 @@ async def test_a_failed_claim_of_alert_pings_does_not_drop_the_batch_on_its_way(
 
     assert await asyncio.wait_for(draining, 10) == 1
     assert sender.sent == [(CARER, "slow")]
-    async with database.unit_of_work() as session:
-        statuses = list(await session.scalars(select(OutboxMessage.status)))
+    async with database.unit_of_work() as uow:
+        statuses = list(await uow.scalars(select(OutboxMessage.status)))
     assert statuses == [OutboxStatus.SENT.value]
 
 
@@ -132,9 +132,9 @@ async def test_alert_messages_to_one_chat_keep_their_order_and_do_not_wait_for_o
             return await super().deliver(chat_id, delivery)
 
     async def queue(text: str, chat_id: int, priority: Priority) -> None:
-        async with database.unit_of_work() as session:
+        async with database.unit_of_work() as uow:
             await queue_delivery(
-                session, SendMessage(text), now=clock.now(), chat_id=chat_id, priority=priority
+                uow, SendMessage(text), now=clock.now(), chat_id=chat_id, priority=priority
             )
 
     async def until(condition: Callable[[], bool]) -> None:
@@ -171,9 +171,9 @@ async def test_a_reply_waits_while_another_instance_has_locked_the_one_before_it
     if not database.is_postgres:
         pytest.skip("row locks between instances: SQLite lets one writer in at a time")
     clock = FakeClock(MONDAY_MORNING)
-    async with database.unit_of_work() as session:
-        first = await queue_delivery(session, SendMessage("first"), now=clock.now(), chat_id=CARER)
-        await queue_delivery(session, SendMessage("second"), now=clock.now(), chat_id=CARER)
+    async with database.unit_of_work() as uow:
+        first = await queue_delivery(uow, SendMessage("first"), now=clock.now(), chat_id=CARER)
+        await queue_delivery(uow, SendMessage("second"), now=clock.now(), chat_id=CARER)
     assert first is not None
     sender = RecordingSender()
     dispatcher = Dispatcher(database, sender, clock, limits=None)
@@ -198,16 +198,16 @@ async def test_a_later_edit_waits_while_another_instance_has_the_earlier_one(
         pytest.skip("row locks between instances: SQLite lets one writer in at a time")
     clock = FakeClock(MONDAY_MORNING)
     now = clock.now()
-    async with database.unit_of_work() as session:
+    async with database.unit_of_work() as uow:
         ping = await queue_delivery(
-            session, SendMessage("ping"), now=now, chat_id=WORKER, priority=Priority.ALERT
+            uow, SendMessage("ping"), now=now, chat_id=WORKER, priority=Priority.ALERT
         )
         assert ping is not None
         ping.status, ping.telegram_message_id = OutboxStatus.SENT.value, 99
-        await session.flush()
+        await uow.flush()
         edits = [
             await queue_delivery(
-                session,
+                uow,
                 EditMessage(0, text),
                 now=now,
                 chat_id=WORKER,
@@ -243,10 +243,10 @@ async def test_a_reply_does_not_wait_behind_a_chats_backlog_of_reminders(
 ) -> None:
     clock, pace = FakeClock(MONDAY_MORNING), FakeClock(MONDAY_MORNING)
     now = clock.now()
-    async with database.unit_of_work() as session:
+    async with database.unit_of_work() as uow:
         for n in range(30):
             await queue_delivery(
-                session,
+                uow,
                 SendMessage(f"reminder {n}"),
                 now=now,
                 chat_id=CARER,
@@ -259,8 +259,8 @@ async def test_a_reply_does_not_wait_behind_a_chats_backlog_of_reminders(
     burst = len(sender.sent)
     assert burst == 1  # the rest are put aside, a second apart
 
-    async with database.unit_of_work() as session:
-        await queue_delivery(session, SendMessage("the reply"), now=now, chat_id=CARER)
+    async with database.unit_of_work() as uow:
+        await queue_delivery(uow, SendMessage("the reply"), now=now, chat_id=CARER)
     await dispatcher.drain()
     assert len(sender.sent) == burst  # the chat is at its limit
     pace.advance(timedelta(seconds=1.5))  # it may send one more
@@ -270,9 +270,9 @@ async def test_a_reply_does_not_wait_behind_a_chats_backlog_of_reminders(
 
 async def test_a_chats_backlog_keeps_going_out_in_order_at_its_limit(database: Database) -> None:
     clock, pace = FakeClock(MONDAY_MORNING), FakeClock(MONDAY_MORNING)
-    async with database.unit_of_work() as session:
+    async with database.unit_of_work() as uow:
         for n in range(100):
-            await queue_delivery(session, SendMessage(f"b{n}"), now=clock.now(), chat_id=CARER)
+            await queue_delivery(uow, SendMessage(f"b{n}"), now=clock.now(), chat_id=CARER)
     sender = RecordingSender()
     dispatcher = Dispatcher(database, sender, clock, limits=DEFAULT_LIMITS, pace_clock=pace)
     for _ in range(40):  # 20 seconds of the real clock, a drain every half second

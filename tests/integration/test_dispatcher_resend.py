@@ -24,9 +24,9 @@ async def test_a_send_cut_off_mid_way_is_sent_again_after_its_lease_and_counted(
     database: Database, service_config: ServiceConfig
 ) -> None:
     clock = FakeClock(MONDAY_MORNING)
-    async with database.unit_of_work() as session:
+    async with database.unit_of_work() as uow:
         for text in ("hello", "then this"):
-            await queue_delivery(session, SendMessage(text), now=clock.now(), chat_id=CARER)
+            await queue_delivery(uow, SendMessage(text), now=clock.now(), chat_id=CARER)
     arrived: list[str] = []
 
     class DyingSender:
@@ -55,16 +55,16 @@ async def test_a_send_cut_off_mid_way_is_sent_again_after_its_lease_and_counted(
 
     assert arrived == ["hello"]  # the second, never tried, is not counted below
     assert sender.sent == [(CARER, "hello"), (CARER, "then this")]  # "hello" twice: counted
-    async with database.unit_of_work() as session:
-        assert await sent_after_a_timeout(session) == 1
+    async with database.unit_of_work() as uow:
+        assert await sent_after_a_timeout(uow) == 1
 
 
 async def test_renewing_leases_keeps_a_recorded_backoff(database: Database) -> None:
     clock = FakeClock(MONDAY_MORNING)
     now = clock.now()
-    async with database.unit_of_work() as session:
-        sending = await queue_delivery(session, SendMessage("on its way"), now=now, chat_id=1)
-        failed = await queue_delivery(session, SendMessage("to retry"), now=now, chat_id=2)
+    async with database.unit_of_work() as uow:
+        sending = await queue_delivery(uow, SendMessage("on its way"), now=now, chat_id=1)
+        failed = await queue_delivery(uow, SendMessage("to retry"), now=now, chat_id=2)
         assert sending is not None and failed is not None
         sending.not_before, sending.last_error = now + LEASE, SENDING
         failed.not_before, failed.last_error = now + timedelta(seconds=60), "HTTP 502"
@@ -72,9 +72,9 @@ async def test_renewing_leases_keeps_a_recorded_backoff(database: Database) -> N
     dispatcher._holding |= {sending.id, failed.id}  # both were claimed by this process
     clock.advance(timedelta(seconds=5))
     await dispatcher.renew_leases()
-    async with database.unit_of_work() as session:
-        renewed = await session.get(OutboxMessage, sending.id)
-        kept = await session.get(OutboxMessage, failed.id)
+    async with database.unit_of_work() as uow:
+        renewed = await uow.get(OutboxMessage, sending.id)
+        kept = await uow.get(OutboxMessage, failed.id)
         assert renewed is not None and kept is not None
         assert renewed.not_before == clock.now() + LEASE
         assert kept.not_before == now + timedelta(seconds=60)  # its backoff stands

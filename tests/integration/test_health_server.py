@@ -17,8 +17,8 @@ PENDING = 'familytime_outbox_messages_total{outcome="pending"}'
 
 
 async def _add_pending(db: Database) -> None:
-    async with db.unit_of_work() as session:
-        session.add(
+    async with db.unit_of_work() as uow:
+        uow.add(
             OutboxMessage(
                 chat_id=STRANGER,
                 payload={"kind": "send", "text": "waiting", "keyboard": []},

@@ -26,17 +26,17 @@ NOW = MONDAY_MORNING
 
 
 async def _invite(db: Database, config: ServiceConfig, ref: str = "C1", hours: int = 72) -> str:
-    async with db.unit_of_work() as session:
-        await import_records(session, config, now=NOW, people=PEOPLE)
-        person = await find_person(session, ref)
+    async with db.unit_of_work() as uow:
+        await import_records(uow, config, now=NOW, people=PEOPLE)
+        person = await find_person(uow, ref)
         assert person is not None
-        return await create_invite(session, person, now=NOW, valid_for=timedelta(hours=hours))
+        return await create_invite(uow, person, now=NOW, valid_for=timedelta(hours=hours))
 
 
 async def _redeem(db: Database, token: str, user: int, at_hours: float = 0) -> Redeemed:
-    async with db.unit_of_work() as session:
+    async with db.unit_of_work() as uow:
         result = await redeem_invite(
-            session,
+            uow,
             hash_token(token),
             telegram_user_id=user,
             chat_id=user,
@@ -51,8 +51,8 @@ async def test_an_invite_is_stored_only_as_a_hash(
 ) -> None:
     token = await _invite(database, service_config)
     assert 20 < len(token) <= 64
-    async with database.unit_of_work() as session:
-        stored = list(await session.scalars(select(Invite.token_hash)))
+    async with database.unit_of_work() as uow:
+        stored = list(await uow.scalars(select(Invite.token_hash)))
     assert stored and token not in stored
 
 
@@ -62,10 +62,10 @@ async def test_an_invite_links_once_and_then_is_refused(
     token = await _invite(database, service_config)
     assert await _redeem(database, token, CARER) == Redeemed.LINKED
     assert await _redeem(database, token, STRANGER) == Redeemed.USED
-    async with database.unit_of_work() as session:
-        linked = await find_linked_person(session, CARER)
+    async with database.unit_of_work() as uow:
+        linked = await find_linked_person(uow, CARER)
         assert linked is not None and linked.ref == "C1"
-        assert await find_linked_person(session, STRANGER) is None
+        assert await find_linked_person(uow, STRANGER) is None
 
 
 async def test_an_expired_or_unknown_invite_is_refused(
@@ -85,8 +85,8 @@ async def test_repeated_bad_invites_from_one_account_are_rate_limited(
     # Even the right token is refused while the account is cooling off, then works an hour later.
     assert await _redeem(database, token, STRANGER, at_hours=0.5) == Redeemed.RATE_LIMITED
     assert await _redeem(database, token, STRANGER, at_hours=1.01) == Redeemed.LINKED
-    async with database.unit_of_work() as session:
-        actions = list(await session.scalars(select(AuditEvent.action)))
+    async with database.unit_of_work() as uow:
+        actions = list(await uow.scalars(select(AuditEvent.action)))
     assert actions.count("invite.refused") == 5 and "invite.rate_limited" in actions
 
 
@@ -97,9 +97,9 @@ async def test_a_new_invite_moves_the_person_to_a_new_phone(
     assert await _redeem(database, first, CARER) == Redeemed.LINKED
     second = await _invite(database, service_config)
     assert await _redeem(database, second, STRANGER) == Redeemed.LINKED
-    async with database.unit_of_work() as session:
-        assert await find_linked_person(session, CARER) is None
-        moved = await find_linked_person(session, STRANGER)
+    async with database.unit_of_work() as uow:
+        assert await find_linked_person(uow, CARER) is None
+        moved = await find_linked_person(uow, STRANGER)
         assert moved is not None and moved.ref == "C1"
 
 
@@ -109,13 +109,13 @@ async def test_deactivating_a_person_cuts_access_and_closes_their_invites(
     token = await _invite(database, service_config)
     assert await _redeem(database, token, CARER) == Redeemed.LINKED
     spare = await _invite(database, service_config)
-    async with database.unit_of_work() as session:
-        person = await find_person(session, "C1")
+    async with database.unit_of_work() as uow:
+        person = await find_person(uow, "C1")
         assert person is not None
-        await deactivate_person(session, person, now=NOW)
-    async with database.unit_of_work() as session:
-        assert await find_linked_person(session, CARER) is None
-        person = await session.scalar(select(Person).where(Person.ref == "C1"))
+        await deactivate_person(uow, person, now=NOW)
+    async with database.unit_of_work() as uow:
+        assert await find_linked_person(uow, CARER) is None
+        person = await uow.scalar(select(Person).where(Person.ref == "C1"))
         assert person is not None and not person.is_active
     assert await _redeem(database, spare, CARER) in (Redeemed.EXPIRED, Redeemed.DEACTIVATED)
 
@@ -128,10 +128,10 @@ async def test_linking_closes_the_persons_other_open_invites(
     assert await _redeem(database, first, CARER) == Redeemed.LINKED
     # The spare link, found later by someone else, no longer moves the person's access.
     assert await _redeem(database, spare, STRANGER, at_hours=1) == Redeemed.EXPIRED
-    async with database.unit_of_work() as session:
-        linked = await find_linked_person(session, CARER)
+    async with database.unit_of_work() as uow:
+        linked = await find_linked_person(uow, CARER)
         assert linked is not None and linked.ref == "C1"
-        assert await find_linked_person(session, STRANGER) is None
+        assert await find_linked_person(uow, STRANGER) is None
 
 
 async def test_moving_a_link_tells_the_old_account_and_the_coordinators_and_is_audited(
@@ -141,12 +141,12 @@ async def test_moving_a_link_tells_the_old_account_and_the_coordinators_and_is_a
     assert await _redeem(database, first, CARER) == Redeemed.LINKED
     second = await _invite(database, service_config)
     assert await _redeem(database, second, STRANGER, at_hours=1) == Redeemed.LINKED
-    async with database.unit_of_work() as session:
-        coordinator = await find_person(session, "K1")
+    async with database.unit_of_work() as uow:
+        coordinator = await find_person(uow, "K1")
         assert coordinator is not None
-        rows = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        rows = list(await uow.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
         moved = list(
-            await session.scalars(select(AuditEvent).where(AuditEvent.action == "link.moved"))
+            await uow.scalars(select(AuditEvent).where(AuditEvent.action == "link.moved"))
         )
     to_old = [r for r in rows if r.chat_id == CARER]
     assert len(to_old) == 1
@@ -166,9 +166,9 @@ async def test_a_linked_account_with_an_old_or_bad_link_keeps_its_link_and_canno
     for attempt in range(8):  # more than the lockout allows
         assert await _redeem(database, f"garbage-{attempt}", CARER) == Redeemed.ALREADY_LINKED
     assert await _redeem(database, token, CARER) == Redeemed.ALREADY_LINKED
-    async with database.unit_of_work() as session:
-        actions = list(await session.scalars(select(AuditEvent.action)))
-        linked = await find_linked_person(session, CARER)
+    async with database.unit_of_work() as uow:
+        actions = list(await uow.scalars(select(AuditEvent.action)))
+        linked = await find_linked_person(uow, CARER)
     assert "invite.refused" not in actions and "invite.rate_limited" not in actions
     assert linked is not None and linked.ref == "C1"
     # The made-up links counted as bad guesses: a live invite for somebody else now gets the

@@ -13,9 +13,9 @@ from tests.e2e.fixtures import CHILDREN, MONDAY_MORNING, PEOPLE, SESSIONS
 
 
 async def _counts(db: Database) -> tuple[int, int, int]:
-    async with db.unit_of_work() as session:
+    async with db.unit_of_work() as uow:
         counts = [
-            int(await session.scalar(select(func.count()).select_from(table)) or 0)
+            int(await uow.scalar(select(func.count()).select_from(table)) or 0)
             for table in (Person, Child, Session)
         ]
     return counts[0], counts[1], counts[2]
@@ -25,9 +25,9 @@ async def test_a_clean_import_adds_everything_and_a_second_run_updates_in_place(
     database: Database, service_config: ServiceConfig
 ) -> None:
     for _ in range(2):
-        async with database.unit_of_work() as session:
+        async with database.unit_of_work() as uow:
             done = await import_records(
-                session,
+                uow,
                 service_config,
                 now=MONDAY_MORNING,
                 people=PEOPLE,
@@ -44,9 +44,9 @@ async def test_bad_rows_are_named_and_nothing_is_imported(
     people = PEOPLE + "X1,Xavier,Bad,wizard,,\nX2,Xena,Bad,worker,atlantis,\n"
     sessions = SESSIONS + "S9,coffee-hall,Room 1,2026-11-24,12:00,11:00,W1,CH1,full\n"
     with pytest.raises(ImportFailed) as failed:
-        async with database.unit_of_work() as session:
+        async with database.unit_of_work() as uow:
             await import_records(
-                session,
+                uow,
                 service_config,
                 now=MONDAY_MORNING,
                 people=people,
@@ -64,9 +64,9 @@ async def test_a_file_missing_a_column_is_refused_whole(
     database: Database, service_config: ServiceConfig
 ) -> None:
     with pytest.raises(ImportFailed) as failed:
-        async with database.unit_of_work() as session:
+        async with database.unit_of_work() as uow:
             await import_records(
-                session, service_config, now=MONDAY_MORNING, people="ref,first_name\nC1,Casey\n"
+                uow, service_config, now=MONDAY_MORNING, people="ref,first_name\nC1,Casey\n"
             )
     assert "missing column" in failed.value.errors[0]
     assert await _counts(database) == (0, 0, 0)
@@ -86,9 +86,9 @@ async def test_values_the_database_would_refuse_are_row_numbered_errors(
     children = CHILDREN + "CH9,Alice,SW1,C1\nCH1,A.B.,SW1,C1\n"
     sessions = SESSIONS + "S1,coffee-hall,Room 9,2026-11-26,10:00,11:00,W1,CH1,full\n"
     with pytest.raises(ImportFailed) as failed:
-        async with database.unit_of_work() as session:
+        async with database.unit_of_work() as uow:
             await import_records(
-                session,
+                uow,
                 service_config,
                 now=MONDAY_MORNING,
                 people=people,
@@ -112,9 +112,9 @@ async def test_values_the_database_would_refuse_are_row_numbered_errors(
 async def test_initials_in_the_usual_forms_are_accepted(
     database: Database, service_config: ServiceConfig, initials: str
 ) -> None:
-    async with database.unit_of_work() as session:
+    async with database.unit_of_work() as uow:
         done = await import_records(
-            session,
+            uow,
             service_config,
             now=MONDAY_MORNING,
             people=PEOPLE,

@@ -32,8 +32,8 @@ def _text(update_id: int, user: int, text: str) -> tuple[int, ChatEvent]:
 
 
 async def _replies(db: Database, chat_id: int) -> list[str]:
-    async with db.unit_of_work() as session:
-        rows = await session.scalars(
+    async with db.unit_of_work() as uow:
+        rows = await uow.scalars(
             select(OutboxMessage).where(OutboxMessage.chat_id == chat_id).order_by(OutboxMessage.id)
         )
         return [row.payload["text"] for row in rows if row.payload.get("kind") == "send"]
@@ -43,14 +43,14 @@ async def test_each_update_in_a_batch_sees_the_ones_before_it(
     database: Database, service_config: ServiceConfig
 ) -> None:
     """Linking, starting a form and cancelling it arrive together and land in one batch."""
-    async with database.unit_of_work() as session:
-        await import_records(session, service_config, now=NOW, people=PEOPLE)
-        worker = await find_person(session, "W1")
+    async with database.unit_of_work() as uow:
+        await import_records(uow, service_config, now=NOW, people=PEOPLE)
+        worker = await find_person(uow, "W1")
         assert worker is not None
-        token = await create_invite(session, worker, now=NOW, valid_for=timedelta(days=1))
-    async with database.unit_of_work() as session:
+        token = await create_invite(uow, worker, now=NOW, valid_for=timedelta(days=1))
+    async with database.unit_of_work() as uow:
         await record_updates(
-            session,
+            uow,
             [
                 _text(1, WORKER, f"/start {token}"),
                 _text(2, WORKER, "/alert"),
@@ -65,9 +65,9 @@ async def test_each_update_in_a_batch_sees_the_ones_before_it(
     replies = await _replies(database, WORKER)
     assert "Wren" in replies[0]  # linked: greeted by name, not refused as a stranger
     assert replies[-1] == "Cancelled. Nothing was sent."  # the form /alert opened was seen
-    async with database.unit_of_work() as session:
-        assert list(await session.scalars(select(ConversationState))) == []
-        outcomes = list(await session.scalars(select(InboxUpdate.outcome).order_by("update_id")))
+    async with database.unit_of_work() as uow:
+        assert list(await uow.scalars(select(ConversationState))) == []
+        outcomes = list(await uow.scalars(select(InboxUpdate.outcome).order_by("update_id")))
     assert outcomes == ["linked", "flow_step", "cancelled"]
 
 
@@ -77,24 +77,24 @@ async def test_a_bug_in_one_update_costs_only_that_update(
     """Five strangers write at once; the third update hits a bug after queuing a reply."""
     route_event = processing.route_event
 
-    async def buggy(session: AsyncSession, event: ChatEvent, ctx: ServiceContext) -> Any:
+    async def buggy(uow: AsyncSession, event: ChatEvent, ctx: ServiceContext) -> Any:
         if event.update_id == 13:
-            await Reply(session, event, ctx).say("half done")
+            await Reply(uow, event, ctx).say("half done")
             raise RuntimeError("a bug")
-        return await route_event(session, event, ctx)
+        return await route_event(uow, event, ctx)
 
     monkeypatch.setattr(processing, "route_event", buggy)
     users = [8101, 8102, 8103, 8104, 8105]
-    async with database.unit_of_work() as session:
+    async with database.unit_of_work() as uow:
         await record_updates(
-            session, [_text(11 + n, user, "hello") for n, user in enumerate(users)], now=NOW
+            uow, [_text(11 + n, user, "hello") for n, user in enumerate(users)], now=NOW
         )
     ctx = ServiceContext(service_config, FakeClock(NOW))
 
     assert await processing.process_pending_updates(database, ctx) == 5
 
-    async with database.unit_of_work() as session:
-        outcomes = list(await session.scalars(select(InboxUpdate.outcome).order_by("update_id")))
+    async with database.unit_of_work() as uow:
+        outcomes = list(await uow.scalars(select(InboxUpdate.outcome).order_by("update_id")))
     assert outcomes == ["stranger", "stranger", "error", "stranger", "stranger"]
     assert await _replies(database, 8103) == [processing.SORRY]  # "half done" was rolled back
     for user in (8101, 8102, 8104, 8105):
@@ -129,26 +129,26 @@ async def test_an_update_that_fails_every_time_does_not_hold_up_the_ones_behind_
     route_event = processing.route_event
     tries = 0
 
-    async def buggy(session: AsyncSession, event: ChatEvent, ctx: ServiceContext) -> Any:
+    async def buggy(uow: AsyncSession, event: ChatEvent, ctx: ServiceContext) -> Any:
         nonlocal tries
         if event.update_id == 23:
             tries += 1
-            await Reply(session, event, ctx).say("half done")
+            await Reply(uow, event, ctx).say("half done")
             raise error("SELECT nonsense", {}, cause)
-        return await route_event(session, event, ctx)
+        return await route_event(uow, event, ctx)
 
     monkeypatch.setattr(processing, "route_event", buggy)
     users = [8201, 8202, 8203, 8204]
-    async with database.unit_of_work() as session:
+    async with database.unit_of_work() as uow:
         await record_updates(
-            session, [_text(21 + n, user, "hello") for n, user in enumerate(users)], now=NOW
+            uow, [_text(21 + n, user, "hello") for n, user in enumerate(users)], now=NOW
         )
     ctx = ServiceContext(service_config, FakeClock(NOW))
 
     assert await processing.process_pending_updates(database, ctx) == 4
 
     assert tries == 1 + processing.MAX_CONFLICT_RETRIES + 1  # in the batch, then on its own
-    async with database.unit_of_work() as session:
-        outcomes = list(await session.scalars(select(InboxUpdate.outcome).order_by("update_id")))
+    async with database.unit_of_work() as uow:
+        outcomes = list(await uow.scalars(select(InboxUpdate.outcome).order_by("update_id")))
     assert outcomes == ["stranger", "stranger", "error", "stranger"]
     assert await _replies(database, 8203) == [processing.SORRY]

@@ -33,22 +33,22 @@ def _text(update_id: int, user: int, text: str) -> tuple[int, ChatEvent]:
 
 
 async def _inbox(db: Database) -> list[tuple[int, str | None, dict[str, Any]]]:
-    async with db.unit_of_work() as session:
-        rows = await session.scalars(select(InboxUpdate).order_by(InboxUpdate.update_id))
+    async with db.unit_of_work() as uow:
+        rows = await uow.scalars(select(InboxUpdate).order_by(InboxUpdate.update_id))
         return [(row.update_id, row.outcome, row.event) for row in rows]
 
 
 async def test_an_invite_token_is_stored_hashed_before_it_is_processed(
     database: Database, service_config: ServiceConfig
 ) -> None:
-    async with database.unit_of_work() as session:
-        await import_records(session, service_config, now=NOW, people=PEOPLE)
-        carer = await find_person(session, "C1")
+    async with database.unit_of_work() as uow:
+        await import_records(uow, service_config, now=NOW, people=PEOPLE)
+        carer = await find_person(uow, "C1")
         assert carer is not None
-        token = await create_invite(session, carer, now=NOW, valid_for=timedelta(days=1))
-    async with database.unit_of_work() as session:
+        token = await create_invite(uow, carer, now=NOW, valid_for=timedelta(days=1))
+    async with database.unit_of_work() as uow:
         await record_updates(
-            session, [_text(1, CARER, f"/start {token}"), _text(2, CARER, SECRET_TEXT)], now=NOW
+            uow, [_text(1, CARER, f"/start {token}"), _text(2, CARER, SECRET_TEXT)], now=NOW
         )
     assert token not in await database_text(database)  # committed, not yet handled
 
@@ -65,17 +65,17 @@ async def test_an_update_answered_with_an_apology_keeps_no_content(
 ) -> None:
     route_event = processing.route_event
 
-    async def buggy(session: AsyncSession, event: ChatEvent, ctx: ServiceContext) -> Any:
+    async def buggy(uow: AsyncSession, event: ChatEvent, ctx: ServiceContext) -> Any:
         if event.update_id == 12:
             raise RuntimeError("a bug")
         if event.update_id == 13:  # fails every time like a conflict: given up on
             raise OperationalError("SELECT nonsense", {}, Exception("a bug"))
-        return await route_event(session, event, ctx)
+        return await route_event(uow, event, ctx)
 
     monkeypatch.setattr(processing, "route_event", buggy)
-    async with database.unit_of_work() as session:
+    async with database.unit_of_work() as uow:
         await record_updates(
-            session,
+            uow,
             [_text(11 + n, 8300 + n, f"{SECRET_TEXT} {n}") for n in range(4)],
             now=NOW,
         )

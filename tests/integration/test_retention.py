@@ -63,30 +63,30 @@ def _outbox(
 
 
 async def _keys(db: Database) -> set[str]:
-    async with db.unit_of_work() as session:
-        return {key for key in await session.scalars(select(OutboxMessage.dedupe_key)) if key}
+    async with db.unit_of_work() as uow:
+        return {key for key in await uow.scalars(select(OutboxMessage.dedupe_key)) if key}
 
 
 async def _update_ids(db: Database) -> set[int]:
-    async with db.unit_of_work() as session:
-        return set(await session.scalars(select(InboxUpdate.update_id)))
+    async with db.unit_of_work() as uow:
+        return set(await uow.scalars(select(InboxUpdate.update_id)))
 
 
 async def _audit_count(db: Database) -> int:
-    async with db.unit_of_work() as session:
-        return int(await session.scalar(select(func.count(AuditEvent.id))) or 0)
+    async with db.unit_of_work() as uow:
+        return int(await uow.scalar(select(func.count(AuditEvent.id))) or 0)
 
 
 async def test_the_purge_deletes_what_is_old_and_settled_and_keeps_the_rest(
     database: Database, service_config: ServiceConfig
 ) -> None:
-    async with database.unit_of_work() as session:
-        await import_records(session, service_config, now=OLD, people=PEOPLE)
-        worker = await session.scalar(select(Person).where(Person.ref == "W1"))
+    async with database.unit_of_work() as uow:
+        await import_records(uow, service_config, now=OLD, people=PEOPLE)
+        worker = await uow.scalar(select(Person).where(Person.ref == "W1"))
         assert worker is not None
-        session.add_all([_inbox(1, OLD), _inbox(2, OLD, is_processed=False), _inbox(3, RECENT)])
+        uow.add_all([_inbox(1, OLD), _inbox(2, OLD, is_processed=False), _inbox(3, RECENT)])
         old_sent = _outbox("old-sent", OLD, OutboxStatus.SENT)
-        session.add_all(
+        uow.add_all(
             [
                 old_sent,
                 _outbox("old-failed", OLD, OutboxStatus.FAILED),
@@ -97,23 +97,23 @@ async def test_the_purge_deletes_what_is_old_and_settled_and_keeps_the_rest(
         waited_on = _outbox("old-sent-edit-pending", OLD, OutboxStatus.SENT)
         edited = _outbox("old-sent-edit-sent", OLD, OutboxStatus.SENT)
         pinged = _outbox("old-alert-ping", OLD, OutboxStatus.SENT)
-        session.add_all([waited_on, edited, pinged])
-        await session.flush()
-        session.add_all(
+        uow.add_all([waited_on, edited, pinged])
+        await uow.flush()
+        uow.add_all(
             [
                 _outbox("pending-edit", OLD, OutboxStatus.PENDING, edit_of=waited_on),
                 _outbox("old-sent-edit", OLD, OutboxStatus.SENT, edit_of=edited),
             ]
         )
         alert = Alert(severity="worry", raised_by_id=worker.id, raised_at=OLD, status="resolved")
-        session.add(alert)
-        await session.flush()
-        session.add(
+        uow.add(alert)
+        await uow.flush()
+        uow.add(
             AlertPing(
                 alert_id=alert.id, person_id=worker.id, step=0, outbox_id=pinged.id, created_at=OLD
             )
         )
-        record_audit(session, "test.old_event", at=OLD, subject=f"outbox:{old_sent.id}")
+        record_audit(uow, "test.old_event", at=OLD, subject=f"outbox:{old_sent.id}")
     audit_before = await _audit_count(database)
 
     purge = RetentionPurge(database, ServiceContext(service_config, FakeClock(NOW)))
@@ -141,17 +141,17 @@ async def test_the_purge_goes_in_bounded_batches_and_at_most_hourly(
 ) -> None:
     monkeypatch.setattr(retention, "PURGE_BATCH", 10)
     monkeypatch.setattr(retention, "BATCHES_PER_TICK", 2)
-    async with database.unit_of_work() as session:
-        session.add_all([_inbox(n, OLD) for n in range(1, 46)])
-    async with database.unit_of_work() as session:
-        assert await purge_inbox(session, before=NOW, limit=10) == 10  # one batch at most
+    async with database.unit_of_work() as uow:
+        uow.add_all([_inbox(n, OLD) for n in range(1, 46)])
+    async with database.unit_of_work() as uow:
+        assert await purge_inbox(uow, before=NOW, limit=10) == 10  # one batch at most
     clock = FakeClock(NOW)
     purge = RetentionPurge(database, ServiceContext(service_config, clock))
 
     assert await purge.run_if_due() == 20  # two batches this tick; more are left
     assert await purge.run_if_due() == 15  # so the next tick carries on, and finishes
-    async with database.unit_of_work() as session:
-        session.add(_inbox(100, OLD))
+    async with database.unit_of_work() as uow:
+        uow.add(_inbox(100, OLD))
     assert await purge.run_if_due() == 0  # caught up: nothing more for an hour
     clock.advance(timedelta(minutes=59))
     assert await purge.run_if_due() == 0
@@ -165,9 +165,9 @@ async def test_a_longer_retention_keeps_rows_longer(
 ) -> None:
     longer = service_config.retention.model_copy(update={"inbox_days": 60, "outbox_days": 60})
     config = service_config.model_copy(update={"retention": longer})
-    async with database.unit_of_work() as session:
-        session.add(_inbox(1, OLD))
-        session.add(_outbox("old-sent", OLD, OutboxStatus.SENT))
+    async with database.unit_of_work() as uow:
+        uow.add(_inbox(1, OLD))
+        uow.add(_outbox("old-sent", OLD, OutboxStatus.SENT))
     purge = RetentionPurge(database, ServiceContext(config, FakeClock(NOW)))
     assert await purge.run_if_due() == 0
     assert await _update_ids(database) == {1} and await _keys(database) == {"old-sent"}
@@ -176,7 +176,7 @@ async def test_a_longer_retention_keeps_rows_longer(
 async def test_the_possible_duplicates_count_outlives_the_purged_messages(
     database: Database, service_config: ServiceConfig
 ) -> None:
-    async with database.unit_of_work() as session:
+    async with database.unit_of_work() as uow:
         rows = {
             "old-sent": _outbox("old-sent", OLD, OutboxStatus.SENT),
             "old-failed": _outbox("old-failed", OLD, OutboxStatus.FAILED),
@@ -184,15 +184,15 @@ async def test_the_possible_duplicates_count_outlives_the_purged_messages(
             "recent-sent": _outbox("recent-sent", RECENT, OutboxStatus.SENT),
             "old-sent-cleanly": _outbox("old-sent-cleanly", OLD, OutboxStatus.SENT),
         }
-        session.add_all(rows.values())
-        await session.flush()
+        uow.add_all(rows.values())
+        await uow.flush()
         for key in ("old-sent", "old-failed", "pending", "recent-sent"):
-            record_audit(session, "delivery.timed_out", at=OLD, subject=f"outbox:{rows[key].id}")
-        record_audit(session, "delivery.failed", at=OLD, subject=f"outbox:{rows['old-failed'].id}")
+            record_audit(uow, "delivery.timed_out", at=OLD, subject=f"outbox:{rows[key].id}")
+        record_audit(uow, "delivery.failed", at=OLD, subject=f"outbox:{rows['old-failed'].id}")
 
     async def counted() -> int:
-        async with database.unit_of_work() as session:
-            return await sent_after_a_timeout(session)
+        async with database.unit_of_work() as uow:
+            return await sent_after_a_timeout(uow)
 
     assert await counted() == 2  # old-sent and recent-sent
     purge = RetentionPurge(database, ServiceContext(service_config, FakeClock(NOW)))
@@ -204,9 +204,9 @@ async def test_the_possible_duplicates_count_outlives_the_purged_messages(
 async def test_the_metrics_totals_never_go_down_when_rows_are_purged(
     database: Database, service_config: ServiceConfig
 ) -> None:
-    async with database.unit_of_work() as session:
-        session.add_all([_inbox(1, OLD), _inbox(2, RECENT), _inbox(3, OLD, is_processed=False)])
-        session.add_all(
+    async with database.unit_of_work() as uow:
+        uow.add_all([_inbox(1, OLD), _inbox(2, RECENT), _inbox(3, OLD, is_processed=False)])
+        uow.add_all(
             [
                 _outbox("old-sent", OLD, OutboxStatus.SENT),
                 _outbox("old-failed", OLD, OutboxStatus.FAILED),
@@ -215,8 +215,8 @@ async def test_the_metrics_totals_never_go_down_when_rows_are_purged(
         )
 
     async def totals() -> tuple[int, dict[str, int]]:
-        async with database.unit_of_work() as session:
-            counted = await count_totals(session)
+        async with database.unit_of_work() as uow:
+            counted = await count_totals(uow)
         return counted.updates_processed, counted.sends_by_outcome
 
     before = await totals()
@@ -224,16 +224,16 @@ async def test_the_metrics_totals_never_go_down_when_rows_are_purged(
     purge = RetentionPurge(database, ServiceContext(service_config, FakeClock(NOW)))
     assert await purge.run_if_due() == 3
     assert await totals() == before
-    async with database.unit_of_work() as session:
-        session.add(_outbox("new-sent", NOW, OutboxStatus.SENT))
+    async with database.unit_of_work() as uow:
+        uow.add(_outbox("new-sent", NOW, OutboxStatus.SENT))
     assert await totals() == (2, {"sent": 3, "failed": 1})
 
 
 async def test_the_purge_forgets_senders_paced_long_ago(
     database: Database, service_config: ServiceConfig
 ) -> None:
-    async with database.unit_of_work() as session:
-        session.add_all(
+    async with database.unit_of_work() as uow:
+        uow.add_all(
             [
                 SenderPacing(telegram_user_id=1, allowed_at=OLD, quiet_until=None),
                 SenderPacing(telegram_user_id=2, allowed_at=OLD, quiet_until=RECENT),
@@ -242,6 +242,6 @@ async def test_the_purge_forgets_senders_paced_long_ago(
         )
     purge = RetentionPurge(database, ServiceContext(service_config, FakeClock(NOW)))
     await purge.run_if_due()
-    async with database.unit_of_work() as session:
-        kept = set(await session.scalars(select(SenderPacing.telegram_user_id)))
+    async with database.unit_of_work() as uow:
+        kept = set(await uow.scalars(select(SenderPacing.telegram_user_id)))
     assert kept == {2, 3}

@@ -19,13 +19,13 @@ async def test_a_failed_insert_logs_no_parameter_value(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-    async with database.unit_of_work() as session:
-        session.add(
+    async with database.unit_of_work() as uow:
+        uow.add(
             Person(ref="P1", first_name="Pat", last_name="Testone", role="carer", created_at=now)
         )
     with pytest.raises(IntegrityError) as failed:
-        async with database.unit_of_work() as session:
-            session.add(
+        async with database.unit_of_work() as uow:
+            uow.add(
                 Person(ref="P1", first_name="Pat", last_name=ILLNESS, role="carer", created_at=now)
             )
     logging.getLogger("familytime.test").error("unit of work failed", exc_info=failed.value)

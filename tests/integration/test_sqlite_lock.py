@@ -17,8 +17,8 @@ async def test_waiting_for_another_process_lock_does_not_freeze_the_event_loop(
 ) -> None:
     path = tmp_path / "locked.sqlite3"
     db = Database(f"sqlite+aiosqlite:///{path}")
-    async with db.unit_of_work() as session:
-        await session.execute(text("CREATE TABLE notes (body TEXT)"))
+    async with db.unit_of_work() as uow:
+        await uow.execute(text("CREATE TABLE notes (body TEXT)"))
     other = sqlite3.connect(path, isolation_level=None)  # the CLI, mid-import
     other.execute("BEGIN IMMEDIATE")
     other_done = asyncio.Event()
@@ -31,8 +31,8 @@ async def test_waiting_for_another_process_lock_does_not_freeze_the_event_loop(
             await asyncio.sleep(0.005)
 
     async def writer() -> None:
-        async with db.unit_of_work() as session:
-            await session.execute(text("INSERT INTO notes VALUES ('after the CLI')"))
+        async with db.unit_of_work() as uow:
+            await uow.execute(text("INSERT INTO notes VALUES ('after the CLI')"))
 
     heart = asyncio.create_task(other_coroutines())
     waiting = asyncio.create_task(writer())
@@ -44,8 +44,8 @@ async def test_waiting_for_another_process_lock_does_not_freeze_the_event_loop(
     await asyncio.wait_for(waiting, 10)
     other_done.set()
     await heart
-    async with db.unit_of_work() as session:
-        rows = list(await session.scalars(text("SELECT body FROM notes ORDER BY rowid")))
+    async with db.unit_of_work() as uow:
+        rows = list(await uow.scalars(text("SELECT body FROM notes ORDER BY rowid")))
     assert rows == ["the CLI", "after the CLI"]
     other.close()
     await db.dispose()
