@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import logging
-import secrets
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import engine
 from conversations.alert_buttons import list_open_alerts, press_alert_button, refuse_stranger_tap
-from conversations.flows import FLOWS, FlowSpec
+from conversations.flow_runner import (
+    begin_flow,
+    is_idle,
+    press_flow_button,
+    remind_current,
+    take_flow_input,
+)
+from conversations.flows import FLOWS
 from conversations.flows.resolve import RESOLVE, resolve_data
 from conversations.menus import (
     commands_for,
@@ -21,7 +26,7 @@ from conversations.menus import (
     stranger_text,
 )
 from conversations.replies import Reply
-from conversations.state_store import as_flow_state, find_person_and_state, save_state
+from conversations.state_store import find_person_and_state, save_state
 from handlers.alerts.messages import ALERT_PREFIX
 from handlers.delivery.chat import MENU_PREFIX, ChatEvent, SetCommands
 from handlers.delivery.inbox import invite_token_hash
@@ -50,11 +55,6 @@ REFUSALS = {
 }
 
 
-def new_nonce() -> str:
-    """A short random tag that ties buttons to the prompt that showed them."""
-    return secrets.token_urlsafe(4)
-
-
 async def route_event(uow: AsyncSession, event: ChatEvent, ctx: ServiceContext) -> str:
     """Handle one event inside the caller's unit of work; returns a short outcome for the inbox."""
     reply = Reply(uow, event, ctx)
@@ -74,7 +74,7 @@ async def route_event(uow: AsyncSession, event: ChatEvent, ctx: ServiceContext) 
     person, link, row = found
     reply.person_id = person.id
     await mark_heard_from(uow, person, link, ctx.now())
-    if row is not None and _is_idle(row, ctx):
+    if row is not None and is_idle(row, ctx):
         spec = FLOWS.get(row.flow)
         await save_state(uow, person.id, row, None, now=ctx.now())
         row = None
@@ -101,16 +101,16 @@ async def _route_linked(
         outcome, alert = await press_alert_button(uow, data, person, reply, ctx)
         if alert is None:
             return outcome
-        return await _begin_flow(
+        return await begin_flow(
             uow, FLOWS[RESOLVE.name], resolve_data(alert, ctx), person, row, reply, ctx
         )
     if data is not None:
-        return await _flow_button(uow, data, person, row, reply, ctx)
+        return await press_flow_button(uow, data, person, row, reply, ctx)
     if text.startswith("/"):
         name = text[1:].split(" ", 1)[0].split("@", 1)[0].lower()
         return await _command(uow, name, person, row, reply, ctx)
     if row is not None:
-        return await _flow_input(
+        return await take_flow_input(
             uow, person, row, reply, ctx, text=text, button=None, media=event.media
         )
     if event.media is not None:
@@ -192,7 +192,7 @@ async def _command(
         await reply.say("I don't know that command. Send /help to see what I can do.")
         return "unknown_command"
     if row is not None:
-        await _remind_current(row, reply)
+        await remind_current(row, reply)
     return name
 
 
@@ -209,111 +209,14 @@ async def _start_flow(
         await reply.say("That isn't available for your role. Send /help to see what I can do.")
         return "flow_refused"
     if row is not None and row.flow == name:
-        await _remind_current(row, reply)
+        await remind_current(row, reply)
         return "flow_resumed"
     prepared = await spec.prepare(uow, person, ctx)
     if isinstance(prepared, str):
         await reply.say(prepared)
         if row is not None:
-            await _remind_current(row, reply)
+            await remind_current(row, reply)
         return "flow_unavailable"
-    return await _begin_flow(uow, spec, prepared, person, row, reply, ctx)
+    return await begin_flow(uow, spec, prepared, person, row, reply, ctx)
 
 
-async def _begin_flow(
-    uow: AsyncSession,
-    spec: FlowSpec,
-    data: dict[str, Any],
-    person: Person,
-    row: ConversationState | None,
-    reply: Reply,
-    ctx: ServiceContext,
-) -> str:
-    if row is not None:
-        await reply.say("I've put aside what you were doing before; nothing was sent.")
-    turn = engine.start_flow(spec.flow, data, new_nonce())
-    return await _apply_turn(uow, person, row, spec, turn, reply, ctx)
-
-
-async def _flow_button(
-    uow: AsyncSession,
-    data: str,
-    person: Person,
-    row: ConversationState | None,
-    reply: Reply,
-    ctx: ServiceContext,
-) -> str:
-    parsed = engine.parse_flow_button(data)
-    if row is None or parsed is None or parsed[0] != row.nonce:
-        await reply.answer_button("That button is from an earlier message.")
-        if row is not None:
-            await reply.say("That button is from an earlier message; please use the one below.")
-            await _remind_current(row, reply)
-        else:
-            await reply.say(
-                "That button is from an earlier message. Tap a button below to start again.",
-                main_menu(person.role),
-            )
-        return "stale_button"
-    return await _flow_input(uow, person, row, reply, ctx, text=None, button=parsed[1])
-
-
-async def _flow_input(
-    uow: AsyncSession,
-    person: Person,
-    row: ConversationState,
-    reply: Reply,
-    ctx: ServiceContext,
-    *,
-    text: str | None,
-    button: str | None,
-    media: str | None = None,
-) -> str:
-    spec = FLOWS.get(row.flow)
-    if spec is None:
-        await save_state(uow, person.id, row, None, now=ctx.now())
-        await reply.say("Sorry, I had to close what you were doing. Please start again.")
-        return "flow_gone"
-    state = as_flow_state(row)
-    turn = engine.advance(
-        spec.flow, state, text=text, button=button, nonce=new_nonce(), media=media
-    )
-    if turn.chosen_label is not None and button is not None:
-        step = spec.flow.step(state.step)
-        asked = step.ask(state.data) if step else ""
-        await reply.edit_pressed(f"{asked}\n✔ {turn.chosen_label}")
-    return await _apply_turn(uow, person, row, spec, turn, reply, ctx)
-
-
-async def _apply_turn(
-    uow: AsyncSession,
-    person: Person,
-    row: ConversationState | None,
-    spec: FlowSpec,
-    turn: engine.Turn,
-    reply: Reply,
-    ctx: ServiceContext,
-) -> str:
-    await save_state(uow, person.id, row, turn.state, now=ctx.now())
-    for message in turn.messages:
-        await reply.send(message)
-    if turn.is_cancelled:
-        await reply.say("Cancelled. Nothing was sent.", main_menu(person.role))
-        return "cancelled"
-    if turn.finished is not None:
-        answer = await spec.finish(uow, person, turn.finished, ctx)
-        await reply.say(answer, main_menu(person.role))
-        return f"{spec.flow.name}_done"
-    return "flow_step"
-
-
-async def _remind_current(row: ConversationState, reply: Reply) -> None:
-    spec = FLOWS.get(row.flow)
-    if spec is None:
-        return
-    await reply.send(engine.current_prompt(spec.flow, as_flow_state(row)))
-
-
-def _is_idle(row: ConversationState, ctx: ServiceContext) -> bool:
-    idle = ctx.now() - row.updated_at
-    return idle.total_seconds() > ctx.config.conversation_idle_minutes * 60
