@@ -37,13 +37,19 @@ async def begin_flow(
     reply: Reply,
     ctx: ServiceContext,
 ) -> str:
-    if await forms_put_aside(uow, person.id, ctx, flow=spec.flow.name):
+    for earlier in await forms_put_aside(uow, person.id, ctx, flow=spec.flow.name):
+        if spec.flow.asks_to_resume:
+            await reply.say(
+                f"You started {spec.flow.title} earlier and I've kept your answers. Carry on "
+                "where you were, or start again?",
+                put_aside_keyboard(spec.flow.name, other=RESTART),
+            )
+            return "put_aside_offered"
+        await uow.delete(earlier)
+        await uow.flush()  # the one in hand may be put aside under the same key below
         await reply.say(
-            f"You started {spec.flow.title} earlier and I've kept your answers. Carry on where "
-            "you were, or start again?",
-            put_aside_keyboard(spec.flow.name, other=RESTART),
+            f"I've discarded what you started earlier ({spec.flow.title}); nothing was sent."
         )
-        return "put_aside_offered"
     if row is not None:
         await retire_prompt(row, reply)
         before = FLOWS.get(row.flow)

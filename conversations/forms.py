@@ -29,11 +29,16 @@ class Step:
 
 @dataclass(frozen=True)
 class Flow:
-    """A named list of steps; step names are stored, so they never change."""
+    """A named list of steps; step names are stored, so they never change.
+
+    `asks_to_resume`: starting it again while one is put aside offers Carry on / Start again;
+    when False (an alert: never held up), the new one starts at once and replaces the old.
+    """
 
     name: str
     title: str
     steps: tuple[Step, ...]
+    asks_to_resume: bool = True
 
     def step(self, name: str) -> Step | None:
         """The step called `name`, if the flow still has it."""

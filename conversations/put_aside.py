@@ -92,6 +92,6 @@ async def offer_forms_put_aside(
         title = titles.get(form.flow)
         if title is not None:
             await reply.say(
-                f"You still have {title} put aside, with your answers kept.",
+                f"You still have a form put aside ({title}), with your answers kept.",
                 put_aside_keyboard(form.flow),
             )

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.e2e.fixtures import CARER, WORKER
+from tests.e2e.alert_steps import one_ping, setup
+from tests.e2e.fixtures import CARER, MANAGER, SENIOR, WORKER
 from tests.e2e.harness import Harness
 
 IDLE = timedelta(minutes=31)  # the example service leaves a form idle after 30 minutes
@@ -157,10 +158,32 @@ async def test_another_form_started_midway_puts_the_first_aside_and_offers_it_af
     await h.send(CARER, "/cancel")
     retired, cancelled, offer = h.unread(CARER)
     assert not retired.buttons and "Nothing was sent" in cancelled.text
-    assert "still have the handover card put aside" in offer.text
+    assert "still have a form put aside (the handover card)" in offer.text
     await h.press(CARER, "Carry on")
     h.unread(CARER)
     await h.send(CARER, "happy")
     await h.press(CARER, "No medicine")
     assert "bottle 8:30, nappy 9:15" in h.unread(CARER)[-1].text
+    h.assert_no_unexpected_messages()
+
+
+async def test_an_alert_started_again_is_never_held_up_by_one_put_aside(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    await h.send(WORKER, "/alert")
+    await h.press(WORKER, "Urgent concern")
+    h.unread(WORKER)
+    await h.advance(IDLE)
+
+    await h.send(WORKER, "/alert")  # no Carry on / Start again question first
+    retired, notice, discarded, question = h.unread(WORKER)
+    assert "Type a short note" in retired.text and not retired.buttons
+    assert "put it aside" in notice.text
+    assert "discarded what you started earlier (raising an alert)" in discarded.text
+    assert "How serious is it?" in question.text
+    await h.press(WORKER, "Urgent concern")
+    await h.press(WORKER, "Send now")
+    assert "A1 sent to" in h.unread(WORKER)[-1].text  # and no form put aside is offered after
+    one_ping(h, SENIOR)
+    one_ping(h, MANAGER)
     h.assert_no_unexpected_messages()
