@@ -37,6 +37,7 @@ async def begin_flow(
     reply: Reply,
     ctx: ServiceContext,
 ) -> str:
+    """Start a flow with prepared data; one in hand is put aside, not lost."""
     for earlier in await forms_put_aside(uow, person.id, ctx, flow=spec.flow.name):
         if spec.flow.asks_to_resume:
             await reply.say(
@@ -73,6 +74,7 @@ async def press_flow_button(
     reply: Reply,
     ctx: ServiceContext,
 ) -> str:
+    """A flow button: the question on screen's, an earlier Cancel of it, or a stale one."""
     parsed = engine.parse_flow_button(data)
     if row is not None and parsed is not None:
         nonce, key = parsed
@@ -130,6 +132,7 @@ async def apply_turn(
     reply: Reply,
     ctx: ServiceContext,
 ) -> str:
+    """Queue the turn's messages, save the state with its question's outbox key, and finish."""
     prompt_key = None
     for message in turn.messages:
         key = await reply.send(message)

@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from conversations import engine
 from conversations.changing import KEEP, PICK
 from conversations.engine import Choose, Data, Flow, FreeText, Option, Step, Turn, confirm_step
@@ -187,3 +190,34 @@ def test_input_kinds_share_one_protocol() -> None:
     assert text.describe("none", {}) == "None" and text.describe("tea", {}) == "tea"
     assert isinstance(text.accept_media("photo", "", {}), Problem)
     assert text.accept_media("photo", "milk", {}) == Answer("milk", "milk")
+
+
+changes = st.one_of(
+    st.tuples(st.text(max_size=80), st.none()),
+    st.tuples(
+        st.none(),
+        st.sampled_from(
+            ["11", "12", "yes", "no", "send", "change", "child", "contagious", "description",
+             KEEP, engine.BACK, "99", ""]
+        ),
+    ),
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(changes, max_size=16))
+def test_any_changes_never_raise_and_never_lose_an_answer(
+    inputs: list[tuple[str | None, str | None]],
+) -> None:
+    turn = at_illness_summary()
+    for text, button in inputs:
+        if turn.state is None:
+            break
+        before = turn.state.data
+        turn = engine.advance(ILLNESS, turn.state, text=text, button=button, nonce="n1")
+        assert turn.messages or turn.finished is not None
+        after = turn.state.data if turn.state is not None else turn.finished
+        assert after is not None
+        for name in ("child", "contagious", "description"):
+            assert after.get(name) is not None, name  # changed maybe, never dropped
+        assert set(before) <= set(after)
