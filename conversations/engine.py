@@ -2,120 +2,55 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
-from handlers.delivery.chat import MEDIA_WORDS, Button, SendMessage
+from conversations.changing import CHANGE, KEEP, PICK, SEND, confirm_step, pick_step, reopen
+from conversations.forms import FINISH, Flow, FlowState, Step, Turn
+from conversations.inputs import (
+    Answer,
+    Choose,
+    Data,
+    FreeText,
+    InputKind,
+    Option,
+    Problem,
+    not_passed_on,
+)
+from handlers.delivery.chat import Button, SendMessage
+
+__all__ = [
+    "BACK",
+    "CANCEL",
+    "CHANGE",
+    "FINISH",
+    "KEEP",
+    "SEND",
+    "Choose",
+    "Data",
+    "Flow",
+    "FlowState",
+    "FreeText",
+    "InputKind",
+    "Option",
+    "Step",
+    "Turn",
+    "advance",
+    "confirm_step",
+    "current_prompt",
+    "not_passed_on",
+    "parse_flow_button",
+    "start_flow",
+]
 
 FLOW_PREFIX = "f:"
 BACK = "back"
 CANCEL = "cancel"
-FINISH = "__finish__"
-
-Data = Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Option:
-    """One answer a person can tap; `key` is short and opaque."""
-
-    key: str
-    label: str
-
-
-@dataclass(frozen=True)
-class Choose:
-    """Pick one of some buttons (typing the label or its number also works)."""
-
-    options: Callable[[Data], Sequence[Option]]
-    skip_when_single: bool = False
-
-
-@dataclass(frozen=True)
-class FreeText:
-    """A short typed answer, or one of a few shortcut buttons (e.g. "no note")."""
-
-    max_length: int = 500
-    example: str = ""
-    shortcuts: tuple[Option, ...] = ()
-
-
-Expects = Choose | FreeText
-
-
-@dataclass(frozen=True)
-class Step:
-    """One question: what it asks, what it accepts, where the answer goes and what comes next."""
-
-    name: str
-    ask: Callable[[Data], str]
-    expects: Expects
-    save_as: str
-    next: Callable[[Data], str] | None = None
-
-
-SEND, CHANGE = "send", "change"
-
-
-def confirm_step(summary: Callable[[Data], str], *, back_to: str, send_label: str) -> Step:
-    """A form's last step: show the answers, then send, or go back to the first question."""
-    return Step(
-        name="confirm",
-        ask=summary,
-        expects=Choose(lambda _: [Option(SEND, send_label), Option(CHANGE, "✏️ Change something")]),
-        save_as="confirm",
-        next=lambda data: FINISH if data["confirm"] == SEND else back_to,
-    )
-
-
-@dataclass(frozen=True)
-class Flow:
-    """A named list of steps; step names are stored, so they never change."""
-
-    name: str
-    title: str
-    steps: tuple[Step, ...]
-
-    def step(self, name: str) -> Step | None:
-        """The step called `name`, if the flow still has it."""
-        return next((s for s in self.steps if s.name == name), None)
-
-    def after(self, step: Step, data: Data) -> str:
-        """The name of the step that follows `step`, or FINISH."""
-        if step.next is not None:
-            return step.next(data)
-        index = self.steps.index(step)
-        return self.steps[index + 1].name if index + 1 < len(self.steps) else FINISH
-
-
-@dataclass(frozen=True)
-class FlowState:
-    """Where a person is: the flow, the step, answers so far and the way back."""
-
-    flow: str
-    step: str
-    data: dict[str, Any]
-    history: tuple[str, ...] = ()
-    nonce: str = ""
-
-
-@dataclass(frozen=True)
-class Turn:
-    """The result of one input: the new state (None when over), messages, and finished answers."""
-
-    state: FlowState | None
-    messages: tuple[SendMessage, ...] = ()
-    finished: dict[str, Any] | None = None
-    is_cancelled: bool = False
-    chosen_label: str | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 def start_flow(flow: Flow, data: Data, nonce: str) -> Turn:
     """Begin a flow with prepared data; skips steps that have only one possible answer."""
-    state = FlowState(flow.name, flow.steps[0].name, dict(data), (), nonce)
-    return _arrive(flow, state, flow.steps[0])
+    first = flow.steps[0].name
+    return _go_to(flow, FlowState(flow.name, first, dict(data), (), nonce, nonce), first)
 
 
 def advance(
@@ -132,7 +67,7 @@ def advance(
     `media` names a photo, voice note, ... that came with the text (its caption): the bot
     can't pass it on, so the person is told; a caption still answers a question asking for text.
     """
-    step = flow.step(state.step)
+    step = step_named(flow, state, state.step)
     if step is None:  # The flow changed under a stored conversation: start it again cleanly.
         return Turn(None, is_cancelled=True, notes=("step_missing",))
     state = replace(state, nonce=nonce)
@@ -141,57 +76,81 @@ def advance(
         return Turn(None, is_cancelled=True)
     if button == BACK or command == "/back":
         return _go_back(flow, state)
-    if media is not None and (isinstance(step.expects, Choose) or not command):
-        return Turn(state, (_prompt(flow, step, state, _media_problem(step, media)),))
-    answer, label, problem = _read_answer(step, state.data, text=text, button=button)
-    if problem is not None:
-        return Turn(state, (_prompt(flow, step, state, problem),))
-    data = {**state.data, step.save_as: answer}
+    result = _read(step, state, text=text, button=button, media=media)
+    if isinstance(result, Problem):
+        return Turn(state, (_prompt(step, state, result.text),))
+    if step.name == PICK:  # ask the chosen question again, showing its answer and Keep
+        again = reopen(state, result.value)
+        return Turn(again, (current_prompt(flow, again),), chosen_label=result.label)
+    data = {**state.data, step.save_as: result.value}
     moved = replace(state, data=data, history=(*state.history, step.name))
     turn = _go_to(flow, moved, flow.after(step, data))
     if media is not None:
         kept = SendMessage(f"{not_passed_on(media)} I've kept your caption as your answer.")
         turn = replace(turn, messages=(kept, *turn.messages))
-    return replace(turn, chosen_label=label)
+    return replace(turn, chosen_label=result.label)
 
 
-def not_passed_on(media: str) -> str:
-    """One sentence: the bot can't pass this kind of thing on to anyone."""
-    words = MEDIA_WORDS.get(media, "attachments")
-    return f"I can't pass on {words}, so nobody will see it."
-
-
-def _media_problem(step: Step, media: str) -> str:
-    if isinstance(step.expects, Choose):
-        return f"{not_passed_on(media)} Please tap one of the buttons below."
-    return f"{not_passed_on(media)} Please type a few words about it instead."
+def step_named(flow: Flow, state: FlowState, name: str) -> Step | None:
+    """A step of the flow, or the list of answers to change one."""
+    return pick_step(flow, state) if name == PICK else flow.step(name)
 
 
 def current_prompt(flow: Flow, state: FlowState, problem: str | None = None) -> SendMessage:
     """The question the person is on, asked again (after a stale button, say)."""
-    step = flow.step(state.step)
+    step = step_named(flow, state, state.step)
     if step is None:
         raise LookupError(state.step)
-    return _prompt(flow, step, state, problem)
+    return _prompt(step, state, problem)
+
+
+def _read(
+    step: Step, state: FlowState, *, text: str | None, button: str | None, media: str | None
+) -> Answer | Problem:
+    """The answer this input gives, or why it doesn't give one."""
+    kinds = step.expects
+    if button == KEEP:
+        kept = _current(step, state)
+        if kept is not None:
+            return kept
+    if media is not None:
+        return kinds.accept_media(media, text or "", state.data)
+    if button is not None:
+        return kinds.accept_press(button, state.data)
+    return kinds.accept_text(text or "", state.data)
+
+
+def _current(step: Step, state: FlowState) -> Answer | None:
+    """The answer already given to a question being asked again, if it still fits."""
+    if state.return_to is None or step.save_as not in state.data:
+        return None
+    value = state.data[step.save_as]
+    label = step.expects.describe(value, state.data)
+    return Answer(value, label) if label is not None else None
 
 
 def _go_to(flow: Flow, state: FlowState, name: str) -> Turn:
-    if name == FINISH:
-        return Turn(None, finished=dict(state.data))
-    step = flow.step(name)
-    if step is None:
-        raise LookupError(f"flow {flow.name} has no step {name}")
-    return _arrive(flow, replace(state, step=name), step)
-
-
-def _arrive(flow: Flow, state: FlowState, step: Step) -> Turn:
-    """Ask a step's question, or answer it at once when there is only one choice."""
-    if isinstance(step.expects, Choose) and step.expects.skip_when_single:
-        options = step.expects.options(state.data)
-        if len(options) == 1:
-            data = {**state.data, step.save_as: options[0].key}
-            return _go_to(flow, replace(state, data=data), flow.after(step, data))
-    return Turn(state, (_prompt(flow, step, state, None),))
+    """Move on to a step and ask it; a step with one possible answer, or (while changing an
+    answer) one already answered that still fits, is passed on the way, up to the summary."""
+    passed: set[str] = set()
+    while name != FINISH:
+        if name == state.return_to:  # back at the summary
+            state = replace(state, return_to=None)
+        step = step_named(flow, state, name)
+        if step is None:
+            raise LookupError(f"flow {flow.name} has no step {name}")
+        auto = step.expects.auto_answer(state.data)
+        kept = _current(step, state) if name not in passed else None
+        if auto is not None:
+            state = replace(state, data={**state.data, step.save_as: auto.value})
+        elif kept is not None:
+            state = replace(state, history=(*state.history, name))
+        else:
+            here = replace(state, step=name)
+            return Turn(here, (_prompt(step, here, None),))
+        passed.add(name)
+        name = flow.after(step, state.data)
+    return Turn(None, finished=dict(state.data))
 
 
 def _go_back(flow: Flow, state: FlowState) -> Turn:
@@ -203,57 +162,21 @@ def _go_back(flow: Flow, state: FlowState) -> Turn:
     return Turn(back, (current_prompt(flow, back),))
 
 
-def _read_answer(
-    step: Step, data: Data, *, text: str | None, button: str | None
-) -> tuple[Any, str | None, str | None]:
-    """The answer, its label, or a sentence saying what to do instead."""
-    expects = step.expects
-    if isinstance(expects, Choose):
-        options = list(expects.options(data))
-        if button is not None:
-            match = next((o for o in options if o.key == button), None)
-        else:
-            typed = (text or "").strip().lower()
-            match = next((o for o in options if o.label.lower() == typed), None)
-            if match is None and typed.isdecimal() and 1 <= int(typed) <= len(options):
-                match = options[int(typed) - 1]
-        if match is None:
-            return None, None, "Please tap one of the buttons below (or send /cancel to stop)."
-        return match.key, match.label, None
-    if button is not None:
-        shortcut = next((o for o in expects.shortcuts if o.key == button), None)
-        if shortcut is not None:
-            return shortcut.key, shortcut.label, None
-    if button is not None or text is None:
-        return None, None, "Please type your answer as a message (or send /cancel to stop)."
-    answer = " ".join(text.split())
-    if not answer or answer.startswith("/"):
-        return None, None, "Please type a few words as your answer (or send /cancel to stop)."
-    if len(answer) > expects.max_length:
-        return (
-            None,
-            None,
-            (
-                f"That's {len(answer)} characters; please send a shorter version "
-                f"(up to {expects.max_length})."
-            ),
-        )
-    return answer, None, None
-
-
-def _prompt(flow: Flow, step: Step, state: FlowState, problem: str | None) -> SendMessage:
+def _prompt(step: Step, state: FlowState, problem: str | None) -> SendMessage:
     """The question with its buttons, plus Back and Cancel, all tied to the current nonce."""
     text = step.ask(state.data)
     if problem:
         text = f"{problem}\n\n{text}"
-    rows: list[tuple[Button, ...]] = []
-    if isinstance(step.expects, Choose):
-        rows += [(_button(state.nonce, o.key, o.label),) for o in step.expects.options(state.data)]
-    else:
-        rows += [(_button(state.nonce, o.key, o.label),) for o in step.expects.shortcuts]
-        if step.expects.example:
-            text = f"{text}\nFor example: {step.expects.example}"
-    controls = [_button(state.nonce, CANCEL, "✖ Cancel")]
+    suffix, options = step.expects.render(state.data)
+    if suffix:
+        text = f"{text}\n{suffix}"
+    rows = [tuple(_button(state.nonce, o.key, o.label) for o in row) for row in options]
+    current = _current(step, state)
+    if current is not None:
+        text = f"{text}\n\nYour answer now: {current.label}"
+        rows.append((_button(state.nonce, KEEP, "✔ Keep this answer"),))
+    # Cancel carries the conversation's tag, not the prompt's nonce: an old one still cancels.
+    controls = [_button(state.tag or state.nonce, CANCEL, "✖ Cancel")]
     if state.history:
         controls.insert(0, _button(state.nonce, BACK, "◀ Back"))
     rows.append(tuple(controls))

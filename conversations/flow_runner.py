@@ -10,6 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations import engine
 from conversations.flows import FLOWS, FlowSpec
 from conversations.menus import main_menu
+from conversations.put_aside import (
+    RESTART,
+    forms_put_aside,
+    keep_aside,
+    offer_forms_put_aside,
+    put_aside_keyboard,
+)
 from conversations.replies import Reply
 from conversations.state_store import as_flow_state, save_state
 from handlers.service.context import ServiceContext
@@ -30,8 +37,31 @@ async def begin_flow(
     reply: Reply,
     ctx: ServiceContext,
 ) -> str:
+    """Start a flow with prepared data; one in hand is put aside, not lost."""
+    for earlier in await forms_put_aside(uow, person.id, ctx, flow=spec.flow.name):
+        if spec.flow.asks_to_resume:
+            await reply.say(
+                f"You started {spec.flow.title} earlier and I've kept your answers. Carry on "
+                "where you were, or start again?",
+                put_aside_keyboard(spec.flow.name, other=RESTART),
+            )
+            return "put_aside_offered"
+        await uow.delete(earlier)
+        await uow.flush()  # the one in hand may be put aside under the same key below
+        await reply.say(
+            f"I've discarded what you started earlier ({spec.flow.title}); nothing was sent."
+        )
     if row is not None:
-        await reply.say("I've put aside what you were doing before; nothing was sent.")
+        await retire_prompt(row, reply)
+        before = FLOWS.get(row.flow)
+        if before is not None:
+            await keep_aside(uow, row, ctx.now())
+            await reply.say(
+                f"I've put aside {before.flow.title} with your answers kept; you can carry on "
+                "with it afterwards."
+            )
+        else:
+            await reply.say("I've closed what you were doing before; nothing was sent.")
     turn = engine.start_flow(spec.flow, data, new_nonce())
     return await apply_turn(uow, person, row, spec, turn, reply, ctx)
 
@@ -44,19 +74,26 @@ async def press_flow_button(
     reply: Reply,
     ctx: ServiceContext,
 ) -> str:
+    """A flow button: the question on screen's, an earlier Cancel of it, or a stale one."""
     parsed = engine.parse_flow_button(data)
-    if row is None or parsed is None or parsed[0] != row.nonce:
-        await reply.answer_button("That button is from an earlier message.")
-        if row is not None:
-            await reply.say("That button is from an earlier message; please use the one below.")
-            await remind_current(row, reply)
-        else:
-            await reply.say(
-                "That button is from an earlier message. Tap a button below to start again.",
-                main_menu(person.role),
+    if row is not None and parsed is not None:
+        nonce, key = parsed
+        if nonce == row.nonce:
+            return await take_flow_input(
+                uow, person, row, reply, ctx, text=None, button=key, is_on_prompt=True
             )
-        return "stale_button"
-    return await take_flow_input(uow, person, row, reply, ctx, text=None, button=parsed[1])
+        if key == engine.CANCEL and nonce == row.tag:  # an earlier question's Cancel
+            return await take_flow_input(uow, person, row, reply, ctx, text=None, button=key)
+    await reply.answer_button("That button is from an earlier message.")
+    if row is not None:
+        await reply.say("That button is from an earlier message; please use the one below.")
+        await remind_current(row, reply)
+    else:
+        await reply.say(
+            "That button is from an earlier message. Tap a button below to start again.",
+            main_menu(person.role),
+        )
+    return "stale_button"
 
 
 async def take_flow_input(
@@ -69,7 +106,9 @@ async def take_flow_input(
     text: str | None,
     button: str | None,
     media: str | None = None,
+    is_on_prompt: bool = False,
 ) -> str:
+    """Apply one input; `is_on_prompt` says a button of the question on screen was pressed."""
     spec = FLOWS.get(row.flow)
     if spec is None:
         await save_state(uow, person.id, row, None, now=ctx.now())
@@ -79,10 +118,8 @@ async def take_flow_input(
     turn = engine.advance(
         spec.flow, state, text=text, button=button, nonce=new_nonce(), media=media
     )
-    if turn.chosen_label is not None and button is not None:
-        step = spec.flow.step(state.step)
-        asked = step.ask(state.data) if step else ""
-        await reply.edit_pressed(f"{asked}\n✔ {turn.chosen_label}")
+    # The question is answered or replaced: its buttons go, and it shows the answer.
+    await retire_prompt(row, reply, answer=turn.chosen_label, is_pressed=is_on_prompt)
     return await apply_turn(uow, person, row, spec, turn, reply, ctx)
 
 
@@ -95,26 +132,68 @@ async def apply_turn(
     reply: Reply,
     ctx: ServiceContext,
 ) -> str:
-    await save_state(uow, person.id, row, turn.state, now=ctx.now())
+    """Queue the turn's messages, save the state with its question's outbox key, and finish."""
+    prompt_key = None
     for message in turn.messages:
-        await reply.send(message)
+        key = await reply.send(message)
+        if message.keyboard:
+            prompt_key = key
+    await save_state(uow, person.id, row, turn.state, now=ctx.now(), prompt_key=prompt_key)
     if turn.is_cancelled:
         await reply.say("Cancelled. Nothing was sent.", main_menu(person.role))
+        await offer_forms_put_aside(uow, person.id, reply, ctx, titles())
         return "cancelled"
     if turn.finished is not None:
         answer = await spec.finish(uow, person, turn.finished, ctx)
         await reply.say(answer, main_menu(person.role))
+        await offer_forms_put_aside(uow, person.id, reply, ctx, titles())
         return f"{spec.flow.name}_done"
     return "flow_step"
 
 
+async def cancel_flow(
+    uow: AsyncSession, person: Person, row: ConversationState, reply: Reply, ctx: ServiceContext
+) -> str:
+    """/cancel: end the conversation, nothing sent; its question's buttons go."""
+    await retire_prompt(row, reply)
+    await save_state(uow, person.id, row, None, now=ctx.now())
+    await reply.say("Cancelled. Nothing was sent.", main_menu(person.role))
+    await offer_forms_put_aside(uow, person.id, reply, ctx, titles())
+    return "cancelled"
+
+
 async def remind_current(row: ConversationState, reply: Reply) -> None:
+    """Ask the current question again, below; the earlier copy loses its buttons."""
     spec = FLOWS.get(row.flow)
     if spec is None:
         return
-    await reply.send(engine.current_prompt(spec.flow, as_flow_state(row)))
+    await retire_prompt(row, reply)
+    row.prompt_key = await reply.send(engine.current_prompt(spec.flow, as_flow_state(row)))
+
+
+async def retire_prompt(
+    row: ConversationState, reply: Reply, *, answer: str | None = None, is_pressed: bool = False
+) -> None:
+    """Remove the buttons of the question on screen, showing the answer given to it, if any."""
+    spec = FLOWS.get(row.flow)
+    step = engine.step_named(spec.flow, as_flow_state(row), row.step) if spec else None
+    if step is None:
+        return
+    asked = step.ask(row.data)
+    text = f"{asked}\n✔ {answer}" if answer else asked
+    if is_pressed:
+        await reply.edit_pressed(text)
+    elif row.prompt_key:
+        await reply.edit_sent(row.prompt_key, text)
+    row.prompt_key = None
 
 
 def is_idle(row: ConversationState, ctx: ServiceContext) -> bool:
+    """Whether the person left this conversation longer than the service allows."""
     idle = ctx.now() - row.updated_at
     return idle.total_seconds() > ctx.config.conversation_idle_minutes * 60
+
+
+def titles() -> dict[str, str]:
+    """Each flow's title, by its stored name."""
+    return {name: spec.flow.title for name, spec in FLOWS.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.delivery.chat import (
@@ -17,6 +18,7 @@ from handlers.delivery.chat import (
 from handlers.delivery.outbox import queue_delivery
 from handlers.service.context import ServiceContext
 from handlers.service.hours import describe_hours
+from storage.models import OutboxMessage
 
 
 @dataclass
@@ -30,24 +32,37 @@ class Reply:
     _count: int = field(default=0, init=False)
     _answered: bool = field(default=False, init=False)
 
-    async def _queue(self, delivery: Delivery) -> None:
+    async def _queue(self, delivery: Delivery, edit_of_id: int | None = None) -> str:
+        """Queue it; returns the outbox key of the row carrying its buttons."""
         self._count += 1
-        await queue_delivery(
+        row = await queue_delivery(
             self.uow,
             delivery,
             now=self.ctx.now(),
             chat_id=self.event.chat_id,
             dedupe_key=f"update:{self.event.update_id}:{self._count}",
+            edit_of_id=edit_of_id,
             key_is_new=True,
         )
+        return row.dedupe_key if row is not None and row.dedupe_key else ""
 
     async def say(self, text: str, keyboard: Keyboard = (), *, protect: bool = False) -> None:
         """Send a new message in this chat."""
         await self._queue(SendMessage(text, keyboard, protect_content=protect))
 
-    async def send(self, message: SendMessage) -> None:
-        """Send a message built elsewhere (a flow prompt)."""
-        await self._queue(message)
+    async def send(self, message: SendMessage) -> str:
+        """Send a message built elsewhere (a flow prompt); returns its outbox key, so it can be
+        edited later without knowing its Telegram id."""
+        return await self._queue(message)
+
+    async def edit_sent(self, outbox_key: str, text: str) -> None:
+        """Replace a message this bot queued earlier (by its outbox key), removing its buttons;
+        nothing if that row is gone (purged long ago)."""
+        found = await self.uow.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == outbox_key)
+        )
+        if found is not None:
+            await self._queue(EditMessage(0, text), edit_of_id=found)
 
     async def edit_pressed(self, text: str) -> None:
         """Replace the message whose button was pressed, removing its buttons."""

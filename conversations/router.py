@@ -10,7 +10,7 @@ from conversations import engine
 from conversations.alert_buttons import list_open_alerts, press_alert_button, refuse_stranger_tap
 from conversations.flow_runner import (
     begin_flow,
-    is_idle,
+    cancel_flow,
     press_flow_button,
     remind_current,
     take_flow_input,
@@ -25,8 +25,10 @@ from conversations.menus import (
     main_menu,
     stranger_text,
 )
+from conversations.put_aside import PUT_ASIDE_PREFIX
 from conversations.replies import Reply
-from conversations.state_store import find_person_and_state, save_state
+from conversations.resuming import press_put_aside_button, put_aside_if_idle
+from conversations.state_store import find_person_and_state
 from handlers.alerts.messages import ALERT_PREFIX
 from handlers.delivery.chat import MENU_PREFIX, ChatEvent, SetCommands
 from handlers.delivery.inbox import invite_token_hash
@@ -74,13 +76,11 @@ async def route_event(uow: AsyncSession, event: ChatEvent, ctx: ServiceContext) 
     person, link, row = found
     reply.person_id = person.id
     await mark_heard_from(uow, person, link, ctx.now())
-    if row is not None and is_idle(row, ctx):
-        spec = FLOWS.get(row.flow)
-        await save_state(uow, person.id, row, None, now=ctx.now())
-        row = None
-        title = spec.flow.title if spec else "what you were doing"
-        await reply.say(f"You stopped {title} a while ago, so I closed it. Nothing was sent.")
-    outcome = await _route_linked(uow, event, text, person, row, reply, ctx)
+    row, is_answered = await put_aside_if_idle(uow, event, person, row, reply, ctx)
+    if is_answered:
+        outcome = "put_aside"
+    else:
+        outcome = await _route_linked(uow, event, text, person, row, reply, ctx)
     await reply.answer_button()
     return outcome
 
@@ -97,6 +97,8 @@ async def _route_linked(
     data = event.callback_data
     if data is not None and data.startswith(MENU_PREFIX):
         return await _command(uow, data[len(MENU_PREFIX) :], person, row, reply, ctx)
+    if data is not None and data.startswith(PUT_ASIDE_PREFIX):
+        return await press_put_aside_button(uow, data, person, row, reply, ctx)
     if data is not None and data.startswith(ALERT_PREFIX):
         outcome, alert = await press_alert_button(uow, data, person, reply, ctx)
         if alert is None:
@@ -175,9 +177,7 @@ async def _command(
         if row is None:
             await reply.say("There's nothing to cancel.", main_menu(person.role))
             return "cancel_nothing"
-        await save_state(uow, person.id, row, None, now=ctx.now())
-        await reply.say("Cancelled. Nothing was sent.", main_menu(person.role))
-        return "cancelled"
+        return await cancel_flow(uow, person, row, reply, ctx)
     if name in FLOWS:
         return await _start_flow(uow, name, person, row, reply, ctx)
     if name == "start":

@@ -42,7 +42,15 @@ def _changes_any(uow: AsyncSession, kinds: tuple[type, ...]) -> bool:
 
 def as_flow_state(row: ConversationState) -> FlowState:
     """The engine's view of a stored row."""
-    return FlowState(row.flow, row.step, dict(row.data), tuple(row.history), row.nonce)
+    return FlowState(
+        row.flow,
+        row.step,
+        dict(row.data),
+        tuple(row.history),
+        row.nonce,
+        row.tag or "",
+        row.return_to,
+    )
 
 
 async def save_state(
@@ -52,8 +60,12 @@ async def save_state(
     state: FlowState | None,
     *,
     now: datetime,
+    prompt_key: str | None = None,
 ) -> None:
-    """Write the new state (or end the conversation); a concurrent change fails the commit."""
+    """Write the new state (or end the conversation); a concurrent change fails the commit.
+
+    `prompt_key` is the outbox key of the question now on screen, so its buttons can go later.
+    """
     if state is None:
         if row is not None:
             await uow.delete(row)
@@ -68,6 +80,9 @@ async def save_state(
                 history=list(state.history),
                 nonce=state.nonce,
                 updated_at=now,
+                tag=state.tag,
+                prompt_key=prompt_key,
+                return_to=state.return_to,
             )
         )
         return
@@ -77,3 +92,6 @@ async def save_state(
     row.history = list(state.history)
     row.nonce = state.nonce
     row.updated_at = now
+    row.tag = state.tag
+    row.prompt_key = prompt_key
+    row.return_to = state.return_to

@@ -5,7 +5,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from handlers.delivery.retention import PURGE_BATCH, purge_inbox, purge_outbox
+from handlers.delivery.retention import (
+    PURGE_BATCH,
+    purge_inbox,
+    purge_outbox,
+    purge_put_aside_forms,
+)
 from handlers.delivery.sender_limits import forget_quiet_senders
 from handlers.service.context import ServiceContext
 from storage.database import Database
@@ -32,6 +37,7 @@ class RetentionPurge:
         retention = self._ctx.config.retention
         inbox_before = now - timedelta(days=retention.inbox_days)
         outbox_before = now - timedelta(days=retention.outbox_days)
+        forms_before = now - timedelta(days=self._ctx.config.put_aside_days)
         purged = 0
         try:
             for _ in range(BATCHES_PER_TICK):
@@ -41,8 +47,9 @@ class RetentionPurge:
                     senders = await forget_quiet_senders(
                         uow, before=inbox_before, limit=PURGE_BATCH
                     )
+                    forms = await purge_put_aside_forms(uow, before=forms_before)
                 purged += inbox + outbox
-                if max(inbox, outbox, senders) < PURGE_BATCH:
+                if max(inbox, outbox, senders, forms) < PURGE_BATCH:
                     self._due_at = now + PURGE_EVERY
                     break
         except Exception:  # the purge must never stop escalations and reminders

@@ -86,8 +86,29 @@ class ConversationState(Base):
     nonce: Mapped[str] = mapped_column(String(12))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Fixed for the conversation, so an old Cancel button of it still cancels it.
+    tag: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    # The outbox row of the question on screen: its buttons go once it is answered or replaced.
+    prompt_key: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # While one answer is being changed: the summary to return to.
+    return_to: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class PutAsideForm(Base):
+    """A form a person left (idle, or for another one) with its answers, to carry on later."""
+
+    __tablename__ = "put_aside_forms"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    flow: Mapped[str] = mapped_column(String(40), primary_key=True)
+    step: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    history: Mapped[list[str]] = mapped_column(JSON)
+    tag: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    return_to: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    put_aside_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class AuditEvent(Base):

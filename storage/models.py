@@ -14,6 +14,7 @@ from storage.messaging import (
     OutboxMessage,
     OutboxStatus,
     Priority,
+    PutAsideForm,
     SenderPacing,
 )
 from storage.people import (
@@ -58,6 +59,7 @@ __all__ = [
     "Person",
     "Priority",
     "PurgedCount",
+    "PutAsideForm",
     "Role",
     "RotaShift",
     "SenderPacing",

@@ -68,6 +68,7 @@ ALERT = Flow(
             save_as="note",
         ),
     ),
+    asks_to_resume=False,
 )
 
 

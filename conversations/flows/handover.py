@@ -56,6 +56,7 @@ HANDOVER = Flow(
             ask=lambda _: "Which session is this handover card for?",
             expects=Choose(_sessions, skip_when_single=True),
             save_as="session",
+            label="Session",
         ),
         Step(
             name="marks",
@@ -69,6 +70,7 @@ HANDOVER = Flow(
                 shortcuts=(Option(NONE, "No marks or bruises"),),
             ),
             save_as="marks",
+            label="Marks or bruises",
         ),
         Step(
             name="care",
@@ -79,12 +81,14 @@ HANDOVER = Flow(
                 shortcuts=(Option(NOT_NEEDED, "Not needed (older child)"),),
             ),
             save_as="care",
+            label="Last feed and nappy",
         ),
         Step(
             name="wellbeing",
             ask=lambda d: f"How are {_children(d)} today: health, mood, how the day has been?",
             expects=FreeText(max_length=500, example="happy, slept well, a bit of a cold"),
             save_as="wellbeing",
+            label="Health and mood",
         ),
         Step(
             name="medication",
@@ -97,8 +101,9 @@ HANDOVER = Flow(
                 shortcuts=(Option(NONE, "No medicine"),),
             ),
             save_as="medication",
+            label="Medicine",
         ),
-        confirm_step(_summary, back_to="session", send_label="✅ Send to the worker"),
+        confirm_step(_summary, send_label="✅ Send to the worker"),
     ),
 )
 

@@ -49,6 +49,7 @@ ILLNESS = Flow(
             ask=lambda _: "Which child is ill?",
             expects=Choose(_children, skip_when_single=True),
             save_as="child",
+            label="Child",
         ),
         Step(
             name="contagious",
@@ -58,14 +59,16 @@ ILLNESS = Flow(
             ),
             expects=Choose(_contagious_options),
             save_as="contagious",
+            label="Could be catching",
         ),
         Step(
             name="description",
             ask=lambda d: f"What's wrong with {_initials(d)}? A few words is enough.",
             expects=FreeText(max_length=500, example="temperature and a cough since last night"),
             save_as="description",
+            label="What's wrong",
         ),
-        confirm_step(_summary, back_to="child", send_label="✅ Send"),
+        confirm_step(_summary, send_label="✅ Send"),
     ),
 )
 

@@ -37,6 +37,7 @@ RESOLVE = Flow(
             save_as="note",
         ),
     ),
+    asks_to_resume=False,
 )
 
 

@@ -1,8 +1,9 @@
-"""The retention purge: handled inbox rows and settled outbox rows go once their time is up.
+"""The retention purge: handled inbox rows, settled outbox rows and forms put aside go once their
+time is up.
 
 Each call deletes one bounded batch, so a purge never holds a lock for long; the caller commits
-between batches. What goes is counted (purged_counts), so running totals never go down. The
-audit timeline is never purged: it is append-only.
+between batches. Inbox and outbox rows that go are counted (purged_counts), so running totals
+never go down. The audit timeline is never purged: it is append-only.
 """
 
 from __future__ import annotations
@@ -10,11 +11,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, exists, or_, select, update
+from sqlalchemy import CursorResult, delete, exists, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import AlertPing, InboxUpdate, OutboxMessage, OutboxStatus, PurgedCount
+from storage.models import (
+    AlertPing,
+    InboxUpdate,
+    OutboxMessage,
+    OutboxStatus,
+    PurgedCount,
+    PutAsideForm,
+)
 
 PURGE_BATCH = 500
 SETTLED = (OutboxStatus.SENT.value, OutboxStatus.FAILED.value)
@@ -71,6 +79,30 @@ async def purge_outbox(uow: AsyncSession, *, before: datetime, limit: int = PURG
         await _add_to_total(uow, f"outbox:{status}", count)
         purged += count
     return purged
+
+
+async def purge_put_aside_forms(
+    uow: AsyncSession, *, before: datetime, limit: int = PURGE_BATCH
+) -> int:
+    """Delete up to `limit` forms put aside before `before`, answers and all: a form nobody
+    came back to must not keep what was typed into it for longer than the service allows."""
+    doomed = (
+        select(PutAsideForm.person_id, PutAsideForm.flow)
+        .where(PutAsideForm.put_aside_at < before)
+        .order_by(PutAsideForm.put_aside_at)
+        .limit(limit)
+    )
+    keys = [tuple(row) for row in await uow.execute(doomed)]
+    if not keys:
+        return 0
+    result = await uow.execute(
+        delete(PutAsideForm).where(
+            tuple_(PutAsideForm.person_id, PutAsideForm.flow).in_(keys),
+            PutAsideForm.put_aside_at < before,  # not one carried on and put aside again since
+        ),
+        execution_options=_BULK,
+    )
+    return _count(result)
 
 
 async def _add_to_total(uow: AsyncSession, kind: str, count: int) -> None:

@@ -137,6 +137,8 @@ class ServiceConfig(_Strict):
     reminders: Reminders = Reminders()
     retention: Retention = Retention()
     conversation_idle_minutes: int = Field(default=30, ge=1)
+    # A form put aside (left idle, or for another one) is discarded after this, answers and all.
+    put_aside_days: int = Field(default=7, ge=1, le=90)
     invite_valid_hours: int = Field(default=72, ge=1, le=24 * 30)
     bad_invite_attempts: int = Field(default=5, ge=1)
 

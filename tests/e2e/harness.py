@@ -199,6 +199,14 @@ class Harness:
         await self.settle()
         return update_id
 
+    async def press_on(self, user_id: int, message_id: int, data: str) -> int:
+        """Press button data on one message, whether or not it still shows that button (a tap
+        made just before the bot removed it)."""
+        update_id = self.emulator.user_presses(user_id, message_id, data, strict=False)
+        self._sent_updates.add(update_id)
+        await self.settle()
+        return update_id
+
     async def link(self, user_id: int, ref: str) -> None:
         """Invite and link a person, reading away their greeting."""
         await self.send(user_id, f"/start {await self.invite(ref)}")

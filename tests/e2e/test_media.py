@@ -19,7 +19,9 @@ async def test_a_captioned_photo_at_the_alert_note_keeps_the_caption_and_says_so
     await h.press(WORKER, "Urgent concern")
     h.unread(WORKER)
     await h.send_media(WORKER, "photo", caption="bruise on arm, see photo")
-    told, sent = (m.text for m in h.unread(WORKER))
+    retired, *rest = h.unread(WORKER)
+    assert retired.is_edit and not retired.buttons  # the question answered loses its buttons
+    told, sent = (m.text for m in rest)
     assert "can't pass on photos" in told and "kept your caption" in told
     assert "A1 sent to" in sent
     async with h.db.unit_of_work() as uow:
@@ -39,18 +41,21 @@ async def test_media_at_a_choice_or_without_a_caption_is_refused_and_nothing_is_
     await h.press(CARER, "A.B.")
     h.unread(CARER)
     await h.send_media(CARER, "voice")
-    (again,) = h.unread(CARER)
+    retired, again = h.unread(CARER)
+    assert retired.is_edit and not retired.buttons  # asked again below: no second live copy
     assert "can't pass on voice notes" in again.text and "tap one of the buttons" in again.text
     assert "pass it on" in again.text and any(t == "Yes" for t, _ in again.buttons)
     await h.press(CARER, "Yes")
     h.unread(CARER)
     for kind, words in (("photo", "photos"), ("video", "videos"), ("document", "files")):
         await h.send_media(CARER, kind)
-        (again,) = h.unread(CARER)
+        retired, again = h.unread(CARER)
+        assert retired.is_edit and not retired.buttons
         assert f"can't pass on {words}" in again.text and "type a few words" in again.text
         assert "What's wrong with A.B." in again.text
     await h.send_media(CARER, "document", caption="rash\x00 on\x07 both arms\n")
-    told, summary = h.unread(CARER)
+    retired, told, summary = h.unread(CARER)
+    assert retired.is_edit and "✔ rash on both arms" in retired.text and not retired.buttons
     assert "can't pass on files" in told.text
     assert "Child: A.B." in summary.text and "What's wrong: rash on both arms" in summary.text
     await h.press(CARER, "Send")

@@ -27,6 +27,7 @@ from storage.models import (
     OutboxMessage,
     OutboxStatus,
     Person,
+    PutAsideForm,
     SenderPacing,
 )
 from tests.e2e.fixtures import MONDAY_MORNING, PEOPLE
@@ -245,3 +246,36 @@ async def test_the_purge_forgets_senders_paced_long_ago(
     async with database.unit_of_work() as uow:
         kept = set(await uow.scalars(select(SenderPacing.telegram_user_id)))
     assert kept == {2, 3}
+
+
+async def test_the_purge_discards_forms_put_aside_longer_than_the_service_keeps_them(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    async with database.unit_of_work() as uow:
+        await import_records(uow, service_config, now=NOW, people=PEOPLE)
+    async with database.unit_of_work() as uow:
+        carer = await uow.scalar(select(Person).where(Person.ref == "C1"))
+        assert carer is not None
+        days = service_config.put_aside_days
+        uow.add_all(
+            [
+                _form(carer.id, "illness", NOW - timedelta(days=days, minutes=1)),
+                _form(carer.id, "handover", NOW - timedelta(days=days - 1)),
+            ]
+        )
+    purge = RetentionPurge(database, ServiceContext(service_config, FakeClock(NOW)))
+    await purge.run_if_due()
+    async with database.unit_of_work() as uow:
+        kept = set(await uow.scalars(select(PutAsideForm.flow)))
+    assert kept == {"handover"}
+
+
+def _form(person_id: int, flow: str, at: datetime) -> PutAsideForm:
+    return PutAsideForm(
+        person_id=person_id,
+        flow=flow,
+        step="description",
+        data={"description": "a cough"},
+        history=[],
+        put_aside_at=at,
+    )
