@@ -10,11 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.alerts.rota import people_on_call, people_on_site
 from handlers.service.config import EscalationLevel, ServiceConfig
-from storage.models import Alert, Person, Role, TelegramLink
+from storage.models import Alert, Person, Role, Severity, TelegramLink
 
 FALLBACK_ROLES = (Role.MANAGER.value, Role.COORDINATOR.value)
 _DEFAULT_LEVEL = EscalationLevel(
-    roles=FALLBACK_ROLES, timeout_minutes={"immediate": 2, "urgent": 5, "worry": 30}
+    roles=FALLBACK_ROLES,
+    timeout_minutes={Severity.IMMEDIATE: 2, Severity.URGENT: 5, Severity.WORRY: 30},
 )
 
 
@@ -64,7 +65,7 @@ async def rung_for_step(
     unique = {p.id: p for p in people if p.id != alert.raised_by_id}
     levels_count = max(len(config.escalation.levels), 1)
     minutes = (
-        level.timeout_minutes[alert.severity]  # type: ignore[index]
+        level.timeout_minutes[Severity(alert.severity)]
         if step < levels_count
         else config.escalation.repeat_minutes
     )

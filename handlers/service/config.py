@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from storage.alerts import Severity
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -74,9 +76,6 @@ class Venue(_Strict):
     arrival: str = ""
 
 
-Severity = Literal["immediate", "urgent", "worry"]
-
-
 class EscalationLevel(_Strict):
     """One rung of the alert chain: who is pinged and how long before the next rung."""
 
@@ -86,8 +85,8 @@ class EscalationLevel(_Strict):
 
     @field_validator("timeout_minutes")
     @classmethod
-    def _every_severity(cls, value: dict[str, float]) -> dict[str, float]:
-        missing = {"immediate", "urgent", "worry"} - set(value)
+    def _every_severity(cls, value: dict[Severity, float]) -> dict[Severity, float]:
+        missing = set(Severity) - set(value)
         if missing:
             raise ValueError(f"needs a timeout for {', '.join(sorted(missing))}")
         if any(minutes <= 0 for minutes in value.values()):
