@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.alerts.chain import is_last_level, rung_for_step, why_unreachable
 from handlers.alerts.messages import AlertFacts, alert_facts, person_label, ping_keyboard, ping_text
-from handlers.alerts.notices import edit_every_ping, subject, tell_raiser, tell_raiser_climbed
+from handlers.alerts.notices import edit_every_ping, tell_raiser, tell_raiser_climbed
 from handlers.delivery.chat import SendMessage
 from handlers.delivery.outbox import queue_delivery
-from handlers.service.audit import record_audit
+from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from storage.models import Alert, AlertPing, AlertStatus, OutboxMessage, Person, Priority
 
@@ -42,7 +42,7 @@ async def ping_current_step(
                 uow,
                 "alert.level_empty",
                 at=now,
-                subject=subject(alert),
+                subject=audit_subject("alert", alert.id),
                 step=alert.step,
                 level=rung.level_number,
                 fallback="managers and coordinators",
@@ -56,7 +56,7 @@ async def ping_current_step(
                 uow,
                 "alert.pinged",
                 at=now,
-                subject=subject(alert),
+                subject=audit_subject("alert", alert.id),
                 step=alert.step,
                 level=rung.level_number,
                 people=[p.id for p in reachable],
@@ -72,7 +72,13 @@ async def ping_current_step(
         alert.step += 1
         reason = "Passed straight up the chain: nobody at the level before could be reached."
     alert.due_at = now + timedelta(minutes=ctx.config.escalation.repeat_minutes)
-    record_audit(uow, "alert.nobody_reachable", at=now, subject=subject(alert), step=alert.step)
+    record_audit(
+        uow,
+        "alert.nobody_reachable",
+        at=now,
+        subject=audit_subject("alert", alert.id),
+        step=alert.step,
+    )
     await _tell_raiser_nobody_reachable(uow, alert, ctx, now)
     return []
 
@@ -90,7 +96,7 @@ async def _reachable(
                 uow,
                 "alert.recipient_unreachable",
                 at=now,
-                subject=subject(alert),
+                subject=audit_subject("alert", alert.id),
                 person_id=person.id,
                 step=alert.step,
                 reason=why,
@@ -173,7 +179,7 @@ async def escalate_due_alert(
         uow,
         "alert.deadline_passed",
         at=now,
-        subject=subject(alert),
+        subject=audit_subject("alert", alert.id),
         step=alert.step,
         deadline=deadline.isoformat(),
         lateness_seconds=round(lateness.total_seconds(), 3),
@@ -214,7 +220,9 @@ async def _reopen(
     alert.is_resolve_reminded = False
     alert.acknowledged_by_id = None
     alert.acknowledged_at = None
-    record_audit(uow, "alert.reopened", at=now, subject=subject(alert), step=alert.step)
+    record_audit(
+        uow, "alert.reopened", at=now, subject=audit_subject("alert", alert.id), step=alert.step
+    )
     status = f"⚠️ Back with the chain at {ctx.local(now):%H:%M}: {why}"
     await edit_every_ping(uow, alert, ctx, now, status, f"reopened{alert.step}")
 
@@ -245,7 +253,7 @@ async def _remind_to_resolve(
         priority=Priority.ALERT,
         dedupe_key=f"alert:{alert.id}:resolve-reminder:{alert.step}:{holder.id}",
     )
-    record_audit(uow, "alert.resolve_reminded", at=now, subject=subject(alert))
+    record_audit(uow, "alert.resolve_reminded", at=now, subject=audit_subject("alert", alert.id))
 
 
 async def note_failed_delivery(uow: AsyncSession, row: OutboxMessage, now: datetime) -> bool:
@@ -261,7 +269,7 @@ async def note_failed_delivery(uow: AsyncSession, row: OutboxMessage, now: datet
         uow,
         "alert.ping_failed",
         at=now,
-        subject=subject(alert),
+        subject=audit_subject("alert", alert.id),
         person_id=ping.person_id,
         step=ping.step,
         reason=row.last_error,

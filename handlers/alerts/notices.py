@@ -15,11 +15,6 @@ from handlers.service.context import ServiceContext
 from storage.models import Alert, AlertPing, Person, Priority
 
 
-def subject(alert: Alert) -> str:
-    """The alert's key on the audit timeline."""
-    return f"alert:{alert.id}"
-
-
 async def tell_raiser(
     uow: AsyncSession, alert: Alert, text: str, *, key: str, now: datetime
 ) -> None:

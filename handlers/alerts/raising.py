@@ -18,8 +18,7 @@ from handlers.alerts.holding import (
     take_over_alert,
 )
 from handlers.alerts.messages import alert_facts, ping_text
-from handlers.alerts.notices import subject
-from handlers.service.audit import record_audit
+from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from handlers.service.hours import is_open
 from storage.models import (
@@ -97,7 +96,7 @@ async def raise_alert(
         "alert.raised",
         at=now,
         actor_person_id=worker.id,
-        subject=subject(alert),
+        subject=audit_subject("alert", alert.id),
         note=alert.note,  # as written: the record is the timeline, the alerts row is operational
         severity=severity.value,
         session_id=alert.session_id,
@@ -148,7 +147,7 @@ def refuse(
         at=now,
         actor_person_id=person.id if person else None,
         actor_telegram_id=telegram_user_id,
-        subject=f"alert:{alert_id}",
+        subject=audit_subject("alert", alert_id),
         attempted=action,
     )
 
@@ -169,7 +168,9 @@ async def alert_details(uow: AsyncSession, alert: Alert, ctx: ServiceContext) ->
                 lines.append(f"Supervision: {booked.supervision_level}")
     events = list(
         await uow.scalars(
-            select(AuditEvent).where(AuditEvent.subject == subject(alert)).order_by(AuditEvent.id)
+            select(AuditEvent)
+            .where(AuditEvent.subject == audit_subject("alert", alert.id))
+            .order_by(AuditEvent.id)
         )
     )
     raised = next((e for e in events if e.action == "alert.raised"), None)

@@ -12,7 +12,7 @@ from handlers.alerts.rota import shifts_between
 from handlers.delivery.chat import SendMessage
 from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import active_coordinators
-from handlers.service.audit import record_audit
+from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from storage.models import AuditEvent, Person, Priority
 
@@ -36,7 +36,7 @@ async def _chain_people(
 
 async def readiness_checked(uow: AsyncSession, ctx: ServiceContext, now: datetime) -> bool:
     """Whether today's check has been done (by any instance)."""
-    marker = f"readiness:{ctx.local(now).date().isoformat()}"
+    marker = audit_subject("readiness", ctx.local(now).date().isoformat())
     done = await uow.scalar(
         select(AuditEvent.id).where(AuditEvent.subject == marker, AuditEvent.action == CHECKED)
     )
@@ -50,7 +50,7 @@ async def check_chain_readiness(uow: AsyncSession, ctx: ServiceContext, now: dat
         return False
     if await readiness_checked(uow, ctx, now):
         return False
-    marker = f"readiness:{local.date().isoformat()}"
+    marker = audit_subject("readiness", local.date().isoformat())
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     missing: list[tuple[Person, str]] = []
     for person in await _chain_people(uow, ctx, day_start):

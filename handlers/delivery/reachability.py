@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.delivery.chat import SendMessage
 from handlers.delivery.outbox import queue_delivery
-from handlers.service.audit import record_audit
+from handlers.service.audit import audit_subject, record_audit
 from storage.models import Person, Priority, Role, TelegramLink
 
 PLAIN_REASONS = {
@@ -52,7 +52,11 @@ async def mark_unreachable(
     link.is_reachable = False
     link.unreachable_reason = error[:200]
     record_audit(
-        uow, "person.unreachable", at=now, subject=f"person:{person_id}", reason=error[:200]
+        uow,
+        "person.unreachable",
+        at=now,
+        subject=audit_subject("person", person_id),
+        reason=error[:200],
     )
     person = await uow.get(Person, person_id)
     if person is None:
@@ -76,7 +80,7 @@ async def mark_heard_from(
         return
     link.is_reachable = True
     link.unreachable_reason = None
-    record_audit(uow, "person.reachable", at=now, subject=f"person:{person.id}")
+    record_audit(uow, "person.reachable", at=now, subject=audit_subject("person", person.id))
     text = (
         f"✅ {person.first_name} {person.last_name} ({person.role}) messaged the bot again, "
         "so their reminders have started again."

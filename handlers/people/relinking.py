@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.delivery.chat import SendMessage
 from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import tell_coordinators
-from handlers.service.audit import record_audit
+from handlers.service.audit import audit_subject, record_audit
 from storage.models import Person, Priority
 
 OLD_ACCOUNT_NOTICE = (
@@ -40,7 +40,7 @@ async def tell_link_moved(
         at=now,
         actor_person_id=person.id,
         actor_telegram_id=new_telegram_id,
-        subject=f"person:{person.id}",
+        subject=audit_subject("person", person.id),
         from_telegram_id=old_telegram_id,
         invite_id=invite_id,
     )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from handlers.delivery.chat import SendMessage
 from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import can_reach
-from handlers.service.audit import record_audit
+from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from handlers.sessions.illness import children_of_carer
 from storage.models import HandoverCard, Person, Priority, Session, SessionStatus, session_children
@@ -95,7 +95,7 @@ async def submit_handover(
         "handover.submitted",
         at=now,
         actor_person_id=carer.id,
-        subject=f"handover:{card.id}",
+        subject=audit_subject("handover", card.id),
         session_id=booked.id,
     )
     worker = await uow.get(Person, booked.worker_id) if booked.worker_id else None

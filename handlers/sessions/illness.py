@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from handlers.delivery.chat import SendMessage
 from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import active_coordinators
-from handlers.service.audit import record_audit
+from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from handlers.service.hours import is_open, next_opening
 from storage.models import (
@@ -105,7 +105,7 @@ async def report_illness(
         "illness.reported",
         at=now,
         actor_person_id=carer.id,
-        subject=f"illness:{report.id}",
+        subject=audit_subject("illness", report.id),
         child_id=child.id,
         session_id=upcoming.id if upcoming else None,
         contagious=contagious.value,
