@@ -8,12 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.alerts.chain import is_last_level, rung_for_step, why_unreachable
-from handlers.alerts.messages import AlertFacts, alert_facts, person_label, ping_keyboard, ping_text
+from handlers.alerts.messages import AlertFacts, alert_facts, ping_keyboard, ping_text
 from handlers.alerts.notices import edit_every_ping, tell_raiser, tell_raiser_climbed
 from handlers.delivery.chat import SendMessage
 from handlers.delivery.outbox import queue_delivery
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
+from handlers.service.labels import person_label
 from storage.models import Alert, AlertPing, AlertStatus, OutboxMessage, Person, Priority
 
 LATE_AFTER = timedelta(seconds=60)

@@ -15,10 +15,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.alerts.escalation import ping_current_step
-from handlers.alerts.messages import TAKERS, person_label
+from handlers.alerts.messages import TAKERS
 from handlers.alerts.notices import edit_every_ping, tell_person, tell_raiser
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
+from handlers.service.labels import person_label
 from storage.models import Alert, AlertStatus, Person
 
 

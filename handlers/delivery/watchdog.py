@@ -7,10 +7,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.delivery.chat import SendMessage
+from handlers.delivery.coordinators import tell_coordinators
 from handlers.delivery.health import Health, check_health
-from handlers.delivery.outbox import queue_delivery
-from handlers.delivery.reachability import active_coordinators
 from handlers.service.context import ServiceContext
 from storage.models import Priority
 
@@ -38,13 +36,7 @@ async def watch_delivery(uow: AsyncSession, ctx: ServiceContext, now: datetime) 
         f"{health.escalation_lag_seconds:.0f} s late. It keeps retrying. Please check "
         "`familytime outbox status`, and phone anyone who must hear something urgently."
     )
-    for coordinator in await active_coordinators(uow):
-        await queue_delivery(
-            uow,
-            SendMessage(text),
-            now=now,
-            person_id=coordinator.id,
-            priority=Priority.ALERT,
-            dedupe_key=f"watchdog:{window}:person:{coordinator.id}",
-        )
+    await tell_coordinators(
+        uow, text, key=f"watchdog:{window}", now=now, priority=Priority.ALERT, is_protected=False
+    )
     return health

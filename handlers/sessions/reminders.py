@@ -17,26 +17,21 @@ from handlers.delivery.chat import MENU_PREFIX, Button, Keyboard, SendMessage
 from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import can_reach
 from handlers.service.context import ServiceContext
+from handlers.service.labels import place_line
 from handlers.sessions.handover import card_lines, cards_for
+from handlers.sessions.illness import contagious_phrase
 from storage.models import (
     Child,
-    Contagious,
     IllnessReport,
     OutboxMessage,
     Person,
     Priority,
     Session,
     SessionStatus,
-    Venue,
 )
 
 LOOKAHEAD = timedelta(days=2)
 ILLNESS_LOOKBACK = timedelta(days=7)
-CATCHING = {
-    Contagious.YES.value: "catching",
-    Contagious.NO.value: "not catching",
-    Contagious.NOT_SURE.value: "may be catching",
-}
 CARER_EVENING, CARER_SOON, WORKER_BRIEFING, WORKER_SOON = (
     "carer-evening",
     "carer-soon",
@@ -98,10 +93,10 @@ async def _brief_on_cancelled(uow: AsyncSession, ctx: ServiceContext, now: datet
             continue
         if not await can_reach(uow, worker_id):
             continue
-        venue = await uow.get(Venue, booked.venue_code)
+        place = await place_line(uow, booked.venue_code)
         text = (
             f"❌ Session {booked.ref} at {ctx.show_time(booked.starts_at)} "
-            f"({venue.name if venue else booked.venue_code}) is cancelled: nothing to prepare."
+            f"({place}) is cancelled: nothing to prepare."
         )
         row = await queue_delivery(
             uow,
@@ -160,8 +155,7 @@ async def _queue(
 async def _carer_text(
     uow: AsyncSession, ctx: ServiceContext, booked: Session, now: datetime
 ) -> str:
-    venue = await uow.get(Venue, booked.venue_code)
-    place = next((v for v in ctx.config.venues if v.code == booked.venue_code), None)
+    venue = next((v for v in ctx.config.venues if v.code == booked.venue_code), None)
     children = ", ".join(child.initials for child in booked.children) or "the children"
     # Said from when it is sent: a reminder held back (say, by an outage) must not say "tomorrow"
     # on the day itself.
@@ -169,10 +163,10 @@ async def _carer_text(
     day = {0: "today, ", 1: "tomorrow, "}.get(days_away, "on ")
     lines = [
         f"📅 Reminder: family time for {children} {day}{ctx.show_time(booked.starts_at)}",
-        ", ".join(p for p in (venue.name if venue else booked.venue_code, booked.room) if p),
+        await place_line(uow, booked.venue_code, booked.room),
     ]
-    if place is not None:
-        lines += [x for x in (place.address, place.parking, place.arrival) if x]
+    if venue is not None:
+        lines += [x for x in (venue.address, venue.parking, venue.arrival) if x]
     lines.append("Please bring what the children need (nappies, a bottle, any medicine).")
     lines.append(
         "If a child is ill, send /illness; if you can't come, call "
@@ -182,13 +176,12 @@ async def _carer_text(
 
 
 async def _worker_text(uow: AsyncSession, ctx: ServiceContext, booked: Session) -> str:
-    venue = await uow.get(Venue, booked.venue_code)
     worker = await uow.get(Person, booked.worker_id) if booked.worker_id else None
     children = ", ".join(child.label for child in booked.children)
     lines = [
         f"🗓 {worker.first_name if worker else 'Session'}: session {booked.ref} at "
         f"{ctx.show_time(booked.starts_at)}",
-        ", ".join(p for p in (venue.name if venue else booked.venue_code, booked.room) if p),
+        await place_line(uow, booked.venue_code, booked.room),
         f"Children: {children or 'none listed'}",
         f"Supervision: {booked.supervision_level or 'not recorded'}",
     ]
@@ -219,7 +212,7 @@ async def _illness_lines(uow: AsyncSession, ctx: ServiceContext, booked: Session
     )
     return [
         f"🤒 {children[report.child_id].label} reported ill "
-        f"{ctx.show_time(report.reported_at)} ({CATCHING[report.contagious]}): "
+        f"{ctx.show_time(report.reported_at)} ({contagious_phrase(report.contagious)}): "
         f"{report.description}"
         for report in reports
     ]
