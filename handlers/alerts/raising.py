@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from handlers.alerts.escalation import ping_current_step
 from handlers.alerts.holding import (
@@ -29,9 +28,9 @@ from storage.models import (
     Person,
     Role,
     Session,
-    SessionStatus,
     Severity,
 )
+from storage.session_queries import session_with_children, sessions_of_worker_between
 
 RAISERS = frozenset({Role.WORKER.value, Role.SENIOR.value, Role.MANAGER.value})
 OVERSEERS = frozenset({Role.MANAGER.value, Role.COORDINATOR.value, Role.ADMIN.value})
@@ -46,17 +45,8 @@ async def sessions_to_alert_about(
     """The worker's sessions today, and the one in progress or starting soon (preselected)."""
     now = ctx.now()
     local_day = ctx.local(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    found = list(
-        await uow.scalars(
-            select(Session)
-            .where(
-                Session.worker_id == worker.id,
-                Session.status != SessionStatus.CANCELLED.value,
-                Session.starts_at < local_day + timedelta(days=1),
-                Session.ends_at > local_day,
-            )
-            .order_by(Session.starts_at)
-        )
+    found = await sessions_of_worker_between(
+        uow, worker.id, starts=local_day, ends=local_day + timedelta(days=1)
     )
     current = next((s for s in found if s.starts_at - SOON <= now < s.ends_at + SOON), None)
     return found, current
@@ -157,11 +147,7 @@ async def alert_details(uow: AsyncSession, alert: Alert, ctx: ServiceContext) ->
     facts = await alert_facts(uow, alert)
     lines = [ping_text(facts, ctx, now=ctx.now())]
     if alert.session_id:
-        booked = await uow.scalar(
-            select(Session)
-            .where(Session.id == alert.session_id)
-            .options(selectinload(Session.children))
-        )
+        booked = await session_with_children(uow, alert.session_id)
         if booked is not None and booked.children:
             lines.append("Children: " + ", ".join(c.label for c in booked.children))
             if booked.supervision_level:

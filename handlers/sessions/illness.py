@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from handlers.delivery.chat import SendMessage
 from handlers.delivery.coordinators import tell_coordinators
@@ -21,10 +20,9 @@ from storage.models import (
     IllnessReport,
     Person,
     Session,
-    SessionStatus,
     child_carers,
 )
-from storage.sessions import session_children
+from storage.session_queries import upcoming_sessions_of_child
 
 CONTAGIOUS_WORDS = {  # the carer's answer to "could it be catching?"
     Contagious.YES: "Yes",
@@ -62,18 +60,8 @@ async def next_session_of_child(
     uow: AsyncSession, child_id: int, ctx: ServiceContext
 ) -> Session | None:
     """The child's next session that has not ended and is not cancelled."""
-    return await uow.scalar(
-        select(Session)
-        .join(session_children, session_children.c.session_id == Session.id)
-        .where(
-            session_children.c.child_id == child_id,
-            Session.status == SessionStatus.SCHEDULED.value,
-            Session.ends_at > ctx.now(),
-        )
-        .order_by(Session.starts_at)
-        .limit(1)
-        .options(selectinload(Session.children))
-    )
+    found = await upcoming_sessions_of_child(uow, child_id, now=ctx.now(), limit=1)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from handlers.delivery.chat import MENU_PREFIX, Button, Keyboard, SendMessage
 from handlers.delivery.outbox import queue_delivery
@@ -21,7 +20,6 @@ from handlers.service.labels import place_line
 from handlers.sessions.handover import card_lines, cards_for
 from handlers.sessions.illness import contagious_phrase
 from storage.models import (
-    Child,
     IllnessReport,
     OutboxMessage,
     Person,
@@ -29,6 +27,7 @@ from storage.models import (
     Session,
     SessionStatus,
 )
+from storage.session_queries import sessions_starting_between
 
 LOOKAHEAD = timedelta(days=2)
 ILLNESS_LOOKBACK = timedelta(days=7)
@@ -56,15 +55,8 @@ def reminder_times(ctx: ServiceContext, starts_at: datetime) -> dict[str, dateti
 
 async def send_due_reminders(uow: AsyncSession, ctx: ServiceContext, now: datetime) -> int:
     """Queue every reminder now due for sessions not yet started; returns how many were new."""
-    upcoming = await uow.scalars(
-        select(Session)
-        .where(
-            Session.status == SessionStatus.SCHEDULED.value,
-            Session.starts_at > now,
-            Session.starts_at <= now + LOOKAHEAD,
-        )
-        .options(selectinload(Session.children).selectinload(Child.carers))
-        .order_by(Session.starts_at)
+    upcoming = await sessions_starting_between(
+        uow, SessionStatus.SCHEDULED, after=now, until=now + LOOKAHEAD
     )
     queued = 0
     for booked in upcoming:
@@ -78,13 +70,8 @@ async def send_due_reminders(uow: AsyncSession, ctx: ServiceContext, now: dateti
 
 async def _brief_on_cancelled(uow: AsyncSession, ctx: ServiceContext, now: datetime) -> int:
     """On the morning of a cancelled session, its worker hears it is off (no other reminders)."""
-    cancelled = await uow.scalars(
-        select(Session).where(
-            Session.status == SessionStatus.CANCELLED.value,
-            Session.starts_at > now,
-            Session.starts_at <= now + LOOKAHEAD,
-            Session.worker_id.is_not(None),
-        )
+    cancelled = await sessions_starting_between(
+        uow, SessionStatus.CANCELLED, after=now, until=now + LOOKAHEAD
     )
     queued = 0
     for booked in cancelled:
