@@ -36,7 +36,6 @@ RAISERS = frozenset({Role.WORKER.value, Role.SENIOR.value, Role.MANAGER.value})
 OVERSEERS = frozenset({Role.MANAGER.value, Role.COORDINATOR.value, Role.ADMIN.value})
 RESPONDERS = OVERSEERS | {Role.SENIOR.value}
 NOT_STAFF = frozenset({Role.CARER.value})  # may never answer an alert, whatever pinged them
-SOON = timedelta(minutes=30)
 
 
 async def sessions_to_alert_about(
@@ -48,7 +47,8 @@ async def sessions_to_alert_about(
     found = await sessions_of_worker_between(
         uow, worker.id, starts=local_day, ends=local_day + timedelta(days=1)
     )
-    current = next((s for s in found if s.starts_at - SOON <= now < s.ends_at + SOON), None)
+    margin = timedelta(minutes=ctx.config.escalation.session_margin_minutes)
+    current = next((s for s in found if s.starts_at - margin <= now < s.ends_at + margin), None)
     return found, current
 
 

@@ -1,4 +1,8 @@
-"""The watchdog: a message unsent for two minutes, or an escalation a minute late, is reported."""
+"""The watchdog: a message unsent too long, or an escalation too late, is reported.
+
+How long is too long is the service config's [watchdog] (by default two minutes unsent, a
+minute late).
+"""
 
 from __future__ import annotations
 
@@ -14,12 +18,10 @@ from storage.models import Priority
 
 log = logging.getLogger(__name__)
 
-WINDOW_MINUTES = 15  # at most one warning per coordinator in this long
-
 
 async def watch_delivery(uow: AsyncSession, ctx: ServiceContext, now: datetime) -> Health:
     """Check the outbox and escalations; log and tell the coordinators when either is behind."""
-    health = await check_health(uow, now)
+    health = await check_health(uow, now, ctx.config.watchdog)
     if health.is_healthy:
         return health
     log.error(
@@ -28,7 +30,8 @@ async def watch_delivery(uow: AsyncSession, ctx: ServiceContext, now: datetime) 
         health.oldest_unsent_seconds,
         health.escalation_lag_seconds,
     )
-    window = int(now.timestamp() // (WINDOW_MINUTES * 60))
+    # At most one warning per coordinator in each window of this many minutes.
+    window = int(now.timestamp() // (ctx.config.watchdog.warn_every_minutes * 60))
     text = (
         "⚠️ The bot is behind: "
         f"{health.outbox_depth} message(s) waiting, the oldest for "

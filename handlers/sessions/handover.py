@@ -21,8 +21,6 @@ from handlers.service.context import ServiceContext
 from storage.models import HandoverCard, Person, Priority, Session
 from storage.session_queries import upcoming_sessions_of_carer
 
-AHEAD = timedelta(days=2)  # a card is for a session today or tomorrow
-
 
 @dataclass(frozen=True)
 class HandoverAnswers:
@@ -42,7 +40,8 @@ async def sessions_for_handover(
     uow: AsyncSession, carer_id: int, ctx: ServiceContext
 ) -> list[Session]:
     """The carer's children's sessions that have not ended, today or tomorrow, soonest first."""
-    return await upcoming_sessions_of_carer(uow, carer_id, now=ctx.now(), within=AHEAD)
+    within = timedelta(days=ctx.config.handover.lookahead_days)
+    return await upcoming_sessions_of_carer(uow, carer_id, now=ctx.now(), within=within)
 
 
 async def submit_handover(

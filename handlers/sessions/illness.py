@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,7 +61,9 @@ async def next_session_of_child(
     uow: AsyncSession, child_id: int, ctx: ServiceContext
 ) -> Session | None:
     """The child's next session that has not ended and is not cancelled."""
-    found = await upcoming_sessions_of_child(uow, child_id, now=ctx.now(), limit=1)
+    days = ctx.config.illness.lookahead_days
+    within = timedelta(days=days) if days is not None else None
+    found = await upcoming_sessions_of_child(uow, child_id, now=ctx.now(), within=within, limit=1)
     return found[0] if found else None
 
 
