@@ -19,6 +19,12 @@ from handlers.service.context import ServiceContext
 from handlers.service.labels import place_line
 from handlers.sessions.handover import card_lines, cards_for
 from handlers.sessions.illness import contagious_phrase
+from handlers.sessions.reminder_schedule import (
+    CARER_REMINDERS,
+    WORKER_BRIEFING,
+    due_reminders,
+    reminder_times,
+)
 from storage.models import (
     IllnessReport,
     OutboxMessage,
@@ -29,40 +35,14 @@ from storage.models import (
 )
 from storage.session_queries import sessions_starting_between
 
-LOOKAHEAD = timedelta(days=2)
-ILLNESS_LOOKBACK = timedelta(days=7)
-CARER_EVENING, CARER_SOON, WORKER_BRIEFING, WORKER_SOON = (
-    "carer-evening",
-    "carer-soon",
-    "worker-briefing",
-    "worker-soon",
-)
-
-
-def reminder_times(ctx: ServiceContext, starts_at: datetime) -> dict[str, datetime]:
-    """When each reminder for a session starting at `starts_at` is due."""
-    settings = ctx.config.reminders
-    day = ctx.local(starts_at).date()
-    return {
-        CARER_EVENING: datetime.combine(
-            day - timedelta(days=1), settings.carer_evening_before, tzinfo=ctx.zone
-        ),
-        CARER_SOON: starts_at - timedelta(minutes=settings.carer_minutes_before),
-        WORKER_BRIEFING: datetime.combine(day, settings.worker_briefing, tzinfo=ctx.zone),
-        WORKER_SOON: starts_at - timedelta(minutes=settings.worker_minutes_before),
-    }
-
 
 async def send_due_reminders(uow: AsyncSession, ctx: ServiceContext, now: datetime) -> int:
     """Queue every reminder now due for sessions not yet started; returns how many were new."""
-    upcoming = await sessions_starting_between(
-        uow, SessionStatus.SCHEDULED, after=now, until=now + LOOKAHEAD
-    )
+    until = now + timedelta(days=ctx.config.reminders.lookahead_days)
+    upcoming = await sessions_starting_between(uow, SessionStatus.SCHEDULED, after=now, until=until)
     queued = 0
     for booked in upcoming:
-        due = {kind for kind, at in reminder_times(ctx, booked.starts_at).items() if at <= now}
-        if CARER_SOON in due:
-            due.discard(CARER_EVENING)  # missed (say, by an outage): one reminder is enough
+        due = due_reminders(ctx.config.reminders, ctx.zone, booked.starts_at, now)
         for kind in sorted(due):
             queued += await _queue(uow, ctx, booked, kind, now)
     return queued + await _brief_on_cancelled(uow, ctx, now)
@@ -70,13 +50,15 @@ async def send_due_reminders(uow: AsyncSession, ctx: ServiceContext, now: dateti
 
 async def _brief_on_cancelled(uow: AsyncSession, ctx: ServiceContext, now: datetime) -> int:
     """On the morning of a cancelled session, its worker hears it is off (no other reminders)."""
+    until = now + timedelta(days=ctx.config.reminders.lookahead_days)
     cancelled = await sessions_starting_between(
-        uow, SessionStatus.CANCELLED, after=now, until=now + LOOKAHEAD
+        uow, SessionStatus.CANCELLED, after=now, until=until
     )
     queued = 0
     for booked in cancelled:
         worker_id = booked.worker_id
-        if worker_id is None or reminder_times(ctx, booked.starts_at)[WORKER_BRIEFING] > now:
+        briefing = reminder_times(ctx.config.reminders, ctx.zone, booked.starts_at)[WORKER_BRIEFING]
+        if worker_id is None or briefing > now:
             continue
         if not await can_reach(uow, worker_id):
             continue
@@ -101,7 +83,7 @@ async def _brief_on_cancelled(uow: AsyncSession, ctx: ServiceContext, now: datet
 async def _queue(
     uow: AsyncSession, ctx: ServiceContext, booked: Session, kind: str, now: datetime
 ) -> int:
-    is_for_carers = kind in (CARER_EVENING, CARER_SOON)
+    is_for_carers = kind in CARER_REMINDERS
     if is_for_carers:
         people = {carer.id for child in booked.children for carer in child.carers}
     else:
@@ -188,11 +170,12 @@ async def _illness_lines(uow: AsyncSession, ctx: ServiceContext, booked: Session
     children = {child.id: child for child in booked.children}
     if not children:
         return []
+    lookback = timedelta(days=ctx.config.reminders.illness_lookback_days)
     reports = await uow.scalars(
         select(IllnessReport)
         .where(
             IllnessReport.child_id.in_(children),
-            IllnessReport.reported_at >= booked.starts_at - ILLNESS_LOOKBACK,
+            IllnessReport.reported_at >= booked.starts_at - lookback,
             IllnessReport.reported_at <= booked.starts_at,
         )
         .order_by(IllnessReport.reported_at)
