@@ -17,7 +17,6 @@ from handlers.alerts.messages import (
     TAKERS,
     AlertTap,
     parse_alert_button,
-    person_label,
     ping_keyboard,
 )
 from handlers.alerts.raising import (
@@ -33,6 +32,7 @@ from handlers.alerts.raising import (
 )
 from handlers.delivery.chat import ChatEvent
 from handlers.service.context import ServiceContext
+from handlers.service.labels import person_label
 from storage.models import Alert, AlertStatus, AuditEvent, Person
 
 __all__ = ["list_open_alerts", "press_alert_button", "refuse_stranger_tap"]

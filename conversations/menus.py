@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.alerts.raising import RAISERS, RESPONDERS
 from handlers.delivery.chat import MENU_PREFIX, Button, Keyboard
 from handlers.service.config import ServiceConfig
+from handlers.service.labels import role_title
 from storage.models import Person, Role
 
 _CARER_COMMANDS: tuple[tuple[str, str], ...] = (
@@ -26,17 +27,6 @@ PUBLIC_COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "Start, or link your account with an invite"),
     ("contacts", "Phone numbers and opening hours"),
 )
-
-_ROLE_NAMES = {
-    Role.CARER: "carer",
-    Role.WORKER: "Family Time Worker",
-    Role.SENIOR: "senior Family Time Worker",
-    Role.MANAGER: "manager",
-    Role.COORDINATOR: "Family Time Coordinator",
-    Role.SOCIAL_WORKER: "social worker",
-    Role.ADMIN: "administrator",
-}
-
 
 def commands_for(role: str) -> tuple[tuple[str, str], ...]:
     """The slash commands a role sees in Telegram's menu."""
@@ -63,7 +53,7 @@ def main_menu(role: str) -> Keyboard:
 
 def greeting(person: Person, service_name: str) -> str:
     """The welcome a person gets once linked, by role."""
-    role = _ROLE_NAMES.get(Role(person.role), person.role)
+    role = role_title(person.role)
     lines = [f"Hello {person.first_name}, you're linked to {service_name} as a {role}."]
     if person.role == Role.CARER:
         lines.append("Tap a button below, or send /illness to tell us a child is ill.")

@@ -13,7 +13,6 @@ from handlers.service.context import ServiceContext
 from storage.models import Alert, AlertStatus, Person
 
 SKIP_NOTE = "skip"
-DEFAULT_OUTCOMES = ("Advice given", "Social worker informed", "No further action")
 
 
 def _outcomes(data: Data) -> Sequence[Option]:
@@ -43,7 +42,7 @@ RESOLVE = Flow(
 
 def resolve_data(alert: Alert, ctx: ServiceContext) -> dict[str, Any]:
     """What the flow needs to start for one alert."""
-    outcomes = list(ctx.config.escalation.outcomes or DEFAULT_OUTCOMES)
+    outcomes = list(ctx.config.escalation.outcomes)
     return {"alert": alert.id, "ref": alert.ref, "outcomes": outcomes}
 
 

@@ -7,17 +7,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.alerts.chain import is_last_level, rung_for_step, why_unreachable
-from handlers.alerts.messages import AlertFacts, alert_facts, person_label, ping_keyboard, ping_text
-from handlers.alerts.notices import edit_every_ping, subject, tell_raiser, tell_raiser_climbed
+from handlers.alerts.chain import gather_candidates
+from handlers.alerts.messages import AlertFacts, alert_facts, ping_keyboard, ping_text
+from handlers.alerts.notices import edit_every_ping, step_key, tell_raiser, tell_raiser_climbed
+from handlers.alerts.policy import Candidate, StepPlan, climb
 from handlers.delivery.chat import SendMessage
 from handlers.delivery.outbox import queue_delivery
-from handlers.service.audit import record_audit
+from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
-from storage.models import Alert, AlertPing, AlertStatus, OutboxMessage, Person, Priority
-
-LATE_AFTER = timedelta(seconds=60)
-_MAX_CLIMB = 20
+from handlers.service.labels import person_label
+from storage.models import Alert, AlertPing, AlertStatus, OutboxMessage, Person, Priority, Severity
 
 
 async def ping_current_step(
@@ -35,67 +34,80 @@ async def ping_current_step(
     reply says so instead).
     """
     facts = await alert_facts(uow, alert)
-    for _ in range(_MAX_CLIMB):
-        rung = await rung_for_step(uow, ctx.config, alert, alert.step, now)
-        if rung.is_fallback:
-            record_audit(
-                uow,
-                "alert.level_empty",
-                at=now,
-                subject=subject(alert),
-                step=alert.step,
-                level=rung.level_number,
-                fallback="managers and coordinators",
-            )
-        reachable = await _reachable(uow, alert, rung.people, now)
-        if reachable:
-            for person in reachable:
-                await _ping(uow, alert, person, facts, ctx, now, reason)
-            alert.due_at = now + rung.wait
-            record_audit(
-                uow,
-                "alert.pinged",
-                at=now,
-                subject=subject(alert),
-                step=alert.step,
-                level=rung.level_number,
-                people=[p.id for p in reachable],
-                due_at=alert.due_at.isoformat(),
-            )
-            if raiser_lead is not None:
-                await tell_raiser_climbed(
-                    uow, alert, raiser_lead, reachable, level=rung.level_number, now=now
-                )
-            return reachable
-        if is_last_level(ctx.config, alert.step):
-            break
-        alert.step += 1
-        reason = "Passed straight up the chain: nobody at the level before could be reached."
-    alert.due_at = now + timedelta(minutes=ctx.config.escalation.repeat_minutes)
-    record_audit(uow, "alert.nobody_reachable", at=now, subject=subject(alert), step=alert.step)
-    await _tell_raiser_nobody_reachable(uow, alert, ctx, now)
-    return []
+    gathered = await gather_candidates(uow, ctx.config, alert, now)
+    landing = climb(
+        ctx.config.escalation,
+        Severity(alert.severity),
+        alert.step,
+        [candidate for _, candidate in gathered.values()],
+        raised_by_id=alert.raised_by_id,
+        is_out_of_hours=alert.is_out_of_hours,
+    )
+    for plan in landing.plans:
+        if plan.step != alert.step:
+            alert.step = plan.step
+            reason = "Passed straight up the chain: nobody at the level before could be reached."
+        _record_plan(uow, alert, plan, gathered, now)
+    alert.due_at = now + landing.wait
+    if not landing.pinged:
+        record_audit(
+            uow,
+            "alert.nobody_reachable",
+            at=now,
+            subject=audit_subject("alert", alert.id),
+            step=alert.step,
+        )
+        await _tell_raiser_nobody_reachable(uow, alert, ctx, now)
+        return []
+    reachable = [gathered[person_id][0] for person_id in landing.pinged]
+    for person in reachable:
+        await _ping(uow, alert, person, facts, ctx, now, reason)
+    level_number = landing.plans[-1].level_number
+    record_audit(
+        uow,
+        "alert.pinged",
+        at=now,
+        subject=audit_subject("alert", alert.id),
+        step=alert.step,
+        level=level_number,
+        people=list(landing.pinged),
+        due_at=alert.due_at.isoformat(),
+    )
+    if raiser_lead is not None:
+        await tell_raiser_climbed(uow, alert, raiser_lead, reachable, level=level_number, now=now)
+    return reachable
 
 
-async def _reachable(
-    uow: AsyncSession, alert: Alert, people: tuple[Person, ...], now: datetime
-) -> list[Person]:
-    reachable = []
-    for person in people:
-        why = await why_unreachable(uow, person)
-        if why is None:
-            reachable.append(person)
-        else:
+def _record_plan(
+    uow: AsyncSession,
+    alert: Alert,
+    plan: StepPlan,
+    gathered: dict[int, tuple[Person, Candidate]],
+    now: datetime,
+) -> None:
+    """Put a step's empty level (the fallback used) and its unreachable people on the timeline."""
+    if plan.is_fallback:
+        record_audit(
+            uow,
+            "alert.level_empty",
+            at=now,
+            subject=audit_subject("alert", alert.id),
+            step=plan.step,
+            level=plan.level_number,
+            fallback="managers and coordinators",
+        )
+    for person_id in plan.person_ids:
+        why = gathered[person_id][1].why_unreachable
+        if why is not None:
             record_audit(
                 uow,
                 "alert.recipient_unreachable",
                 at=now,
-                subject=subject(alert),
-                person_id=person.id,
-                step=alert.step,
+                subject=audit_subject("alert", alert.id),
+                person_id=person_id,
+                step=plan.step,
                 reason=why,
             )
-    return reachable
 
 
 async def _ping(
@@ -114,7 +126,7 @@ async def _ping(
         now=now,
         person_id=person.id,
         priority=Priority.ALERT,
-        dedupe_key=f"alert:{alert.id}:level:{alert.step}:person:{person.id}",
+        dedupe_key=f"alert:{alert.id}:{step_key(alert.step, f'person:{person.id}')}",
     )
     if row is not None:
         await uow.flush()
@@ -138,7 +150,7 @@ async def _tell_raiser_nobody_reachable(
         f"trying. Phone the office on {contacts.office_phone} now (out of hours, the ESWT "
         f"on {contacts.out_of_hours_phone})."
     )
-    await tell_raiser(uow, alert, text, key=f"level:{alert.step}:nobody", now=now)
+    await tell_raiser(uow, alert, text, key=step_key(alert.step, "nobody"), now=now)
 
 
 async def escalate_due_alert(
@@ -152,7 +164,7 @@ async def escalate_due_alert(
         return None
     deadline = alert.due_at
     lateness = now - deadline
-    is_late = lateness > LATE_AFTER
+    is_late = lateness > timedelta(seconds=ctx.config.escalation.late_after_seconds)
     late_note = f" (this was due at {ctx.local(deadline):%H:%M})" if is_late else ""
     if alert.status == AlertStatus.ACKNOWLEDGED.value and not alert.is_resolve_reminded:
         await _remind_to_resolve(uow, alert, ctx, now)
@@ -173,7 +185,7 @@ async def escalate_due_alert(
         uow,
         "alert.deadline_passed",
         at=now,
-        subject=subject(alert),
+        subject=audit_subject("alert", alert.id),
         step=alert.step,
         deadline=deadline.isoformat(),
         lateness_seconds=round(lateness.total_seconds(), 3),
@@ -214,7 +226,9 @@ async def _reopen(
     alert.is_resolve_reminded = False
     alert.acknowledged_by_id = None
     alert.acknowledged_at = None
-    record_audit(uow, "alert.reopened", at=now, subject=subject(alert), step=alert.step)
+    record_audit(
+        uow, "alert.reopened", at=now, subject=audit_subject("alert", alert.id), step=alert.step
+    )
     status = f"⚠️ Back with the chain at {ctx.local(now):%H:%M}: {why}"
     await edit_every_ping(uow, alert, ctx, now, status, f"reopened{alert.step}")
 
@@ -245,7 +259,7 @@ async def _remind_to_resolve(
         priority=Priority.ALERT,
         dedupe_key=f"alert:{alert.id}:resolve-reminder:{alert.step}:{holder.id}",
     )
-    record_audit(uow, "alert.resolve_reminded", at=now, subject=subject(alert))
+    record_audit(uow, "alert.resolve_reminded", at=now, subject=audit_subject("alert", alert.id))
 
 
 async def note_failed_delivery(uow: AsyncSession, row: OutboxMessage, now: datetime) -> bool:
@@ -261,7 +275,7 @@ async def note_failed_delivery(uow: AsyncSession, row: OutboxMessage, now: datet
         uow,
         "alert.ping_failed",
         at=now,
-        subject=subject(alert),
+        subject=audit_subject("alert", alert.id),
         person_id=ping.person_id,
         step=ping.step,
         reason=row.last_error,

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.service.audit import audit_subject
 from storage.models import Alert, AuditEvent, Person, Session
 
 CSV_COLUMNS = (
@@ -42,7 +43,7 @@ async def export_alerts(uow: AsyncSession) -> list[dict[str, Any]]:
         events = list(
             await uow.scalars(
                 select(AuditEvent)
-                .where(AuditEvent.subject == f"alert:{alert.id}")
+                .where(AuditEvent.subject == audit_subject("alert", alert.id))
                 .order_by(AuditEvent.id)
             )
         )

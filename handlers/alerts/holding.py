@@ -15,10 +15,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.alerts.escalation import ping_current_step
-from handlers.alerts.messages import TAKERS, person_label
-from handlers.alerts.notices import edit_every_ping, subject, tell_person, tell_raiser
-from handlers.service.audit import record_audit
+from handlers.alerts.messages import TAKERS
+from handlers.alerts.notices import edit_every_ping, tell_person, tell_raiser
+from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
+from handlers.service.labels import person_label
 from storage.models import Alert, AlertStatus, Person
 
 
@@ -61,7 +62,11 @@ async def acknowledge_alert(
     if won.rowcount != 1:  # type: ignore[attr-defined]
         return Acknowledged(alert, holder, is_winner=False)
     record_audit(
-        uow, "alert.acknowledged", at=now, actor_person_id=person.id, subject=subject(alert)
+        uow,
+        "alert.acknowledged",
+        at=now,
+        actor_person_id=person.id,
+        subject=audit_subject("alert", alert.id),
     )
     when = f"{ctx.local(now):%H:%M}"
     status = f"✅ Acknowledged by {person_label(holder)} at {when}"
@@ -107,7 +112,7 @@ async def take_over_alert(
         "alert.taken_over",
         at=now,
         actor_person_id=person.id,
-        subject=subject(alert),
+        subject=audit_subject("alert", alert.id),
         from_person_id=previous_id,
     )
     when = f"{ctx.local(now):%H:%M}"
@@ -161,7 +166,7 @@ async def resolve_alert(
         "alert.resolved",
         at=now,
         actor_person_id=person.id,
-        subject=subject(alert),
+        subject=audit_subject("alert", alert.id),
         outcome=outcome,
         note=note,
     )
@@ -204,7 +209,7 @@ async def escalate_alert_now(
         "alert.escalated_now",
         at=now,
         actor_person_id=person.id,
-        subject=subject(alert),
+        subject=audit_subject("alert", alert.id),
         from_step=from_step,
     )
     reason = f"Escalated now by {person_label(person)}."
@@ -241,6 +246,10 @@ async def release_alerts_held_by(uow: AsyncSession, person: Person, *, now: date
         if done.rowcount == 1:  # type: ignore[attr-defined]
             released += 1
             record_audit(
-                uow, "alert.released", at=now, subject=f"alert:{alert_id}", person_id=person.id
+                uow,
+                "alert.released",
+                at=now,
+                subject=audit_subject("alert", alert_id),
+                person_id=person.id,
             )
     return released

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.delivery.chat import Button, Keyboard
 from handlers.service.context import ServiceContext
 from handlers.service.hours import is_open
-from storage.models import Alert, AlertStatus, Person, Role, Session, Severity, Venue
+from handlers.service.labels import place_line
+from storage.models import Alert, AlertStatus, Person, Role, Session, Severity
 
 ALERT_PREFIX = "a:"
 ACKNOWLEDGE, DETAILS, RESOLVE, TAKE_OVER, ESCALATE = "ack", "det", "res", "tko", "esc"
@@ -95,10 +96,9 @@ class AlertFacts:
 
 async def alert_facts(uow: AsyncSession, alert: Alert) -> AlertFacts:
     """Gather the facts a ping shows (venue, room, session reference, raiser's first name)."""
-    venue = await uow.get(Venue, alert.venue_code) if alert.venue_code else None
     booked = await uow.get(Session, alert.session_id) if alert.session_id else None
     raiser = await uow.get(Person, alert.raised_by_id)
-    place = ", ".join(p for p in (venue.name if venue else "Venue not known", alert.room) if p)
+    place = await place_line(uow, alert.venue_code, alert.room)
     if booked is not None:
         place += f" · session {booked.ref}"
     return AlertFacts(
@@ -134,8 +134,3 @@ def ping_text(
     if status:
         lines += ["", status]
     return "\n".join(lines)
-
-
-def person_label(person: Person) -> str:
-    """A first name and role, as alert messages name staff: 'Sid (senior)'."""
-    return f"{person.first_name} ({person.role.replace('_', ' ')})"

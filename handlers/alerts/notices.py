@@ -15,9 +15,14 @@ from handlers.service.context import ServiceContext
 from storage.models import Alert, AlertPing, Person, Priority
 
 
-def subject(alert: Alert) -> str:
-    """The alert's key on the audit timeline."""
-    return f"alert:{alert.id}"
+def step_key(step: int, event: str) -> str:
+    """The part of an outbox dedupe key naming what happened at one step of the alert's climb.
+
+    It says "level" but holds the step (which can repeat the last level): outbox rows already
+    stored carry it so (e.g. `alert:7:level:2:person:5`), and a new row must dedupe against
+    them, so the stored form stays as it is.
+    """
+    return f"level:{step}:{event}"
 
 
 async def tell_raiser(
@@ -60,7 +65,7 @@ async def tell_raiser_climbed(
     """The worker hears each time their alert goes further, and to whom."""
     names = ", ".join(p.first_name for p in reached)
     text = f"⏫ {lead} Alert {alert.ref} is now sent to {names} (level {level})."
-    await tell_raiser(uow, alert, text, key=f"level:{alert.step}:sent", now=now)
+    await tell_raiser(uow, alert, text, key=step_key(alert.step, "sent"), now=now)
 
 
 async def edit_every_ping(

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from handlers.alerts.escalation import ping_current_step
 from handlers.alerts.holding import (
@@ -18,8 +17,7 @@ from handlers.alerts.holding import (
     take_over_alert,
 )
 from handlers.alerts.messages import alert_facts, ping_text
-from handlers.alerts.notices import subject
-from handlers.service.audit import record_audit
+from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from handlers.service.hours import is_open
 from storage.models import (
@@ -30,15 +28,14 @@ from storage.models import (
     Person,
     Role,
     Session,
-    SessionStatus,
     Severity,
 )
+from storage.session_queries import session_with_children, sessions_of_worker_between
 
 RAISERS = frozenset({Role.WORKER.value, Role.SENIOR.value, Role.MANAGER.value})
 OVERSEERS = frozenset({Role.MANAGER.value, Role.COORDINATOR.value, Role.ADMIN.value})
 RESPONDERS = OVERSEERS | {Role.SENIOR.value}
 NOT_STAFF = frozenset({Role.CARER.value})  # may never answer an alert, whatever pinged them
-SOON = timedelta(minutes=30)
 
 
 async def sessions_to_alert_about(
@@ -47,19 +44,11 @@ async def sessions_to_alert_about(
     """The worker's sessions today, and the one in progress or starting soon (preselected)."""
     now = ctx.now()
     local_day = ctx.local(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    found = list(
-        await uow.scalars(
-            select(Session)
-            .where(
-                Session.worker_id == worker.id,
-                Session.status != SessionStatus.CANCELLED.value,
-                Session.starts_at < local_day + timedelta(days=1),
-                Session.ends_at > local_day,
-            )
-            .order_by(Session.starts_at)
-        )
+    found = await sessions_of_worker_between(
+        uow, worker.id, starts=local_day, ends=local_day + timedelta(days=1)
     )
-    current = next((s for s in found if s.starts_at - SOON <= now < s.ends_at + SOON), None)
+    margin = timedelta(minutes=ctx.config.escalation.session_margin_minutes)
+    current = next((s for s in found if s.starts_at - margin <= now < s.ends_at + margin), None)
     return found, current
 
 
@@ -97,7 +86,7 @@ async def raise_alert(
         "alert.raised",
         at=now,
         actor_person_id=worker.id,
-        subject=subject(alert),
+        subject=audit_subject("alert", alert.id),
         note=alert.note,  # as written: the record is the timeline, the alerts row is operational
         severity=severity.value,
         session_id=alert.session_id,
@@ -148,7 +137,7 @@ def refuse(
         at=now,
         actor_person_id=person.id if person else None,
         actor_telegram_id=telegram_user_id,
-        subject=f"alert:{alert_id}",
+        subject=audit_subject("alert", alert_id),
         attempted=action,
     )
 
@@ -158,18 +147,16 @@ async def alert_details(uow: AsyncSession, alert: Alert, ctx: ServiceContext) ->
     facts = await alert_facts(uow, alert)
     lines = [ping_text(facts, ctx, now=ctx.now())]
     if alert.session_id:
-        booked = await uow.scalar(
-            select(Session)
-            .where(Session.id == alert.session_id)
-            .options(selectinload(Session.children))
-        )
+        booked = await session_with_children(uow, alert.session_id)
         if booked is not None and booked.children:
             lines.append("Children: " + ", ".join(c.label for c in booked.children))
             if booked.supervision_level:
                 lines.append(f"Supervision: {booked.supervision_level}")
     events = list(
         await uow.scalars(
-            select(AuditEvent).where(AuditEvent.subject == subject(alert)).order_by(AuditEvent.id)
+            select(AuditEvent)
+            .where(AuditEvent.subject == audit_subject("alert", alert.id))
+            .order_by(AuditEvent.id)
         )
     )
     raised = next((e for e in events if e.action == "alert.raised"), None)

@@ -9,12 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.alerts.chain import why_unreachable
 from handlers.alerts.rota import shifts_between
-from handlers.delivery.chat import SendMessage
-from handlers.delivery.outbox import queue_delivery
-from handlers.delivery.reachability import active_coordinators
-from handlers.service.audit import record_audit
+from handlers.delivery.coordinators import tell_coordinators
+from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
-from storage.models import AuditEvent, Person, Priority
+from handlers.service.labels import full_person_label
+from storage.models import AuditEvent, Person
 
 CHECKED = "chain.readiness_checked"
 
@@ -36,7 +35,7 @@ async def _chain_people(
 
 async def readiness_checked(uow: AsyncSession, ctx: ServiceContext, now: datetime) -> bool:
     """Whether today's check has been done (by any instance)."""
-    marker = f"readiness:{ctx.local(now).date().isoformat()}"
+    marker = audit_subject("readiness", ctx.local(now).date().isoformat())
     done = await uow.scalar(
         select(AuditEvent.id).where(AuditEvent.subject == marker, AuditEvent.action == CHECKED)
     )
@@ -50,7 +49,7 @@ async def check_chain_readiness(uow: AsyncSession, ctx: ServiceContext, now: dat
         return False
     if await readiness_checked(uow, ctx, now):
         return False
-    marker = f"readiness:{local.date().isoformat()}"
+    marker = audit_subject("readiness", local.date().isoformat())
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     missing: list[tuple[Person, str]] = []
     for person in await _chain_people(uow, ctx, day_start):
@@ -64,15 +63,7 @@ async def check_chain_readiness(uow: AsyncSession, ctx: ServiceContext, now: dat
         f"⚠️ Alert chain check for {local:%a %d %b}: the bot can't reach "
         f"{len(missing)} {'person' if len(missing) == 1 else 'people'} on today's chain:"
     ]
-    lines += [f"• {p.first_name} {p.last_name} ({p.role}) — {why}" for p, why in missing]
+    lines += [f"• {full_person_label(p)} — {why}" for p, why in missing]
     lines.append("Ask them to open their invite link (familytime invite), or change the rota.")
-    for coordinator in await active_coordinators(uow):
-        await queue_delivery(
-            uow,
-            SendMessage("\n".join(lines)),
-            now=now,
-            person_id=coordinator.id,
-            priority=Priority.REPLY,
-            dedupe_key=f"{marker}:person:{coordinator.id}",
-        )
+    await tell_coordinators(uow, "\n".join(lines), key=marker, now=now, is_protected=False)
     return True

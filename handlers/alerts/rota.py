@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.service.audit import record_audit
+from handlers.service.audit import audit_subject, record_audit
 from storage.models import Person, RotaShift
 
 
@@ -41,7 +41,9 @@ async def add_shift(
     )
     uow.add(shift)
     await uow.flush()
-    record_audit(uow, "rota.added", at=now, subject=f"person:{person.id}", shift=shift.id)
+    record_audit(
+        uow, "rota.added", at=now, subject=audit_subject("person", person.id), shift=shift.id
+    )
     return shift
 
 
@@ -51,7 +53,7 @@ async def remove_shift(uow: AsyncSession, shift_id: int, *, now: datetime) -> bo
     if shift is None:
         return False
     await uow.delete(shift)
-    record_audit(uow, "rota.removed", at=now, subject=f"person:{shift.person_id}")
+    record_audit(uow, "rota.removed", at=now, subject=audit_subject("person", shift.person_id))
     return True
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.service.config import Watchdog
 from storage.models import (
     Alert,
     AlertStatus,
@@ -17,8 +18,7 @@ from storage.models import (
     PurgedCount,
 )
 
-OUTBOX_TOO_OLD = timedelta(minutes=2)
-ESCALATION_TOO_LATE = timedelta(minutes=1)
+DEFAULT_LIMITS = Watchdog()  # for callers without the service config, e.g. /healthz
 
 
 @dataclass(frozen=True)
@@ -30,17 +30,20 @@ class Health:
     escalation_lag_seconds: float
     updates_processed: int = 0
     sends_by_outcome: dict[str, int] = field(default_factory=dict)
+    limits: Watchdog = DEFAULT_LIMITS
 
     @property
     def is_healthy(self) -> bool:
-        """Green unless a message or an escalation is overdue."""
+        """Green unless a message or an escalation is overdue (by the service's watchdog limits)."""
         return (
-            self.oldest_unsent_seconds <= OUTBOX_TOO_OLD.total_seconds()
-            and self.escalation_lag_seconds <= ESCALATION_TOO_LATE.total_seconds()
+            self.oldest_unsent_seconds <= self.limits.unsent_minutes * 60
+            and self.escalation_lag_seconds <= self.limits.escalation_late_seconds
         )
 
 
-async def check_health(uow: AsyncSession, now: datetime) -> Health:
+async def check_health(
+    uow: AsyncSession, now: datetime, limits: Watchdog = DEFAULT_LIMITS
+) -> Health:
     """Outbox depth and oldest unsent age and escalation lag: cheap (indexed; the watchdog
     runs it every tick). The running totals are `count_totals`, kept apart as they cost more."""
     # A message put aside to wait for its own chat (a backlog going out at Telegram's one a
@@ -62,6 +65,7 @@ async def check_health(uow: AsyncSession, now: datetime) -> Health:
         outbox_depth=int(depth or 0),
         oldest_unsent_seconds=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
         escalation_lag_seconds=max(0.0, (now - overdue).total_seconds()) if overdue else 0.0,
+        limits=limits,
     )
 
 

@@ -10,30 +10,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.delivery.chat import SendMessage
-from handlers.delivery.outbox import queue_delivery
-from handlers.service.audit import record_audit
-from storage.models import Person, Priority, Role, TelegramLink
+from handlers.delivery.coordinators import tell_coordinators
+from handlers.service.audit import audit_subject, record_audit
+from handlers.service.labels import full_person_label
+from storage.models import Person, TelegramLink
 
 PLAIN_REASONS = {
     "blocked": "they have blocked the bot",
     "chat not found": "their chat with the bot no longer exists",
     "deactivated": "their Telegram account has been deleted",
 }
-
-
-async def active_coordinators(uow: AsyncSession) -> list[Person]:
-    """Every active Family Time Coordinator, in a fixed order."""
-    return list(
-        await uow.scalars(
-            select(Person)
-            .where(Person.role == Role.COORDINATOR.value, Person.is_active.is_(True))
-            .order_by(Person.id)
-        )
-    )
 
 
 async def can_reach(uow: AsyncSession, person_id: int) -> bool:
@@ -52,7 +40,11 @@ async def mark_unreachable(
     link.is_reachable = False
     link.unreachable_reason = error[:200]
     record_audit(
-        uow, "person.unreachable", at=now, subject=f"person:{person_id}", reason=error[:200]
+        uow,
+        "person.unreachable",
+        at=now,
+        subject=audit_subject("person", person_id),
+        reason=error[:200],
     )
     person = await uow.get(Person, person_id)
     if person is None:
@@ -60,12 +52,12 @@ async def mark_unreachable(
     why = next((plain for key, plain in PLAIN_REASONS.items() if key in error.lower()), error)
     phone = f" on {person.phone}" if person.phone else ""
     text = (
-        f"⚠️ The bot can't reach {person.first_name} {person.last_name} ({person.role}): {why}. "
+        f"⚠️ The bot can't reach {full_person_label(person)}: {why}. "
         f"Nothing more will be sent to them, reminders included. Please phone them{phone}. "
         "This clears by itself when they next message the bot."
     )
-    key = f"unreachable:{now:%Y%m%d%H%M%S}:person:{person.id}"
-    await tell_coordinators(uow, person, text, key=key, now=now)
+    key = f"unreachable:{now:%Y%m%d%H%M%S}:about:{person.id}"
+    await tell_coordinators(uow, text, key=key, now=now, leaving_out={person.id})
 
 
 async def mark_heard_from(
@@ -76,27 +68,11 @@ async def mark_heard_from(
         return
     link.is_reachable = True
     link.unreachable_reason = None
-    record_audit(uow, "person.reachable", at=now, subject=f"person:{person.id}")
+    record_audit(uow, "person.reachable", at=now, subject=audit_subject("person", person.id))
     text = (
-        f"✅ {person.first_name} {person.last_name} ({person.role}) messaged the bot again, "
+        f"✅ {full_person_label(person)} messaged the bot again, "
         "so their reminders have started again."
     )
-    key = f"reachable:{now:%Y%m%d%H%M%S}:person:{person.id}"
-    await tell_coordinators(uow, person, text, key=key, now=now)
+    key = f"reachable:{now:%Y%m%d%H%M%S}:about:{person.id}"
+    await tell_coordinators(uow, text, key=key, now=now, leaving_out={person.id})
 
-
-async def tell_coordinators(
-    uow: AsyncSession, about: Person, text: str, *, key: str, now: datetime
-) -> None:
-    """A protected notice about a person to every active coordinator but them, once per key."""
-    for coordinator in await active_coordinators(uow):
-        if coordinator.id == about.id:
-            continue
-        await queue_delivery(
-            uow,
-            SendMessage(text, protect_content=True),
-            now=now,
-            person_id=coordinator.id,
-            priority=Priority.REPLY,
-            dedupe_key=f"{key}:to:{coordinator.id}",
-        )

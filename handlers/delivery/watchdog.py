@@ -1,4 +1,8 @@
-"""The watchdog: a message unsent for two minutes, or an escalation a minute late, is reported."""
+"""The watchdog: a message unsent too long, or an escalation too late, is reported.
+
+How long is too long is the service config's [watchdog] (by default two minutes unsent, a
+minute late).
+"""
 
 from __future__ import annotations
 
@@ -7,21 +11,17 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.delivery.chat import SendMessage
+from handlers.delivery.coordinators import tell_coordinators
 from handlers.delivery.health import Health, check_health
-from handlers.delivery.outbox import queue_delivery
-from handlers.delivery.reachability import active_coordinators
 from handlers.service.context import ServiceContext
 from storage.models import Priority
 
 log = logging.getLogger(__name__)
 
-WINDOW_MINUTES = 15  # at most one warning per coordinator in this long
-
 
 async def watch_delivery(uow: AsyncSession, ctx: ServiceContext, now: datetime) -> Health:
     """Check the outbox and escalations; log and tell the coordinators when either is behind."""
-    health = await check_health(uow, now)
+    health = await check_health(uow, now, ctx.config.watchdog)
     if health.is_healthy:
         return health
     log.error(
@@ -30,7 +30,8 @@ async def watch_delivery(uow: AsyncSession, ctx: ServiceContext, now: datetime) 
         health.oldest_unsent_seconds,
         health.escalation_lag_seconds,
     )
-    window = int(now.timestamp() // (WINDOW_MINUTES * 60))
+    # At most one warning per coordinator in each window of this many minutes.
+    window = int(now.timestamp() // (ctx.config.watchdog.warn_every_minutes * 60))
     text = (
         "⚠️ The bot is behind: "
         f"{health.outbox_depth} message(s) waiting, the oldest for "
@@ -38,13 +39,7 @@ async def watch_delivery(uow: AsyncSession, ctx: ServiceContext, now: datetime) 
         f"{health.escalation_lag_seconds:.0f} s late. It keeps retrying. Please check "
         "`familytime outbox status`, and phone anyone who must hear something urgently."
     )
-    for coordinator in await active_coordinators(uow):
-        await queue_delivery(
-            uow,
-            SendMessage(text),
-            now=now,
-            person_id=coordinator.id,
-            priority=Priority.ALERT,
-            dedupe_key=f"watchdog:{window}:person:{coordinator.id}",
-        )
+    await tell_coordinators(
+        uow, text, key=f"watchdog:{window}", now=now, priority=Priority.ALERT, is_protected=False
+    )
     return health

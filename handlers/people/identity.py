@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.alerts.holding import release_alerts_held_by
 from handlers.people.relinking import tell_link_moved
-from handlers.service.audit import record_audit
+from handlers.service.audit import audit_subject, record_audit
 from handlers.service.hashing import hash_token
 from storage.models import ConversationState, Invite, InviteFailure, Person, TelegramLink
 
@@ -44,7 +44,7 @@ async def create_invite(
             expires_at=now + valid_for,
         )
     )
-    record_audit(uow, "invite.issued", at=now, subject=f"person:{person.id}")
+    record_audit(uow, "invite.issued", at=now, subject=audit_subject("person", person.id))
     return token
 
 
@@ -165,7 +165,7 @@ async def _link(
         at=now,
         actor_person_id=person.id,
         actor_telegram_id=telegram_user_id,
-        subject=f"person:{person.id}",
+        subject=audit_subject("person", person.id),
     )
     if moved_from is not None and moved_from[0] != telegram_user_id:
         await tell_link_moved(
@@ -219,5 +219,5 @@ async def deactivate_person(uow: AsyncSession, person: Person, *, now: datetime)
         .where(Invite.person_id == person.id, Invite.used_at.is_(None))
         .values(expires_at=now)
     )
-    record_audit(uow, "person.deactivated", at=now, subject=f"person:{person.id}")
+    record_audit(uow, "person.deactivated", at=now, subject=audit_subject("person", person.id))
     await release_alerts_held_by(uow, person, now=now)

@@ -12,9 +12,10 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.delivery.chat import SendMessage
+from handlers.delivery.coordinators import tell_coordinators
 from handlers.delivery.outbox import queue_delivery
-from handlers.delivery.reachability import tell_coordinators
-from handlers.service.audit import record_audit
+from handlers.service.audit import audit_subject, record_audit
+from handlers.service.labels import role_label
 from storage.models import Person, Priority
 
 OLD_ACCOUNT_NOTICE = (
@@ -40,7 +41,7 @@ async def tell_link_moved(
         at=now,
         actor_person_id=person.id,
         actor_telegram_id=new_telegram_id,
-        subject=f"person:{person.id}",
+        subject=audit_subject("person", person.id),
         from_telegram_id=old_telegram_id,
         invite_id=invite_id,
     )
@@ -54,8 +55,8 @@ async def tell_link_moved(
         dedupe_key=f"{event}:old_account",
     )
     text = (
-        f"🔁 {person.first_name} {person.last_name} ({person.ref}, {person.role}) linked a "
-        f"different Telegram account with a new invite; the old account has been told and "
+        f"🔁 {person.first_name} {person.last_name} ({person.ref}, {role_label(person.role)}) "
+        f"linked a different Telegram account with a new invite; the old account has been told and "
         f"no longer has access. If this wasn't expected, deactivate {person.ref} and phone them."
     )
-    await tell_coordinators(uow, person, text, key=event, now=now)
+    await tell_coordinators(uow, text, key=event, now=now, leaving_out={person.id})

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEvent
+
+SubjectKind = Literal["alert", "handover", "illness", "outbox", "person", "readiness"]
+
+
+def audit_subject(kind: SubjectKind, key: int | str) -> str:
+    """How the timeline names what an event is about: 'alert:12', 'person:3', 'readiness:<day>'."""
+    return f"{kind}:{key}"
 
 
 def record_audit(

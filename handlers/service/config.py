@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from storage.alerts import Severity
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -74,9 +76,6 @@ class Venue(_Strict):
     arrival: str = ""
 
 
-Severity = Literal["immediate", "urgent", "worry"]
-
-
 class EscalationLevel(_Strict):
     """One rung of the alert chain: who is pinged and how long before the next rung."""
 
@@ -86,8 +85,8 @@ class EscalationLevel(_Strict):
 
     @field_validator("timeout_minutes")
     @classmethod
-    def _every_severity(cls, value: dict[str, float]) -> dict[str, float]:
-        missing = {"immediate", "urgent", "worry"} - set(value)
+    def _every_severity(cls, value: dict[Severity, float]) -> dict[Severity, float]:
+        missing = set(Severity) - set(value)
         if missing:
             raise ValueError(f"needs a timeout for {', '.join(sorted(missing))}")
         if any(minutes <= 0 for minutes in value.values()):
@@ -95,14 +94,25 @@ class EscalationLevel(_Strict):
         return value
 
 
+DEFAULT_LEVELS = (
+    EscalationLevel(
+        roles=("manager", "coordinator"),
+        timeout_minutes={Severity.IMMEDIATE: 2, Severity.URGENT: 5, Severity.WORRY: 30},
+    ),
+)
+DEFAULT_OUTCOMES = ("Advice given", "Social worker informed", "No further action")
+
+
 class Escalation(_Strict):
     """The safeguarding alert chain (used by the alerts feature)."""
 
-    levels: tuple[EscalationLevel, ...] = ()
+    levels: tuple[EscalationLevel, ...] = Field(default=DEFAULT_LEVELS, min_length=1)
     repeat_minutes: float = Field(default=5, gt=0)
     resolve_reminder_minutes: float = Field(default=60, gt=0)
-    outcomes: tuple[str, ...] = ()
+    outcomes: tuple[str, ...] = Field(default=DEFAULT_OUTCOMES, min_length=1)
     readiness_check: time = time(8, 0)
+    late_after_seconds: float = Field(default=60, gt=0)
+    session_margin_minutes: float = Field(default=30, ge=0)
 
 
 class Reminders(_Strict):
@@ -112,6 +122,28 @@ class Reminders(_Strict):
     carer_minutes_before: int = Field(default=120, ge=0)
     worker_briefing: time = time(8, 0)
     worker_minutes_before: int = Field(default=30, ge=0)
+    lookahead_days: float = Field(default=2, gt=0)
+    illness_lookback_days: float = Field(default=7, ge=0)
+
+
+class Handover(_Strict):
+    """Which sessions a carer can send a handover card for."""
+
+    lookahead_days: float = Field(default=2, gt=0)
+
+
+class Illness(_Strict):
+    """Which session an illness report is about: without a lookahead, the child's next one."""
+
+    lookahead_days: float | None = Field(default=None, gt=0)
+
+
+class Watchdog(_Strict):
+    """When the bot counts as behind (health turns red, the coordinators are warned)."""
+
+    unsent_minutes: float = Field(default=2, gt=0)
+    escalation_late_seconds: float = Field(default=60, gt=0)
+    warn_every_minutes: int = Field(default=15, ge=1)
 
 
 class Retention(_Strict):
@@ -135,7 +167,10 @@ class ServiceConfig(_Strict):
     venues: tuple[Venue, ...] = Field(min_length=1)
     escalation: Escalation = Escalation()
     reminders: Reminders = Reminders()
+    handover: Handover = Handover()
+    illness: Illness = Illness()
     retention: Retention = Retention()
+    watchdog: Watchdog = Watchdog()
     conversation_idle_minutes: int = Field(default=30, ge=1)
     # A form put aside (left idle, or for another one) is discarded after this, answers and all.
     put_aside_days: int = Field(default=7, ge=1, le=90)

@@ -12,17 +12,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from handlers.delivery.chat import SendMessage
 from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import can_reach
-from handlers.service.audit import record_audit
+from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
-from handlers.sessions.illness import children_of_carer
-from storage.models import HandoverCard, Person, Priority, Session, SessionStatus, session_children
-
-AHEAD = timedelta(days=2)  # a card is for a session today or tomorrow
+from storage.models import HandoverCard, Person, Priority, Session
+from storage.session_queries import upcoming_sessions_of_carer
 
 
 @dataclass(frozen=True)
@@ -43,24 +40,8 @@ async def sessions_for_handover(
     uow: AsyncSession, carer_id: int, ctx: ServiceContext
 ) -> list[Session]:
     """The carer's children's sessions that have not ended, today or tomorrow, soonest first."""
-    children = [child.id for child in await children_of_carer(uow, carer_id)]
-    if not children:
-        return []
-    now = ctx.now()
-    result = await uow.scalars(
-        select(Session)
-        .join(session_children, session_children.c.session_id == Session.id)
-        .where(
-            session_children.c.child_id.in_(children),
-            Session.status == SessionStatus.SCHEDULED.value,
-            Session.ends_at > now,
-            Session.starts_at <= now + AHEAD,
-        )
-        .order_by(Session.starts_at)
-        .options(selectinload(Session.children))
-        .distinct()
-    )
-    return list(result)
+    within = timedelta(days=ctx.config.handover.lookahead_days)
+    return await upcoming_sessions_of_carer(uow, carer_id, now=ctx.now(), within=within)
 
 
 async def submit_handover(
@@ -95,7 +76,7 @@ async def submit_handover(
         "handover.submitted",
         at=now,
         actor_person_id=carer.id,
-        subject=f"handover:{card.id}",
+        subject=audit_subject("handover", card.id),
         session_id=booked.id,
     )
     worker = await uow.get(Person, booked.worker_id) if booked.worker_id else None

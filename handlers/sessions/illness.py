@@ -3,34 +3,43 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from handlers.delivery.chat import SendMessage
+from handlers.delivery.coordinators import tell_coordinators
 from handlers.delivery.outbox import queue_delivery
-from handlers.delivery.reachability import active_coordinators
-from handlers.service.audit import record_audit
+from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from handlers.service.hours import is_open, next_opening
+from handlers.service.labels import place_line
 from storage.models import (
     Child,
     Contagious,
     IllnessReport,
     Person,
     Session,
-    SessionStatus,
-    Venue,
     child_carers,
 )
-from storage.sessions import session_children
+from storage.session_queries import upcoming_sessions_of_child
 
-CONTAGIOUS_WORDS = {
+CONTAGIOUS_WORDS = {  # the carer's answer to "could it be catching?"
     Contagious.YES: "Yes",
     Contagious.NO: "No",
     Contagious.NOT_SURE: "Not sure",
 }
+_CONTAGIOUS_PHRASES = {
+    Contagious.YES: "catching",
+    Contagious.NO: "not catching",
+    Contagious.NOT_SURE: "may be catching",
+}
+
+
+def contagious_phrase(contagious: str) -> str:
+    """The carer's answer as running text says it: 'catching', 'may be catching'."""
+    return _CONTAGIOUS_PHRASES[Contagious(contagious)]
 
 
 class NotYourChild(Exception):
@@ -52,18 +61,10 @@ async def next_session_of_child(
     uow: AsyncSession, child_id: int, ctx: ServiceContext
 ) -> Session | None:
     """The child's next session that has not ended and is not cancelled."""
-    return await uow.scalar(
-        select(Session)
-        .join(session_children, session_children.c.session_id == Session.id)
-        .where(
-            session_children.c.child_id == child_id,
-            Session.status == SessionStatus.SCHEDULED.value,
-            Session.ends_at > ctx.now(),
-        )
-        .order_by(Session.starts_at)
-        .limit(1)
-        .options(selectinload(Session.children))
-    )
+    days = ctx.config.illness.lookahead_days
+    within = timedelta(days=days) if days is not None else None
+    found = await upcoming_sessions_of_child(uow, child_id, now=ctx.now(), within=within, limit=1)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)
@@ -105,33 +106,34 @@ async def report_illness(
         "illness.reported",
         at=now,
         actor_person_id=carer.id,
-        subject=f"illness:{report.id}",
+        subject=audit_subject("illness", report.id),
         child_id=child.id,
         session_id=upcoming.id if upcoming else None,
         contagious=contagious.value,
     )
-    recipients = await _people_to_tell(uow, upcoming)
     notice = await _staff_notice(uow, child, contagious, description, upcoming, carer, ctx)
-    for person_id in recipients:
+    key = f"illness:{report.id}"
+    worker = await _worker_to_tell(uow, upcoming)
+    if worker is not None:
         await queue_delivery(
             uow,
             SendMessage(notice, protect_content=True),
             now=now,
-            person_id=person_id,
-            dedupe_key=f"illness:{report.id}:person:{person_id}",
+            person_id=worker.id,
+            dedupe_key=f"{key}:person:{worker.id}",
         )
+    await tell_coordinators(
+        uow, notice, key=key, now=now, leaving_out={worker.id} if worker else set()
+    )
     return IllnessReported(report, _carer_reply(child, contagious, upcoming, ctx))
 
 
-async def _people_to_tell(uow: AsyncSession, upcoming: Session | None) -> list[int]:
-    """The next session's worker, then every active coordinator, each once."""
-    ids: list[int] = []
-    if upcoming is not None and upcoming.worker_id is not None:
-        worker = await uow.get(Person, upcoming.worker_id)
-        if worker is not None and worker.is_active:
-            ids.append(worker.id)
-    ids += [c.id for c in await active_coordinators(uow) if c.id not in ids]
-    return ids
+async def _worker_to_tell(uow: AsyncSession, upcoming: Session | None) -> Person | None:
+    """The next session's worker, if still active (the coordinators hear anyway)."""
+    if upcoming is None or upcoming.worker_id is None:
+        return None
+    worker = await uow.get(Person, upcoming.worker_id)
+    return worker if worker is not None and worker.is_active else None
 
 
 async def _staff_notice(
@@ -151,12 +153,8 @@ async def _staff_notice(
         f"Reported by carer {carer.first_name} at {ctx.show_time(ctx.now())}",
     ]
     if upcoming is not None:
-        venue = await uow.get(Venue, upcoming.venue_code)
-        place = venue.name if venue else upcoming.venue_code
-        room = f", {upcoming.room}" if upcoming.room else ""
-        lines.append(
-            f"Next session: {upcoming.ref}, {ctx.show_time(upcoming.starts_at)}, {place}{room}"
-        )
+        place = await place_line(uow, upcoming.venue_code, upcoming.room)
+        lines.append(f"Next session: {upcoming.ref}, {ctx.show_time(upcoming.starts_at)}, {place}")
     else:
         lines.append("No upcoming session is booked for this child.")
     return "\n".join(lines)

@@ -11,71 +11,38 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from handlers.delivery.chat import MENU_PREFIX, Button, Keyboard, SendMessage
 from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import can_reach
 from handlers.service.context import ServiceContext
+from handlers.service.labels import place_line
 from handlers.sessions.handover import card_lines, cards_for
+from handlers.sessions.illness import contagious_phrase
+from handlers.sessions.reminder_schedule import (
+    CARER_REMINDERS,
+    WORKER_BRIEFING,
+    due_reminders,
+    reminder_times,
+)
 from storage.models import (
-    Child,
-    Contagious,
     IllnessReport,
     OutboxMessage,
     Person,
     Priority,
     Session,
     SessionStatus,
-    Venue,
 )
-
-LOOKAHEAD = timedelta(days=2)
-ILLNESS_LOOKBACK = timedelta(days=7)
-CATCHING = {
-    Contagious.YES.value: "catching",
-    Contagious.NO.value: "not catching",
-    Contagious.NOT_SURE.value: "may be catching",
-}
-CARER_EVENING, CARER_SOON, WORKER_BRIEFING, WORKER_SOON = (
-    "carer-evening",
-    "carer-soon",
-    "worker-briefing",
-    "worker-soon",
-)
-
-
-def reminder_times(ctx: ServiceContext, starts_at: datetime) -> dict[str, datetime]:
-    """When each reminder for a session starting at `starts_at` is due."""
-    settings = ctx.config.reminders
-    day = ctx.local(starts_at).date()
-    return {
-        CARER_EVENING: datetime.combine(
-            day - timedelta(days=1), settings.carer_evening_before, tzinfo=ctx.zone
-        ),
-        CARER_SOON: starts_at - timedelta(minutes=settings.carer_minutes_before),
-        WORKER_BRIEFING: datetime.combine(day, settings.worker_briefing, tzinfo=ctx.zone),
-        WORKER_SOON: starts_at - timedelta(minutes=settings.worker_minutes_before),
-    }
+from storage.session_queries import sessions_starting_between
 
 
 async def send_due_reminders(uow: AsyncSession, ctx: ServiceContext, now: datetime) -> int:
     """Queue every reminder now due for sessions not yet started; returns how many were new."""
-    upcoming = await uow.scalars(
-        select(Session)
-        .where(
-            Session.status == SessionStatus.SCHEDULED.value,
-            Session.starts_at > now,
-            Session.starts_at <= now + LOOKAHEAD,
-        )
-        .options(selectinload(Session.children).selectinload(Child.carers))
-        .order_by(Session.starts_at)
-    )
+    until = now + timedelta(days=ctx.config.reminders.lookahead_days)
+    upcoming = await sessions_starting_between(uow, SessionStatus.SCHEDULED, after=now, until=until)
     queued = 0
     for booked in upcoming:
-        due = {kind for kind, at in reminder_times(ctx, booked.starts_at).items() if at <= now}
-        if CARER_SOON in due:
-            due.discard(CARER_EVENING)  # missed (say, by an outage): one reminder is enough
+        due = due_reminders(ctx.config.reminders, ctx.zone, booked.starts_at, now)
         for kind in sorted(due):
             queued += await _queue(uow, ctx, booked, kind, now)
     return queued + await _brief_on_cancelled(uow, ctx, now)
@@ -83,25 +50,22 @@ async def send_due_reminders(uow: AsyncSession, ctx: ServiceContext, now: dateti
 
 async def _brief_on_cancelled(uow: AsyncSession, ctx: ServiceContext, now: datetime) -> int:
     """On the morning of a cancelled session, its worker hears it is off (no other reminders)."""
-    cancelled = await uow.scalars(
-        select(Session).where(
-            Session.status == SessionStatus.CANCELLED.value,
-            Session.starts_at > now,
-            Session.starts_at <= now + LOOKAHEAD,
-            Session.worker_id.is_not(None),
-        )
+    until = now + timedelta(days=ctx.config.reminders.lookahead_days)
+    cancelled = await sessions_starting_between(
+        uow, SessionStatus.CANCELLED, after=now, until=until
     )
     queued = 0
     for booked in cancelled:
         worker_id = booked.worker_id
-        if worker_id is None or reminder_times(ctx, booked.starts_at)[WORKER_BRIEFING] > now:
+        briefing = reminder_times(ctx.config.reminders, ctx.zone, booked.starts_at)[WORKER_BRIEFING]
+        if worker_id is None or briefing > now:
             continue
         if not await can_reach(uow, worker_id):
             continue
-        venue = await uow.get(Venue, booked.venue_code)
+        place = await place_line(uow, booked.venue_code)
         text = (
             f"❌ Session {booked.ref} at {ctx.show_time(booked.starts_at)} "
-            f"({venue.name if venue else booked.venue_code}) is cancelled: nothing to prepare."
+            f"({place}) is cancelled: nothing to prepare."
         )
         row = await queue_delivery(
             uow,
@@ -119,7 +83,7 @@ async def _brief_on_cancelled(uow: AsyncSession, ctx: ServiceContext, now: datet
 async def _queue(
     uow: AsyncSession, ctx: ServiceContext, booked: Session, kind: str, now: datetime
 ) -> int:
-    is_for_carers = kind in (CARER_EVENING, CARER_SOON)
+    is_for_carers = kind in CARER_REMINDERS
     if is_for_carers:
         people = {carer.id for child in booked.children for carer in child.carers}
     else:
@@ -160,8 +124,7 @@ async def _queue(
 async def _carer_text(
     uow: AsyncSession, ctx: ServiceContext, booked: Session, now: datetime
 ) -> str:
-    venue = await uow.get(Venue, booked.venue_code)
-    place = next((v for v in ctx.config.venues if v.code == booked.venue_code), None)
+    venue = next((v for v in ctx.config.venues if v.code == booked.venue_code), None)
     children = ", ".join(child.initials for child in booked.children) or "the children"
     # Said from when it is sent: a reminder held back (say, by an outage) must not say "tomorrow"
     # on the day itself.
@@ -169,10 +132,10 @@ async def _carer_text(
     day = {0: "today, ", 1: "tomorrow, "}.get(days_away, "on ")
     lines = [
         f"📅 Reminder: family time for {children} {day}{ctx.show_time(booked.starts_at)}",
-        ", ".join(p for p in (venue.name if venue else booked.venue_code, booked.room) if p),
+        await place_line(uow, booked.venue_code, booked.room),
     ]
-    if place is not None:
-        lines += [x for x in (place.address, place.parking, place.arrival) if x]
+    if venue is not None:
+        lines += [x for x in (venue.address, venue.parking, venue.arrival) if x]
     lines.append("Please bring what the children need (nappies, a bottle, any medicine).")
     lines.append(
         "If a child is ill, send /illness; if you can't come, call "
@@ -182,13 +145,12 @@ async def _carer_text(
 
 
 async def _worker_text(uow: AsyncSession, ctx: ServiceContext, booked: Session) -> str:
-    venue = await uow.get(Venue, booked.venue_code)
     worker = await uow.get(Person, booked.worker_id) if booked.worker_id else None
     children = ", ".join(child.label for child in booked.children)
     lines = [
         f"🗓 {worker.first_name if worker else 'Session'}: session {booked.ref} at "
         f"{ctx.show_time(booked.starts_at)}",
-        ", ".join(p for p in (venue.name if venue else booked.venue_code, booked.room) if p),
+        await place_line(uow, booked.venue_code, booked.room),
         f"Children: {children or 'none listed'}",
         f"Supervision: {booked.supervision_level or 'not recorded'}",
     ]
@@ -208,18 +170,19 @@ async def _illness_lines(uow: AsyncSession, ctx: ServiceContext, booked: Session
     children = {child.id: child for child in booked.children}
     if not children:
         return []
+    lookback = timedelta(days=ctx.config.reminders.illness_lookback_days)
     reports = await uow.scalars(
         select(IllnessReport)
         .where(
             IllnessReport.child_id.in_(children),
-            IllnessReport.reported_at >= booked.starts_at - ILLNESS_LOOKBACK,
+            IllnessReport.reported_at >= booked.starts_at - lookback,
             IllnessReport.reported_at <= booked.starts_at,
         )
         .order_by(IllnessReport.reported_at)
     )
     return [
         f"🤒 {children[report.child_id].label} reported ill "
-        f"{ctx.show_time(report.reported_at)} ({CATCHING[report.contagious]}): "
+        f"{ctx.show_time(report.reported_at)} ({contagious_phrase(report.contagious)}): "
         f"{report.description}"
         for report in reports
     ]
