@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy.engine import make_url
 
 from handlers.service.config import ServiceConfig, load_service_config
@@ -16,6 +17,10 @@ from storage.migrate import upgrade_database
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "bot" / "service.example.toml"
 POSTGRES_ENV = "FAMILYTIME_TEST_POSTGRES_URL"
+
+# No deadline on examples: a busy machine makes one slow, and a test never fails for being slow.
+settings.register_profile("familytime", deadline=None)
+settings.load_profile("familytime")
 
 
 @pytest.fixture(scope="session")
