@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import engine
-from conversations.flows import FLOWS, FlowSpec
-from conversations.menus import main_menu
+from conversations.capabilities import FLOWS, main_menu
+from conversations.registry import FlowSpec
 from conversations.replies import Reply
 from conversations.state_store import as_flow_state, save_state
 from handlers.service.context import ServiceContext

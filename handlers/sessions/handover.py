@@ -23,6 +23,7 @@ from handlers.sessions.illness import children_of_carer
 from storage.models import HandoverCard, Person, Priority, Session, SessionStatus, session_children
 
 AHEAD = timedelta(days=2)  # a card is for a session today or tomorrow
+HANDOVER_START = "handover"  # the command, and the code of the reminder's start button
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from handlers.delivery.chat import MENU_PREFIX, Button, Keyboard, SendMessage
+from handlers.delivery.chat import Keyboard, SendMessage
 from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import can_reach
+from handlers.delivery.start_buttons import start_button
 from handlers.service.context import ServiceContext
-from handlers.sessions.handover import card_lines, cards_for
+from handlers.sessions.handover import HANDOVER_START, card_lines, cards_for
 from storage.models import (
     Child,
     Contagious,
@@ -138,7 +139,7 @@ async def _queue(
     keyboard: Keyboard = ()
     if is_for_carers:
         text = await _carer_text(uow, ctx, booked, now)
-        keyboard = ((Button("📝 Fill in the handover card", f"{MENU_PREFIX}handover"),),)
+        keyboard = _carer_buttons(booked, kind)
     else:
         text = await _worker_text(uow, ctx, booked)
     added = 0
@@ -155,6 +156,11 @@ async def _queue(
         )
         added += row is not None
     return added
+
+
+def _carer_buttons(booked: Session, kind: str) -> Keyboard:
+    """The handover card's start button."""
+    return ((start_button("📝 Fill in the handover card", HANDOVER_START),),)
 
 
 async def _carer_text(
