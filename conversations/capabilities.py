@@ -12,6 +12,7 @@ from conversations.alert_list import OPEN_ALERTS
 from conversations.flows.alert import RAISE_ALERT
 from conversations.flows.handover import HANDOVER_CARD
 from conversations.flows.illness import REPORT_ILLNESS
+from conversations.flows.late import LATE_NOTED, RUNNING_LATE
 from conversations.flows.resolve import RESOLVE_ALERT
 from conversations.menus import CANCEL, CONTACTS, HELP, START
 from conversations.registry import Registry
@@ -20,6 +21,7 @@ REGISTRY = Registry(
     (
         HANDOVER_CARD,
         REPORT_ILLNESS,
+        RUNNING_LATE,
         RAISE_ALERT,
         OPEN_ALERTS,
         RESOLVE_ALERT,
@@ -28,6 +30,7 @@ REGISTRY = Registry(
         HELP,
         START,
         ALERT_BUTTONS,
+        LATE_NOTED,
     )
 )
 

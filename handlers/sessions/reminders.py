@@ -19,6 +19,7 @@ from handlers.delivery.reachability import can_reach
 from handlers.delivery.start_buttons import start_button
 from handlers.service.context import ServiceContext
 from handlers.sessions.handover import HANDOVER_START, card_lines, cards_for
+from handlers.sessions.lateness import LATE_START
 from storage.models import (
     Child,
     Contagious,
@@ -159,8 +160,11 @@ async def _queue(
 
 
 def _carer_buttons(booked: Session, kind: str) -> Keyboard:
-    """The handover card's start button."""
-    return ((start_button("📝 Fill in the handover card", HANDOVER_START),),)
+    """The handover card, and shortly before the session a way to say they're running late."""
+    rows = [(start_button("📝 Fill in the handover card", HANDOVER_START),)]
+    if kind == CARER_SOON:
+        rows.append((start_button("⏰ Running late", LATE_START, str(booked.id)),))
+    return tuple(rows)
 
 
 async def _carer_text(
