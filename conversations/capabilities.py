@@ -19,6 +19,7 @@ from conversations.registry import Registry
 
 REGISTRY = Registry(
     (
+        START,
         HANDOVER_CARD,
         REPORT_ILLNESS,
         RUNNING_LATE,
@@ -28,7 +29,6 @@ REGISTRY = Registry(
         CONTACTS,
         CANCEL,
         HELP,
-        START,
         ALERT_BUTTONS,
         LATE_NOTED,
     )
