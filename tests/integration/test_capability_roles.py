@@ -67,16 +67,16 @@ async def test_a_role_cannot_start_what_is_not_declared_for_it(
     assert len(refused) > 20  # carers, workers, coordinators and social workers all tried
 
 
-def _text(update_id: int, user: int, text: str) -> ChatEvent:
-    return ChatEvent(update_id=update_id, telegram_user_id=user, chat_id=user, text=text)
+def _text(update_id: int, user: int, what: str) -> ChatEvent:
+    return ChatEvent(update_id=update_id, telegram_user_id=user, chat_id=user, text=what)
 
 
-def _press(update_id: int, user: int, data: str) -> ChatEvent:
+def _press(update_id: int, user: int, what: str) -> ChatEvent:
     return ChatEvent(
         update_id=update_id,
         telegram_user_id=user,
         chat_id=user,
         callback_id=f"cb{user}",
-        callback_data=data,
+        callback_data=what,
         message_id=1,
     )
