@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import engine
 from conversations.capabilities import REGISTRY
+from conversations.command_menus import publish_commands
 from conversations.flow_runner import (
     begin_flow,
     is_idle,
@@ -19,9 +20,8 @@ from conversations.menus import greeting, stranger_text
 from conversations.registry import Begin, ButtonFamily, Call, Command, FlowSpec
 from conversations.replies import Reply
 from conversations.state_store import find_person_and_state, save_state
-from handlers.delivery.chat import MENU_PREFIX, ChatEvent, SetCommands
+from handlers.delivery.chat import MENU_PREFIX, ChatEvent
 from handlers.delivery.inbox import invite_token_hash
-from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import mark_heard_from
 from handlers.delivery.sender_limits import StrangerReply, answer_stranger
 from handlers.delivery.start_buttons import parse_start_button
@@ -164,13 +164,7 @@ async def _redeem(
         await reply.say(REFUSALS[result.outcome])
         return f"invite_{result.outcome}"
     person = result.person
-    await queue_delivery(
-        uow,
-        SetCommands(REGISTRY.commands_for(person.role)),
-        now=ctx.now(),
-        chat_id=event.chat_id,
-        dedupe_key=f"update:{event.update_id}:commands",
-    )
+    await publish_commands(uow, person.role, event.chat_id, now=ctx.now())
     await reply.say(greeting(person, ctx.config.service_name), REGISTRY.main_menu(person.role))
     return "linked"
 
