@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.exc import IntegrityError
 
 from bot.gateway import Gateway
 from bot.health_server import HealthServer
 from bot.metrics import ProcessMetrics
 from bot.webhook import WebhookServer
+from conversations.command_menus import refresh_command_menus
 from conversations.processing import process_pending_updates
 from handlers.delivery.inbox import record_updates
 from handlers.people.venues import sync_venues
@@ -116,6 +118,7 @@ class FamilyTimeApp:
         ctx = ServiceContext(self.config, self.clock, username, self.sender_limit)
         async with self.db.unit_of_work() as uow:
             await sync_venues(uow, self.config)
+        await self._refresh_command_menus()
         due_work = DueWork(
             self.db,
             ctx,
@@ -157,6 +160,17 @@ class FamilyTimeApp:
             if health is not None:
                 await health.stop()
             await self.gateway.close()
+
+    async def _refresh_command_menus(self) -> None:
+        """Each linked chat's command list as the registry now has it (after a release, say)."""
+        try:
+            async with self.db.unit_of_work() as uow:
+                queued = await refresh_command_menus(uow, self.clock.now())
+        except IntegrityError:  # another instance starting at the same time queued them
+            log.info("command lists already queued by another instance")
+            return
+        if queued:
+            log.info("queued %s updated command lists", queued)
 
     async def _serve_webhook(self, webhook: Webhook) -> WebhookServer:
         """Listen for Telegram's POSTs, then register the URL with the shared secret."""

@@ -1,4 +1,4 @@
-"""Taps on alert messages (Acknowledge, Escalate now, Take over, Details, Resolve) and /alerts."""
+"""Taps on alert messages (Acknowledge, Escalate now, Take over, Details, Resolve)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.alert_list import list_open_alerts
+from conversations.flows.resolve import RESOLVE, resolve_data
+from conversations.registry import EVERYONE, Begin, ButtonFamily, Call, Capability
 from conversations.replies import Reply
 from handlers.alerts.messages import (
     ACKNOWLEDGE,
+    ALERT_PREFIX,
     DETAILS,
     ESCALATE,
     TAKE_OVER,
@@ -35,7 +37,7 @@ from handlers.service.context import ServiceContext
 from handlers.service.labels import person_label
 from storage.models import Alert, AlertStatus, AuditEvent, Person
 
-__all__ = ["list_open_alerts", "press_alert_button", "refuse_stranger_tap"]
+__all__ = ["ALERT_BUTTONS", "press_alert_button", "refuse_stranger_tap"]
 
 NOT_YOURS = "Only the staff handling this alert can do that."
 # A refused tap is always recorded and its spinner answered; the chat message is said at most
@@ -206,3 +208,18 @@ async def _resolve_or_explain(
         protect=True,
     )
     return "alert_resolve_not_holder"
+
+
+async def press_alert(call: Call, data: str) -> str | Begin:
+    """One tap on an alert's button; Resolve by its holder opens the resolve flow."""
+    outcome, alert = await press_alert_button(call.uow, data, call.person, call.reply, call.ctx)
+    return outcome if alert is None else Begin(RESOLVE.name, resolve_data(alert, call.ctx))
+
+
+# Any linked person may tap: whether they may act depends on the alert, and a refusal is recorded.
+ALERT_BUTTONS = Capability(
+    "alert_buttons",
+    EVERYONE,
+    ButtonFamily(ALERT_PREFIX, press_alert, on_stranger=refuse_stranger_tap),
+    is_urgent=True,
+)

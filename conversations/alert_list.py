@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations.registry import Call, Capability, Command
 from conversations.replies import Reply
 from handlers.alerts.messages import (
     ACKNOWLEDGE,
@@ -67,3 +68,18 @@ async def list_open_alerts(
         lines.append(f"… and {len(alerts) - LIST_LIMIT} more (oldest not shown).")
     await reply.say("\n".join(lines), tuple(rows), protect=True)
     return "alerts_listed"
+
+
+async def show_open_alerts(call: Call) -> str:
+    """/alerts: the list, for the staff who answer alerts."""
+    return await list_open_alerts(call.uow, call.person, call.reply, call.ctx)
+
+
+OPEN_ALERTS = Capability(
+    "alerts",
+    RESPONDERS,
+    Command(show_open_alerts),
+    description="Alerts not yet resolved",
+    label="📋 Open alerts",
+    is_urgent=True,
+)

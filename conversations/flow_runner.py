@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import engine
-from conversations.flows import FLOWS, FlowSpec
-from conversations.menus import main_menu
+from conversations.capabilities import FLOWS, main_menu
 from conversations.put_aside import (
     RESTART,
     forms_put_aside,
@@ -17,6 +16,7 @@ from conversations.put_aside import (
     offer_forms_put_aside,
     put_aside_keyboard,
 )
+from conversations.registry import FlowSpec
 from conversations.replies import Reply
 from conversations.state_store import as_flow_state, save_state
 from handlers.service.context import ServiceContext

@@ -1,54 +1,12 @@
-"""What each role can do from the chat: commands, menu buttons and the greeting."""
+"""What every linked person can do: /start, /help, /contacts, /cancel, and the greeting."""
 
 from __future__ import annotations
 
-from handlers.alerts.raising import RAISERS, RESPONDERS
-from handlers.delivery.chat import MENU_PREFIX, Button, Keyboard
+from conversations.registry import EVERYONE, Call, Capability, Command
+from handlers.alerts.raising import RAISERS
 from handlers.service.config import ServiceConfig
 from handlers.service.labels import role_title
 from storage.models import Person, Role
-
-_CARER_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("handover", "Fill in the handover card for a session"),
-    ("illness", "Tell us a child is ill"),
-    ("contacts", "Phone numbers and opening hours"),
-    ("cancel", "Stop what you are doing"),
-    ("help", "What I can do"),
-)
-_ALERT_COMMAND = ("alert", "Raise a safeguarding alert")
-_ALERTS_COMMAND = ("alerts", "Alerts not yet resolved")
-_STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("contacts", "Phone numbers and opening hours"),
-    ("cancel", "Stop what you are doing"),
-    ("help", "What I can do"),
-)
-
-PUBLIC_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", "Start, or link your account with an invite"),
-    ("contacts", "Phone numbers and opening hours"),
-)
-
-def commands_for(role: str) -> tuple[tuple[str, str], ...]:
-    """The slash commands a role sees in Telegram's menu."""
-    if role == Role.CARER:
-        return _CARER_COMMANDS
-    extra = [_ALERT_COMMAND] if role in RAISERS else []
-    extra += [_ALERTS_COMMAND] if role in RESPONDERS else []
-    return (*extra, *_STAFF_COMMANDS)
-
-
-def main_menu(role: str) -> Keyboard:
-    """The buttons under every greeting and 'what next?' message."""
-    rows: list[tuple[Button, ...]] = []
-    if role == Role.CARER:
-        rows.append((Button("📝 Handover card", f"{MENU_PREFIX}handover"),))
-        rows.append((Button("🤒 Report a child is ill", f"{MENU_PREFIX}illness"),))
-    if role in RAISERS:
-        rows.append((Button("🚨 Raise an alert", f"{MENU_PREFIX}alert"),))
-    if role in RESPONDERS:
-        rows.append((Button("📋 Open alerts", f"{MENU_PREFIX}alerts"),))
-    rows.append((Button("📞 Contacts", f"{MENU_PREFIX}contacts"),))
-    return tuple(rows)
 
 
 def greeting(person: Person, service_name: str) -> str:
@@ -61,13 +19,6 @@ def greeting(person: Person, service_name: str) -> str:
         lines.append("In a session, send /alert (or tap 🚨) to raise a safeguarding alert.")
     else:
         lines.append("Tap a button below, or send /help to see what I can do.")
-    return "\n".join(lines)
-
-
-def help_text(role: str) -> str:
-    """A short list of what a role can ask for."""
-    lines = ["Here's what you can do:"]
-    lines += [f"/{name} — {description}" for name, description in commands_for(role)]
     return "\n".join(lines)
 
 
@@ -88,3 +39,60 @@ def stranger_text(config: ServiceConfig, hours: str) -> str:
         "I can only help people who have been invited by the Family Time service.\n"
         f"{config.contacts.invite_help}\n\n{contacts_text(config, hours)}"
     )
+
+
+async def show_greeting(call: Call) -> str:
+    """/start from someone already linked: the greeting and their menu."""
+    menu = call.registry.main_menu(call.person.role)
+    await call.reply.say(greeting(call.person, call.ctx.config.service_name), menu)
+    return "start"
+
+
+async def show_help(call: Call) -> str:
+    """/help: the role's commands."""
+    role = call.person.role
+    await call.reply.say(call.registry.help_text(role), call.registry.main_menu(role))
+    return "help"
+
+
+async def show_contacts(call: Call) -> str:
+    """/contacts: the service's public numbers and hours."""
+    await call.reply.say(contacts_text(call.ctx.config, call.reply.hours()))
+    return "contacts"
+
+
+async def cancel_conversation(call: Call) -> str:
+    """/cancel: leave the current conversation; nothing is sent."""
+    menu = call.registry.main_menu(call.person.role)
+    if call.row is None:
+        await call.reply.say("There's nothing to cancel.", menu)
+        return "cancel_nothing"
+    # Imported here: running a flow reads the registry, which lists this module's commands.
+    from conversations.flow_runner import cancel_flow
+
+    return await cancel_flow(call.uow, call.person, call.row, call.reply, call.ctx)
+
+
+CONTACTS = Capability(
+    "contacts",
+    EVERYONE,
+    Command(show_contacts),
+    description="Phone numbers and opening hours",
+    label="📞 Contacts",
+    is_public=True,
+)
+CANCEL = Capability(
+    "cancel",
+    EVERYONE,
+    Command(cancel_conversation, reminds_current=False),
+    description="Stop what you are doing",
+)
+HELP = Capability("help", EVERYONE, Command(show_help), description="What I can do")
+START = Capability(
+    "start",
+    EVERYONE,
+    Command(show_greeting),
+    description="Start, or link your account with an invite",
+    is_public=True,
+    is_listed=False,
+)

@@ -13,12 +13,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from conversations.flows.alert import ALERT
-from conversations.flows.resolve import RESOLVE
+from conversations.capabilities import REGISTRY
 from conversations.replies import Reply
 from conversations.router import route_event
-from handlers.alerts.messages import ALERT_PREFIX
-from handlers.delivery.chat import MENU_PREFIX, ChatEvent
+from handlers.delivery.chat import ChatEvent
 from handlers.delivery.inbox import claim_next_update, claim_oldest_updates, mark_processed
 from handlers.delivery.sender_limits import SLOW_DOWN, Admission, admit_update, load_senders
 from handlers.service.context import ServiceContext
@@ -142,7 +140,7 @@ async def _process(
 ) -> None:
     event = ChatEvent.from_json(row.event)
     admission = await admit_update(uow, event.telegram_user_id, ctx.now(), ctx.sender_limit)
-    if admission is not Admission.HANDLE and await _is_about_an_alert(uow, event):
+    if admission is not Admission.HANDLE and await _is_urgent(uow, event):
         admission = Admission.HANDLE  # never dropped: the alert's own taps are few and vital
     if admission is not Admission.HANDLE:
         # A flood from one account: settled unread, so it costs nobody else anything.
@@ -168,14 +166,10 @@ async def _process(
     mark_processed(row, outcome, now=ctx.now())
 
 
-_ALERT_FLOWS = (ALERT.name, RESOLVE.name)
-_ALERT_STARTS = ("/alert", f"{MENU_PREFIX}{ALERT.name}")
-
-
-async def _is_about_an_alert(uow: AsyncSession, event: ChatEvent) -> bool:
-    """Whether a linked person's update raises, answers or handles a safeguarding alert (asked
-    only when the account is over its limit, say after a backlog: such updates are handled all
-    the same; a stranger's are not)."""
+async def _is_urgent(uow: AsyncSession, event: ChatEvent) -> bool:
+    """Whether a linked person's update raises, answers or handles a safeguarding alert, or
+    anything else the registry marks urgent (asked only when the account is over its limit, say
+    after a backlog: such updates are handled all the same; a stranger's are not)."""
     found = (
         await uow.execute(
             select(TelegramLink.person_id, ConversationState.flow)
@@ -185,13 +179,7 @@ async def _is_about_an_alert(uow: AsyncSession, event: ChatEvent) -> bool:
     ).first()
     if found is None:
         return False
-    data = event.callback_data or ""
-    text = (event.text or "").strip().lower()
-    return (
-        data.startswith((ALERT_PREFIX, _ALERT_STARTS[1]))
-        or text.startswith(_ALERT_STARTS[0])
-        or found.flow in _ALERT_FLOWS
-    )
+    return REGISTRY.is_urgent(event, found.flow)
 
 
 async def _apologise(uow: AsyncSession, event: ChatEvent, ctx: ServiceContext) -> None:

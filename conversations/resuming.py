@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import engine
+from conversations.capabilities import FLOWS, REGISTRY, main_menu
 from conversations.flow_runner import (
     apply_turn,
     begin_flow,
@@ -12,8 +13,6 @@ from conversations.flow_runner import (
     new_nonce,
     retire_prompt,
 )
-from conversations.flows import FLOWS
-from conversations.menus import main_menu
 from conversations.put_aside import (
     DISCARD,
     RESTART,
@@ -79,7 +78,8 @@ async def press_put_aside_button(
     action, name = parsed if parsed is not None else ("", "")
     spec = FLOWS.get(name)
     forms = await forms_put_aside(uow, person.id, ctx, flow=name) if spec else []
-    if spec is None or not forms or person.role not in spec.roles:
+    capability = REGISTRY.find(name) if spec else None
+    if spec is None or not forms or capability is None or person.role not in capability.roles:
         await reply.answer_button("That form is no longer kept.")
         await reply.say(
             "That form is no longer kept: it was sent, discarded, or put aside too long ago. "
@@ -98,7 +98,7 @@ async def press_put_aside_button(
     if action == RESTART:
         await uow.delete(form)
         await uow.flush()  # a form of this flow may be put aside again at once
-        prepared = await spec.prepare(uow, person, ctx)
+        prepared = await spec.prepare(uow, person, ctx, None)
         if isinstance(prepared, str):
             await reply.say(prepared)
             return "flow_unavailable"

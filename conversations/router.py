@@ -7,34 +7,25 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import engine
-from conversations.alert_buttons import list_open_alerts, press_alert_button, refuse_stranger_tap
+from conversations.capabilities import REGISTRY
+from conversations.command_menus import publish_commands
 from conversations.flow_runner import (
     begin_flow,
-    cancel_flow,
     press_flow_button,
     remind_current,
     take_flow_input,
 )
-from conversations.flows import FLOWS
-from conversations.flows.resolve import RESOLVE, resolve_data
-from conversations.menus import (
-    commands_for,
-    contacts_text,
-    greeting,
-    help_text,
-    main_menu,
-    stranger_text,
-)
+from conversations.menus import greeting, stranger_text
 from conversations.put_aside import PUT_ASIDE_PREFIX
+from conversations.registry import Begin, ButtonFamily, Call, Command, FlowSpec
 from conversations.replies import Reply
 from conversations.resuming import press_put_aside_button, put_aside_if_idle
 from conversations.state_store import find_person_and_state
-from handlers.alerts.messages import ALERT_PREFIX
-from handlers.delivery.chat import MENU_PREFIX, ChatEvent, SetCommands
+from handlers.delivery.chat import MENU_PREFIX, ChatEvent
 from handlers.delivery.inbox import invite_token_hash
-from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import mark_heard_from
 from handlers.delivery.sender_limits import StrangerReply, answer_stranger
+from handlers.delivery.start_buttons import parse_start_button
 from handlers.people.identity import Redeemed, redeem_invite
 from handlers.service.context import ServiceContext
 from storage.models import ConversationState, Person
@@ -65,7 +56,10 @@ async def route_event(uow: AsyncSession, event: ChatEvent, ctx: ServiceContext) 
         return await _redeem(uow, event, text.split(" ", 1)[1].strip(), reply, ctx)
     found = await find_person_and_state(uow, event.telegram_user_id)
     if found is None:
-        await refuse_stranger_tap(uow, event, ctx)
+        family = REGISTRY.family_for(event.callback_data or "")
+        starts = family.starts if family is not None else None
+        if isinstance(starts, ButtonFamily) and starts.on_stranger is not None:
+            await starts.on_stranger(uow, event, ctx)  # a forwarded message: on the record
         await reply.answer_button("This button isn't for you.")
         if await answer_stranger(
             uow, event.telegram_user_id, ctx.now(), ctx.sender_limit
@@ -94,23 +88,11 @@ async def _route_linked(
     reply: Reply,
     ctx: ServiceContext,
 ) -> str:
-    data = event.callback_data
-    if data is not None and data.startswith(MENU_PREFIX):
-        return await _command(uow, data[len(MENU_PREFIX) :], person, row, reply, ctx)
-    if data is not None and data.startswith(PUT_ASIDE_PREFIX):
-        return await press_put_aside_button(uow, data, person, row, reply, ctx)
-    if data is not None and data.startswith(ALERT_PREFIX):
-        outcome, alert = await press_alert_button(uow, data, person, reply, ctx)
-        if alert is None:
-            return outcome
-        return await begin_flow(
-            uow, FLOWS[RESOLVE.name], resolve_data(alert, ctx), person, row, reply, ctx
-        )
-    if data is not None:
-        return await press_flow_button(uow, data, person, row, reply, ctx)
+    if event.callback_data is not None:
+        return await _press(uow, event.callback_data, person, row, reply, ctx)
     if text.startswith("/"):
         name = text[1:].split(" ", 1)[0].split("@", 1)[0].lower()
-        return await _command(uow, name, person, row, reply, ctx)
+        return await _start(uow, name, None, person, row, reply, ctx)
     if row is not None:
         return await take_flow_input(
             uow, person, row, reply, ctx, text=text, button=None, media=event.media
@@ -119,13 +101,42 @@ async def _route_linked(
         await reply.say(
             f"{engine.not_passed_on(event.media)} Please type what you need, or tap a button "
             "below.",
-            main_menu(person.role),
+            REGISTRY.main_menu(person.role),
         )
         return "media_refused"
     await reply.say(
-        "I'm not sure what you need. Tap a button below, or send /help.", main_menu(person.role)
+        "I'm not sure what you need. Tap a button below, or send /help.",
+        REGISTRY.main_menu(person.role),
     )
     return "unrecognised"
+
+
+async def _press(
+    uow: AsyncSession,
+    data: str,
+    person: Person,
+    row: ConversationState | None,
+    reply: Reply,
+    ctx: ServiceContext,
+) -> str:
+    """A button: one that starts something, one of a family's, or an answer in a flow."""
+    if data.startswith(MENU_PREFIX):
+        tap = parse_start_button(data)
+        if tap is None:
+            return await _unusable_button(person, reply)
+        return await _start(uow, tap.name, tap.argument, person, row, reply, ctx)
+    if data.startswith(PUT_ASIDE_PREFIX):  # the engine's own, like a flow's answer buttons
+        return await press_put_aside_button(uow, data, person, row, reply, ctx)
+    found = REGISTRY.family_for(data)
+    if found is None or not isinstance(found.starts, ButtonFamily):
+        return await press_flow_button(uow, data, person, row, reply, ctx)
+    if person.role not in found.roles:
+        return await _refuse(reply)
+    answer = await found.starts.press(Call(uow, person, row, reply, ctx, REGISTRY), data)
+    if isinstance(answer, Begin):
+        spec = REGISTRY.flows[answer.flow]
+        return await begin_flow(uow, spec, answer.data, person, row, reply, ctx)
+    return answer
 
 
 async def _redeem(
@@ -142,7 +153,7 @@ async def _redeem(
     if result.outcome == Redeemed.ALREADY_LINKED and result.person is not None:
         # An old or mistyped link from someone already linked: their menu, not a refusal.
         person = result.person
-        await reply.say(greeting(person, ctx.config.service_name), main_menu(person.role))
+        await reply.say(greeting(person, ctx.config.service_name), REGISTRY.main_menu(person.role))
         return "start"
     if (
         result.outcome == Redeemed.RATE_LIMITED
@@ -154,69 +165,64 @@ async def _redeem(
         await reply.say(REFUSALS[result.outcome])
         return f"invite_{result.outcome}"
     person = result.person
-    await queue_delivery(
-        uow,
-        SetCommands(commands_for(person.role)),
-        now=ctx.now(),
-        chat_id=event.chat_id,
-        dedupe_key=f"update:{event.update_id}:commands",
-    )
-    await reply.say(greeting(person, ctx.config.service_name), main_menu(person.role))
+    await publish_commands(uow, person.role, event.chat_id, now=ctx.now())
+    await reply.say(greeting(person, ctx.config.service_name), REGISTRY.main_menu(person.role))
     return "linked"
 
 
-async def _command(
+async def _start(
     uow: AsyncSession,
     name: str,
+    argument: str | None,
     person: Person,
     row: ConversationState | None,
     reply: Reply,
     ctx: ServiceContext,
 ) -> str:
-    if name == "cancel":
-        if row is None:
-            await reply.say("There's nothing to cancel.", main_menu(person.role))
-            return "cancel_nothing"
-        return await cancel_flow(uow, person, row, reply, ctx)
-    if name in FLOWS:
-        return await _start_flow(uow, name, person, row, reply, ctx)
-    if name == "start":
-        await reply.say(greeting(person, ctx.config.service_name), main_menu(person.role))
-    elif name == "help":
-        await reply.say(help_text(person.role), main_menu(person.role))
-    elif name == "contacts":
-        await reply.say(contacts_text(ctx.config, reply.hours()))
-    elif name == "alerts":
-        await list_open_alerts(uow, person, reply, ctx)
-    else:
+    """A command typed, or a start button tapped (from the menu or a pushed message)."""
+    found = REGISTRY.find(name)
+    if found is None:
         await reply.say("I don't know that command. Send /help to see what I can do.")
         return "unknown_command"
-    if row is not None:
-        await remind_current(row, reply)
-    return name
+    if argument is not None and not found.takes_argument:
+        return await _unusable_button(person, reply)
+    if person.role not in found.roles:
+        return await _refuse(reply)
+    call = Call(uow, person, row, reply, ctx, REGISTRY, argument)
+    if isinstance(found.starts, Command):
+        outcome = await found.starts.handle(call)
+        if found.starts.reminds_current and row is not None:
+            await remind_current(row, reply)
+        return outcome
+    if not isinstance(found.starts, FlowSpec):
+        raise TypeError(f"{name} is not started by name")
+    return await _start_flow(call, found.starts)
 
 
-async def _start_flow(
-    uow: AsyncSession,
-    name: str,
-    person: Person,
-    row: ConversationState | None,
-    reply: Reply,
-    ctx: ServiceContext,
-) -> str:
-    spec = FLOWS[name]
-    if person.role not in spec.roles:
-        await reply.say("That isn't available for your role. Send /help to see what I can do.")
-        return "flow_refused"
-    if row is not None and row.flow == name:
+async def _start_flow(call: Call, spec: FlowSpec) -> str:
+    row, reply = call.row, call.reply
+    if row is not None and row.flow == spec.flow.name and call.argument is None:
         await remind_current(row, reply)
         return "flow_resumed"
-    prepared = await spec.prepare(uow, person, ctx)
+    prepared = await spec.prepare(call.uow, call.person, call.ctx, call.argument)
     if isinstance(prepared, str):
         await reply.say(prepared)
         if row is not None:
             await remind_current(row, reply)
         return "flow_unavailable"
-    return await begin_flow(uow, spec, prepared, person, row, reply, ctx)
+    return await begin_flow(call.uow, spec, prepared, call.person, row, reply, call.ctx)
 
 
+async def _refuse(reply: Reply) -> str:
+    await reply.say("That isn't available for your role. Send /help to see what I can do.")
+    return "refused"
+
+
+async def _unusable_button(person: Person, reply: Reply) -> str:
+    """Start-button data that isn't ours (forged, or from a version long gone)."""
+    await reply.answer_button("That button can't be used.")
+    await reply.say(
+        "That button is from a message I can't use any more. Tap a button below.",
+        REGISTRY.main_menu(person.role),
+    )
+    return "start_button_unknown"

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Choose, Data, Flow, FreeText, Option, Step
+from conversations.registry import Capability, FlowSpec
 from handlers.alerts.messages import CALL_999, SEVERITY_CHOICES
 from handlers.alerts.raising import RAISERS, RESPONDERS, raise_alert, sessions_to_alert_about
 from handlers.service.context import ServiceContext
@@ -73,7 +74,7 @@ ALERT = Flow(
 
 
 async def prepare_alert(
-    uow: AsyncSession, person: Person, ctx: ServiceContext
+    uow: AsyncSession, person: Person, ctx: ServiceContext, argument: str | None
 ) -> dict[str, Any] | str:
     """Today's sessions for the worker, with the current one preselected."""
     found, current = await sessions_to_alert_about(uow, person, ctx)
@@ -110,3 +111,13 @@ async def finish_alert(
         return f"Alert {alert.ref} is recorded and I'm still trying to reach someone."
     names = ", ".join(p.first_name for p in pinged)
     return f"🚨 Alert {alert.ref} sent to {names}. I'll tell you as soon as someone has it."
+
+
+RAISE_ALERT = Capability(
+    ALERT.name,
+    RAISERS,
+    FlowSpec(ALERT, prepare_alert, finish_alert),
+    description="Raise a safeguarding alert",
+    label="🚨 Raise an alert",
+    is_urgent=True,
+)

@@ -8,15 +8,17 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Choose, Data, Flow, FreeText, Option, Step, confirm_step
+from conversations.registry import Capability, FlowSpec
 from handlers.service.context import ServiceContext
 from handlers.sessions.handover import (
+    HANDOVER_START,
     HandoverAnswers,
     SessionNotOpen,
     sessions_for_handover,
     submit_handover,
 )
 from handlers.sessions.illness import children_of_carer
-from storage.models import Person
+from storage.models import Person, Role
 
 NONE, NOT_NEEDED = "none", "not-needed"
 SHORT_ANSWERS = {NONE: "none", NOT_NEEDED: "not needed"}
@@ -48,7 +50,7 @@ def _summary(data: Data) -> str:
 
 
 HANDOVER = Flow(
-    name="handover",
+    name=HANDOVER_START,
     title="the handover card",
     steps=(
         Step(
@@ -109,7 +111,7 @@ HANDOVER = Flow(
 
 
 async def prepare_handover(
-    uow: AsyncSession, person: Person, ctx: ServiceContext
+    uow: AsyncSession, person: Person, ctx: ServiceContext, argument: str | None
 ) -> dict[str, Any] | str:
     """The carer's sessions today and tomorrow as choices, or why there is nothing to fill in."""
     sessions = await sessions_for_handover(uow, person.id, ctx)
@@ -150,3 +152,12 @@ async def finish_handover(
             "That session has ended or was cancelled, so the card wasn't sent. Please tell "
             f"the team on arrival, or phone {ctx.config.contacts.office_phone}."
         )
+
+
+HANDOVER_CARD = Capability(
+    HANDOVER.name,
+    frozenset({Role.CARER.value}),
+    FlowSpec(HANDOVER, prepare_handover, finish_handover),
+    description="Fill in the handover card for a session",
+    label="📝 Handover card",
+)

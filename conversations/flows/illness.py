@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Choose, Data, Flow, FreeText, Option, Step, confirm_step
+from conversations.registry import Capability, FlowSpec
 from handlers.service.context import ServiceContext
 from handlers.sessions.illness import (
     CONTAGIOUS_WORDS,
@@ -15,7 +16,7 @@ from handlers.sessions.illness import (
     children_of_carer,
     report_illness,
 )
-from storage.models import Contagious, Person
+from storage.models import Contagious, Person, Role
 
 
 def _children(data: Data) -> Sequence[Option]:
@@ -74,7 +75,7 @@ ILLNESS = Flow(
 
 
 async def prepare_illness(
-    uow: AsyncSession, person: Person, ctx: ServiceContext
+    uow: AsyncSession, person: Person, ctx: ServiceContext, argument: str | None
 ) -> dict[str, Any] | str:
     """The carer's children as choices, or a sentence saying why the report can't start."""
     children = await children_of_carer(uow, person.id)
@@ -106,3 +107,12 @@ async def finish_illness(
             "them the child is ill."
         )
     return done.reply
+
+
+REPORT_ILLNESS = Capability(
+    ILLNESS.name,
+    frozenset({Role.CARER.value}),
+    FlowSpec(ILLNESS, prepare_illness, finish_illness),
+    description="Tell us a child is ill",
+    label="🤒 Report a child is ill",
+)

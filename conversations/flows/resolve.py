@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Choose, Data, Flow, FreeText, Option, Step
+from conversations.registry import Capability, FlowSpec
 from handlers.alerts.raising import RESPONDERS, resolve_alert
 from handlers.service.context import ServiceContext
 from storage.models import Alert, AlertStatus, Person
@@ -47,7 +48,7 @@ def resolve_data(alert: Alert, ctx: ServiceContext) -> dict[str, Any]:
 
 
 async def prepare_resolve(
-    uow: AsyncSession, person: Person, ctx: ServiceContext
+    uow: AsyncSession, person: Person, ctx: ServiceContext, argument: str | None
 ) -> dict[str, Any] | str:
     """Resolving starts from an alert's Resolve button, not from a command."""
     return "To resolve an alert, tap ☑️ Resolve on its message, or send /alerts."
@@ -76,3 +77,12 @@ async def finish_resolve(
     )
     who = holder.first_name if holder else "Someone else"
     return f"{who} has taken over alert {alert.ref}, so it is theirs to resolve."
+
+
+# Not offered in any menu: an alert's Resolve button opens it (see conversations/alert_buttons).
+RESOLVE_ALERT = Capability(
+    RESOLVE.name,
+    RESPONDERS,
+    FlowSpec(RESOLVE, prepare_resolve, finish_resolve),
+    is_urgent=True,
+)

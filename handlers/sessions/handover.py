@@ -21,6 +21,8 @@ from handlers.service.context import ServiceContext
 from storage.models import HandoverCard, Person, Priority, Session
 from storage.session_queries import upcoming_sessions_of_carer
 
+HANDOVER_START = "handover"  # the command, and the code of the reminder's start button
+
 
 @dataclass(frozen=True)
 class HandoverAnswers:

@@ -12,15 +12,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.delivery.chat import MENU_PREFIX, Button, Keyboard, SendMessage
+from handlers.delivery.chat import Keyboard, SendMessage
 from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import can_reach
+from handlers.delivery.start_buttons import start_button
 from handlers.service.context import ServiceContext
 from handlers.service.labels import place_line
-from handlers.sessions.handover import card_lines, cards_for
+from handlers.sessions.handover import HANDOVER_START, card_lines, cards_for
 from handlers.sessions.illness import contagious_phrase
+from handlers.sessions.lateness import LATE_START
 from handlers.sessions.reminder_schedule import (
     CARER_REMINDERS,
+    CARER_SOON,
     WORKER_BRIEFING,
     due_reminders,
     reminder_times,
@@ -102,7 +105,7 @@ async def _queue(
     keyboard: Keyboard = ()
     if is_for_carers:
         text = await _carer_text(uow, ctx, booked, now)
-        keyboard = ((Button("📝 Fill in the handover card", f"{MENU_PREFIX}handover"),),)
+        keyboard = _carer_buttons(booked, kind)
     else:
         text = await _worker_text(uow, ctx, booked)
     added = 0
@@ -119,6 +122,14 @@ async def _queue(
         )
         added += row is not None
     return added
+
+
+def _carer_buttons(booked: Session, kind: str) -> Keyboard:
+    """The handover card, and shortly before the session a way to say they're running late."""
+    rows = [(start_button("📝 Fill in the handover card", HANDOVER_START),)]
+    if kind == CARER_SOON:
+        rows.append((start_button("⏰ Running late", LATE_START, str(booked.id)),))
+    return tuple(rows)
 
 
 async def _carer_text(

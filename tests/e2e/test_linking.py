@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from handlers.people.identity import deactivate_person, find_person
+from storage.models import OutboxMessage
 from tests.e2e.fixtures import CARER, COORDINATOR, STRANGER, WORKER
 from tests.e2e.harness import Harness
 
@@ -87,4 +90,32 @@ async def test_moving_a_link_to_a_new_phone_tells_the_old_one_and_the_coordinato
     assert "C1" in notice.text and "different Telegram account" in notice.text
     await h.send(CARER, "/illness")
     assert "invited" in h.unread(CARER)[0].text  # the old phone is a stranger now
+    h.assert_no_unexpected_messages()
+
+
+async def test_at_start_up_linked_people_get_the_command_list_of_this_release(
+    harness: Harness,
+) -> None:
+    h = harness
+    await h.link(CARER, "C1")
+    await h.link(WORKER, "W1")
+    assert "late" in [c for c, _ in h.emulator.commands(CARER)]
+    await h.stop_bot()
+    # As a chat linked by an earlier release would be: an older list, queued under another key.
+    h.emulator.state.commands[f"chat:{CARER}"] = [("illness", "Tell us a child is ill")]
+    async with h.db.unit_of_work() as uow:
+        await uow.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.dedupe_key.like(f"commands:chat:{CARER}:%"))
+            .values(dedupe_key="update:1:commands")
+        )
+    sent = sum(1 for method, _ in h.emulator.calls if method.lower() == "setmycommands")
+
+    await h.start_bot()
+    await h.settle()
+
+    carer_commands = [c for c, _ in h.emulator.commands(CARER)]
+    assert carer_commands == ["handover", "illness", "late", "contacts", "cancel", "help"]
+    calls = sum(1 for method, _ in h.emulator.calls if method.lower() == "setmycommands")
+    assert calls == sent + 1  # the worker's list had not changed: not sent again
     h.assert_no_unexpected_messages()

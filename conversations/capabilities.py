@@ -1,0 +1,40 @@
+"""Everything a person can do, one line each, in the order menus, commands and /help show them.
+
+A new flow is a new module under conversations/flows/ declaring its Capability, plus one line
+here. Reserved for the next issue: `cantcome` ("❌ Can't make it"), a carer cancelling a session
+(`/cancel` stays "stop what you are doing").
+"""
+
+from __future__ import annotations
+
+from conversations.alert_buttons import ALERT_BUTTONS
+from conversations.alert_list import OPEN_ALERTS
+from conversations.flows.alert import RAISE_ALERT
+from conversations.flows.handover import HANDOVER_CARD
+from conversations.flows.illness import REPORT_ILLNESS
+from conversations.flows.late import LATE_NOTED, RUNNING_LATE
+from conversations.flows.resolve import RESOLVE_ALERT
+from conversations.menus import CANCEL, CONTACTS, HELP, START
+from conversations.registry import Registry
+
+REGISTRY = Registry(
+    (
+        START,
+        HANDOVER_CARD,
+        REPORT_ILLNESS,
+        RUNNING_LATE,
+        RAISE_ALERT,
+        OPEN_ALERTS,
+        RESOLVE_ALERT,
+        CONTACTS,
+        CANCEL,
+        HELP,
+        ALERT_BUTTONS,
+        LATE_NOTED,
+    )
+)
+
+FLOWS = REGISTRY.flows
+commands_for = REGISTRY.commands_for
+main_menu = REGISTRY.main_menu
+help_text = REGISTRY.help_text
