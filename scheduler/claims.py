@@ -209,6 +209,6 @@ class Claimer:
     async def _fail(
         self, uow: AsyncSession, row: OutboxMessage, reason: str, now: datetime
     ) -> None:
-        """The row can never be sent; the service's rules follow up (an alert climbs at once)."""
+        """The row can never be sent: record it, and let the service's rules follow up."""
         mark_failed(uow, row, reason, now)
         await self._follow_ups.on_permanent_failure(uow, row, now)
