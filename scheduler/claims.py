@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.service.clock import Clock
 from scheduler.claim_rules import (
+    NO_WAIT,
     ChatFacts,
     ClaimFacts,
     EditTarget,
@@ -130,35 +131,9 @@ class Claimer:
             target, message_id = EditTarget.NONE, None
             if chat_id is not None and row.id not in holding and row.id not in claim.seen:
                 target, message_id = await read_edit_target(uow, row)
-            facts = RowFacts(
-                row_id=row.id,
-                priority=row.priority,
-                kind=str(row.payload.get("kind")),
-                is_sending_here=row.id in holding,
-                was_seen=row.id in claim.seen,
-                edit_target=target,
-                first_pending_edit=(
-                    None if row.edit_of_id is None else earlier_edits.get(row.edit_of_id)
-                ),
-            )
-            chat = None
-            if chat_id is not None:
-                chat = ChatFacts(
-                    first_waiting=held.get(chat_id),
-                    is_sending_alert_here=chat_id in alert_chats,
-                    in_claim=claim.per_chat.get(chat_id, 0),
-                    kept_in_window=claim.parking.kept(chat_id),
-                    ready_in=pacer.chat_ready_in(chat_id) if pacer else timedelta(0),
-                )
-            decision = decide(
-                facts,
-                chat,
-                ClaimFacts(
-                    is_full=claim.is_full(self._batch),
-                    is_paced=pacer is not None,
-                    ready_in=pacer.overall_ready_in() if pacer else timedelta(0),
-                ),
-            )
+            facts = _row_facts(row, target, earlier_edits, holding, claim)
+            chat = None if chat_id is None else _chat_facts(chat_id, held, alert_chats, claim)
+            decision = decide(facts, chat, _claim_facts(claim, self._batch))
             if decision.verdict is Verdict.PASS or chat_id is None:
                 # No chat; or this process is still sending it (its lease ran out); or an
                 # earlier window of this claim left it due (put aside now, it would go to the
@@ -212,3 +187,44 @@ class Claimer:
         """The row can never be sent: record it, and let the service's rules follow up."""
         mark_failed(uow, row, reason, now)
         await self._follow_ups.on_permanent_failure(uow, row, now)
+
+
+def _row_facts(
+    row: OutboxMessage,
+    target: EditTarget,
+    earlier_edits: dict[int, int],
+    holding: Collection[int],
+    claim: ClaimState,
+) -> RowFacts:
+    return RowFacts(
+        row_id=row.id,
+        priority=row.priority,
+        kind=str(row.payload.get("kind")),
+        is_sending_here=row.id in holding,
+        was_seen=row.id in claim.seen,
+        edit_target=target,
+        first_pending_edit=None if row.edit_of_id is None else earlier_edits.get(row.edit_of_id),
+    )
+
+
+def _chat_facts(
+    chat_id: int,
+    held: dict[int, tuple[int, int]],
+    alert_chats: Collection[int],
+    claim: ClaimState,
+) -> ChatFacts:
+    return ChatFacts(
+        first_waiting=held.get(chat_id),
+        is_sending_alert_here=chat_id in alert_chats,
+        in_claim=claim.per_chat.get(chat_id, 0),
+        kept_in_window=claim.parking.kept(chat_id),
+        ready_in=claim.pacer.chat_ready_in(chat_id) if claim.pacer else NO_WAIT,
+    )
+
+
+def _claim_facts(claim: ClaimState, batch: int) -> ClaimFacts:
+    return ClaimFacts(
+        is_full=claim.is_full(batch),
+        is_paced=claim.pacer is not None,
+        ready_in=claim.pacer.overall_ready_in() if claim.pacer else NO_WAIT,
+    )
