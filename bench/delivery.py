@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from bench.stats import peak_rss_mb, percentile
+from bot.delivery_follow_ups import ServiceFollowUps
 from bot.emulator import BotApiEmulator, RateLimits
 from bot.wiring import make_gateway
 from handlers.delivery.chat import SendMessage
@@ -42,7 +43,7 @@ async def main(messages: int, pings: int) -> None:
             emulator.state.user(chat).has_started = True
         gateway = make_gateway("ptb", TOKEN, root)
         await gateway.start()
-        dispatcher = Dispatcher(db, gateway, clock)
+        dispatcher = Dispatcher(db, gateway, clock, follow_ups=ServiceFollowUps())
         async with db.unit_of_work() as uow:
             for n in range(messages):
                 await queue_delivery(

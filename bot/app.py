@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import IntegrityError
 
+from bot.delivery_follow_ups import ServiceFollowUps
 from bot.gateway import Gateway
 from bot.health_server import HealthServer
 from bot.metrics import ProcessMetrics
@@ -76,10 +77,10 @@ class FamilyTimeApp:
         self.webhook_port: int | None = None
         self.health_listen = health_listen  # (host, port) for /healthz and /metrics, or None
         self.health_port: int | None = None
-        self.dispatcher = Dispatcher(db, gateway, clock, limits=limits)
         self._inbox_wake = asyncio.Event()
         self._due_work_wake = asyncio.Event()
-        self.dispatcher.on_alert_unreachable = self._due_work_wake.set
+        follow_ups = ServiceFollowUps(on_alert_climbs=self._due_work_wake.set)
+        self.dispatcher = Dispatcher(db, gateway, clock, follow_ups=follow_ups, limits=limits)
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._due_work_passes = (0, 0)  # (started, finished)
         self.ready = asyncio.Event()

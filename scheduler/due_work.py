@@ -4,26 +4,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from handlers.alerts.escalation import escalate_due_alert
+from handlers.alerts.due import escalate_due_alerts, next_escalation_due
 from handlers.alerts.readiness import check_chain_readiness, readiness_checked
 from handlers.delivery.watchdog import watch_delivery
-from handlers.service.audit import record_audit
 from handlers.service.context import ServiceContext
 from handlers.sessions.reminders import send_due_reminders
 from scheduler.retention import RetentionPurge
 from storage.database import Database
-from storage.models import Alert, AlertStatus
 
 log = logging.getLogger(__name__)
 
 BATCH = 50
-_UNRESOLVED = (AlertStatus.OPEN.value, AlertStatus.ACKNOWLEDGED.value)
-RETRY_BROKEN = timedelta(minutes=1)
 
 
 class DueWork:
@@ -66,9 +61,7 @@ class DueWork:
         except IntegrityError:
             log.info("another instance sent this window's watchdog warning")
         async with self._db.unit_of_work() as uow:
-            nearest = await uow.scalar(
-                select(func.min(Alert.due_at)).where(Alert.status.in_(_UNRESOLVED))
-            )
+            nearest = await next_escalation_due(uow)
         if handled:
             self._on_queued()
         if nearest is not None:
@@ -96,33 +89,9 @@ class DueWork:
     async def _run_batch(self) -> int:
         now = self._ctx.now()
         async with self._db.unit_of_work() as uow:
-            query = (
-                select(Alert)
-                .where(Alert.status.in_(_UNRESOLVED), Alert.due_at <= now)
-                .order_by(Alert.due_at)
-                .limit(BATCH)
+            due, latenesses = await escalate_due_alerts(
+                uow, self._ctx, now, limit=BATCH, lock=self._db.is_postgres
             )
-            if self._db.is_postgres:
-                # Another instance skips the rows this one holds, so no alert is handled twice.
-                query = query.with_for_update(skip_locked=True)
-            alerts = list(await uow.scalars(query))
-            latenesses: list[float] = []
-            for alert in alerts:
-                alert_id = alert.id
-                try:
-                    async with uow.begin_nested():
-                        lateness = await escalate_due_alert(uow, alert, self._ctx, now)
-                    if lateness is not None:
-                        latenesses.append(lateness)
-                except Exception:
-                    # One broken alert must not hold up the others; it is retried shortly.
-                    log.exception("escalating alert %s failed; retrying in a minute", alert_id)
-                    await uow.execute(
-                        update(Alert).where(Alert.id == alert_id).values(due_at=now + RETRY_BROKEN)
-                    )
-                    record_audit(
-                        uow, "alert.escalation_error", at=now, subject=f"alert:{alert_id}"
-                    )
         for lateness in latenesses:  # committed: now they count
             self._on_escalated(lateness)
-        return len(alerts)
+        return due

@@ -19,8 +19,21 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from handlers.service.audit import record_audit
+from scheduler.claim_rules import EditTarget
 from storage.models import OutboxMessage, OutboxStatus, Person, Priority, TelegramLink
+
+__all__ = [
+    "MARK_SENDING",
+    "MARK_SENT",
+    "RENEW_LEASES",
+    "SENDING",
+    "due_rows",
+    "find_chats_waiting",
+    "find_earlier_edits",
+    "load_recipients",
+    "read_edit_target",
+    "resolve_chat",
+]
 
 # A row's last_error from the moment its send may start until its outcome is recorded. Still
 # there when the row is claimed again, its last send ended with no outcome (the process died or
@@ -30,8 +43,7 @@ from storage.models import OutboxMessage, OutboxStatus, Person, Priority, Telegr
 SENDING = "sending"
 
 
-def _due_rows(*, alerts_only: bool, lock: bool) -> Select[OutboxMessage]:
-    """Due rows, most urgent first; run with {"now": ..., "limit": ...}."""
+def _build_due_rows(*, alerts_only: bool, lock: bool) -> Select[OutboxMessage]:
     original = aliased(OutboxMessage)
     query = (
         select(OutboxMessage)
@@ -62,12 +74,19 @@ def _due_rows(*, alerts_only: bool, lock: bool) -> Select[OutboxMessage]:
     return query.with_for_update(skip_locked=True) if lock else query
 
 
-# Built once, since every claim runs one: keyed by (alerts only, PostgreSQL).
+# Built once, since every claim runs one: keyed by (alerts only, locked).
 _DUE = {
-    (alerts_only, lock): _due_rows(alerts_only=alerts_only, lock=lock)
+    (alerts_only, lock): _build_due_rows(alerts_only=alerts_only, lock=lock)
     for alerts_only in (False, True)
     for lock in (False, True)
 }
+
+
+def due_rows(*, alerts_only: bool, lock: bool) -> Select[OutboxMessage]:
+    """Due rows, most urgent first (locked, skipping locked ones, on PostgreSQL); run with
+    {"now": ..., "paced_now": ..., "limit": ...}."""
+    return _DUE[alerts_only, lock]
+
 _CHAT = func.coalesce(OutboxMessage.chat_id, TelegramLink.chat_id)
 
 
@@ -111,25 +130,20 @@ _EARLIER_EDITS = (
 )
 
 
-_WAIT, _GONE = object(), object()
-
-
-async def _edited_message_id(
-    uow: AsyncSession, row: OutboxMessage, now: datetime
-) -> int | object | None:
-    """For an edit queued before its message was sent: that message's id, or wait, or give up."""
+async def read_edit_target(uow: AsyncSession, row: OutboxMessage) -> tuple[EditTarget, int | None]:
+    """For an edit queued before its message was sent: whether that message is sent (and its
+    id), still to be sent, or never will be."""
     if row.edit_of_id is None:
-        return None
+        return EditTarget.NONE, None
     original = await uow.get(OutboxMessage, row.edit_of_id)
     if original is not None and original.telegram_message_id is not None:
-        return original.telegram_message_id
+        return EditTarget.SENT, original.telegram_message_id
     if original is not None and original.status == OutboxStatus.PENDING.value:
-        return _WAIT
-    _fail(uow, row, "the message to edit was never delivered", now)
-    return _GONE
+        return EditTarget.PENDING, None
+    return EditTarget.GONE, None
 
 
-async def _chats_waiting(
+async def find_chats_waiting(
     uow: AsyncSession, now: datetime, chats: dict[int, int], candidates: list[OutboxMessage]
 ) -> dict[int, tuple[int, int]]:
     """For each chat these candidates go to, the place (priority, id) of its most urgent pending
@@ -163,7 +177,7 @@ async def _chats_waiting(
     return waiting
 
 
-async def _earlier_edits(uow: AsyncSession, candidates: list[OutboxMessage]) -> dict[int, int]:
+async def find_earlier_edits(uow: AsyncSession, candidates: list[OutboxMessage]) -> dict[int, int]:
     """For each message these rows edit, its oldest pending edit that this claim cannot take
     (on its way, waiting to retry, or locked by another instance's claim).
 
@@ -179,7 +193,7 @@ async def _earlier_edits(uow: AsyncSession, candidates: list[OutboxMessage]) -> 
     return {int(edited_id): int(first_id) for edited_id, first_id in rows if edited_id is not None}
 
 
-async def _load_recipients(uow: AsyncSession, rows: list[OutboxMessage]) -> None:
+async def load_recipients(uow: AsyncSession, rows: list[OutboxMessage]) -> None:
     """Read every recipient and link in two queries, so resolving each row needs none."""
     person_ids = {row.person_id for row in rows if row.person_id is not None}
     if person_ids:
@@ -187,10 +201,10 @@ async def _load_recipients(uow: AsyncSession, rows: list[OutboxMessage]) -> None
         await uow.scalars(select(TelegramLink).where(TelegramLink.person_id.in_(person_ids)))
 
 
-async def _resolve_chat(uow: AsyncSession, row: OutboxMessage, now: datetime) -> int | None:
-    """The chat to send to; a person who can't be reached fails the row at once."""
+async def resolve_chat(uow: AsyncSession, row: OutboxMessage) -> tuple[int | None, str | None]:
+    """The chat to send to, or why the row's person can't be reached (it fails at once)."""
     if row.person_id is None:
-        return row.chat_id
+        return row.chat_id, None
     person = await uow.get(Person, row.person_id)
     link = await uow.get(TelegramLink, row.person_id)
     reason = None
@@ -202,20 +216,19 @@ async def _resolve_chat(uow: AsyncSession, row: OutboxMessage, now: datetime) ->
         reason = f"reminders stopped: {link.unreachable_reason or 'unreachable'}"
         row.dedupe_key = None  # so it is queued again if still due once they are back
     if reason is None and link is not None:
-        return link.chat_id
-    _fail(uow, row, reason or "unreachable", now)
-    return None
+        return link.chat_id, None
+    return None, reason or "unreachable"
 
 
 _OUTBOX = OutboxMessage.metadata.tables[OutboxMessage.__tablename__]
-_MARK_SENDING = (
+MARK_SENDING = (
     update(_OUTBOX)
     .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == OutboxStatus.PENDING.value)
     .values(last_error=SENDING)
 )
 # Only rows still on their way: one whose outcome was recorded meanwhile (a backoff, a 429's
 # pause) keeps the time that outcome gave it.
-_RENEW_LEASES = (
+RENEW_LEASES = (
     update(_OUTBOX)
     .where(
         _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
@@ -224,7 +237,7 @@ _RENEW_LEASES = (
     )
     .values(not_before=bindparam("until"))
 )
-_MARK_SENT = (
+MARK_SENT = (
     update(_OUTBOX)
     .where(_OUTBOX.c.id == bindparam("row_id"))
     .values(
@@ -235,28 +248,3 @@ _MARK_SENT = (
     )
 )
 
-
-def _note_maybe_sent(uow: AsyncSession, row: OutboxMessage, now: datetime, why: str) -> None:
-    """A try whose outcome is unknown: a retry may show it twice; count it (see outbox status)."""
-    record_audit(
-        uow,
-        "delivery.timed_out",
-        at=now,
-        subject=f"outbox:{row.id}",
-        person_id=row.person_id,
-        attempt=row.attempts,
-        reason=why,
-    )
-
-
-def _fail(uow: AsyncSession, row: OutboxMessage, reason: str, now: datetime) -> None:
-    row.status = OutboxStatus.FAILED.value
-    row.last_error = reason[:300]
-    record_audit(
-        uow,
-        "delivery.failed",
-        at=now,
-        subject=f"outbox:{row.id}",
-        person_id=row.person_id,
-        reason=reason[:200],
-    )

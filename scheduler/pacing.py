@@ -111,28 +111,20 @@ class Pacer:
         earliest = self._rows[key].allowed_at - limit.tolerance
         return max(timedelta(0), earliest - self._now)
 
-    def is_exhausted(self) -> bool:
-        """Whether the overall limit allows no more sends just now."""
-        ready_in = self._ready_in(GLOBAL, self._limits.overall)
-        if ready_in > timedelta(0):
-            self._note_wait(ready_in)
-            return True
-        return False
+    def overall_ready_in(self) -> timedelta:
+        """How long until the overall limit allows a send (zero: now)."""
+        return self._ready_in(GLOBAL, self._limits.overall)
 
-    def take(self, chat_id: int) -> bool:
-        """Use one send for this chat if both limits allow it now."""
+    def chat_ready_in(self, chat_id: int) -> timedelta:
+        """How long until this chat's limit (or a 429's pause) allows a send (zero: now)."""
+        return self._ready_in(chat_key(chat_id), self._limits.per_chat)
+
+    def use(self, chat_id: int) -> None:
+        """Count one send to this chat against both limits."""
         key = chat_key(chat_id)
-        ready_in = max(
-            self._ready_in(key, self._limits.per_chat),
-            self._ready_in(GLOBAL, self._limits.overall),
-        )
-        if ready_in > timedelta(0):
-            self._note_wait(ready_in)
-            return False
         for name, limit in ((key, self._limits.per_chat), (GLOBAL, self._limits.overall)):
             row = self._rows[name]
             row.allowed_at = max(row.allowed_at, self._now) + limit.interval
-        return True
 
     def park(
         self, chat_id: int, *, earliest: datetime, is_new: bool, is_reply: bool = False
@@ -167,5 +159,6 @@ class Pacer:
         resume = self._now + timedelta(seconds=seconds) + self._limits.per_chat.tolerance
         row.allowed_at = max(row.allowed_at, resume)
 
-    def _note_wait(self, ready_in: timedelta) -> None:
+    def note_wait(self, ready_in: timedelta) -> None:
+        """A limit held a send back: the claim looks again when the soonest one allows it."""
         self.wait = ready_in if self.wait is None else min(self.wait, ready_in)

@@ -11,14 +11,13 @@ from typing import Any, NamedTuple
 from scheduler.pacing import Pacer
 from storage.models import OutboxMessage, Priority
 
+__all__ = ["RECHECK", "ClaimState", "Claimed", "Parking"]
+
 # How soon a row put aside because its chat was busy (a message on its way) is looked at again.
 RECHECK = timedelta(milliseconds=100)
-# A chat's rows left in the due range while they only wait for its message on its way (they
-# go in a moment); the rest are put aside, so one chat takes at most these places in a window.
-KEPT_IN_WINDOW = 4
 
 
-class _Claimed(NamedTuple):
+class Claimed(NamedTuple):
     """A leased row, ready to send."""
 
     row_id: int
@@ -28,12 +27,12 @@ class _Claimed(NamedTuple):
 
 
 @dataclass
-class _ClaimState:
+class ClaimState:
     """What one claim has taken so far, over the windows of the queue it reads."""
 
-    parking: _Parking
+    parking: Parking
     pacer: Pacer | None
-    claimed: list[_Claimed] = field(default_factory=list)
+    claimed: list[Claimed] = field(default_factory=list)
     per_chat: dict[int, int] = field(default_factory=dict)
     seen: set[int] = field(default_factory=set)  # rows an earlier window of the claim looked at
     exhausted: bool = False  # the overall limit, or the batch, allows no more
@@ -42,15 +41,15 @@ class _ClaimState:
         return self.exhausted or len(self.claimed) >= batch
 
 
-class _Parking:
+class Parking:
     """Puts a claim's rows that must wait for their chat out of the due range.
 
     A row left due would be read by every claim until its chat could take it, and a chat with
     a long backlog (a flood, a thousand reminders) would fill each claim's window, holding up
     every other chat behind it. Put aside, it comes due again when its chat can next send;
     a chat's order is kept by the claim's checks, not by these times. The times are real time,
-    like pacing (Telegram counts real seconds). Alert messages are never put aside: they lead
-    every window.
+    like pacing (Telegram counts real seconds). Which rows are put aside is the claim's rules'
+    call (alert messages never are: they lead every window).
     """
 
     def __init__(self, pacer: Pacer | None, now: datetime) -> None:
@@ -61,14 +60,16 @@ class _Parking:
         self.next_in: timedelta | None = None  # until the soonest row put aside comes due
         self.count = 0  # rows put aside
 
-    def put_aside(self, row: OutboxMessage, chat_id: int, *, is_paced: bool = False) -> None:
-        """Take this row out of the due range, unless it is one of the first few rows of its
-        chat that are only waiting for a message on its way (they will go in a moment)."""
-        if row.priority == Priority.ALERT:
-            return
-        if not is_paced and self._kept[chat_id] < KEPT_IN_WINDOW:
-            self._kept[chat_id] += 1
-            return
+    def kept(self, chat_id: int) -> int:
+        """How many of this chat's waiting rows this claim has left in the due range."""
+        return self._kept[chat_id]
+
+    def keep(self, chat_id: int) -> None:
+        """A row of this chat waits in the due range (it goes in a moment)."""
+        self._kept[chat_id] += 1
+
+    def put_aside(self, row: OutboxMessage, chat_id: int) -> None:
+        """Take this row out of the due range until its chat can next send."""
         earliest = self._now + RECHECK
         if self._pacer is None:
             slot = earliest + RECHECK * self._unpaced[chat_id]

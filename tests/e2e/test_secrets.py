@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Select, select
 
 import bot.runtime_ptb
-import scheduler.dispatcher
+import scheduler.delivery_outcomes
 import tests.e2e.harness
 from bot.app import Webhook
 from bot.emulator import Fault
@@ -128,7 +128,7 @@ async def test_no_failure_at_debug_shows_the_token_or_the_webhook_secret(
     caplog.set_level(logging.DEBUG)
     monkeypatch.setattr(tests.e2e.harness, "TOKEN", TOKEN)
     # Every failure is the last attempt, so each reaches the audit as it would after 12 tries.
-    monkeypatch.setattr(scheduler.dispatcher, "MAX_ATTEMPTS", 1)
+    monkeypatch.setattr(scheduler.delivery_outcomes, "MAX_ATTEMPTS", 1)
     # A handshake that never completes gives up before the call's own (read) timeout does.
     quick_connect = functools.partial(AiohttpRequest, connect_timeout=0.3, pool_timeout=0.2)
     monkeypatch.setattr(bot.runtime_ptb, "AiohttpRequest", quick_connect)
@@ -176,7 +176,7 @@ async def test_no_failure_at_debug_shows_the_token_or_the_webhook_secret(
             await link.set_mode(LinkMode.REFUSE)
             await h.press(WORKER, "Send now", settle=False)
             await until(h.db, select(AuditEvent).where(AuditEvent.action == "alert.ping_failed"))
-            monkeypatch.setattr(scheduler.dispatcher, "MAX_ATTEMPTS", 12)
+            monkeypatch.setattr(scheduler.delivery_outcomes, "MAX_ATTEMPTS", 12)
             # A ping waiting to retry after a refused connection (not just any row unsent).
             await until(
                 h.db,

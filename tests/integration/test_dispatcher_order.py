@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
+from bot.delivery_follow_ups import ServiceFollowUps
 from handlers.delivery.chat import Delivery, DeliveryResult, EditMessage, SendMessage
 from handlers.delivery.outbox import queue_delivery
 from handlers.people.identity import find_person
@@ -65,7 +66,7 @@ async def test_a_reminder_waits_for_a_reply_to_the_same_chat_on_its_way_elsewher
         # Another instance has claimed the reply and is sending it.
         reply.attempts, reply.not_before = 1, now + LEASE
     sender = RecordingSender()
-    dispatcher = Dispatcher(database, sender, clock, limits=None)
+    dispatcher = Dispatcher(database, sender, clock, follow_ups=ServiceFollowUps(), limits=None)
 
     await dispatcher.drain()
     assert sender.sent == []  # the reminder waits its turn
@@ -94,7 +95,7 @@ async def test_a_failed_claim_of_alert_pings_does_not_drop_the_batch_on_its_way(
             return await super().deliver(chat_id, delivery)
 
     sender = SlowSender()
-    dispatcher = Dispatcher(database, sender, clock, limits=None)
+    dispatcher = Dispatcher(database, sender, clock, follow_ups=ServiceFollowUps(), limits=None)
     claim = dispatcher._claim
 
     async def failing_claim(*, alerts_only: bool = False) -> list[Any]:
@@ -147,7 +148,7 @@ async def test_alert_messages_to_one_chat_keep_their_order_and_do_not_wait_for_o
     await queue("ping", WORKER, Priority.ALERT)
     await queue("stuck reply", CARER, Priority.REPLY)
     sender = GatedSender()
-    dispatcher = Dispatcher(database, sender, clock, limits=None)
+    dispatcher = Dispatcher(database, sender, clock, follow_ups=ServiceFollowUps(), limits=None)
     draining = asyncio.create_task(dispatcher.drain())
     await asyncio.sleep(0.1)  # both on their way, both stuck
     await queue("update", WORKER, Priority.ALERT)
@@ -176,7 +177,7 @@ async def test_a_reply_waits_while_another_instance_has_locked_the_one_before_it
         await queue_delivery(uow, SendMessage("second"), now=clock.now(), chat_id=CARER)
     assert first is not None
     sender = RecordingSender()
-    dispatcher = Dispatcher(database, sender, clock, limits=None)
+    dispatcher = Dispatcher(database, sender, clock, follow_ups=ServiceFollowUps(), limits=None)
 
     async with database.unit_of_work() as other_instance:
         await other_instance.execute(
@@ -226,7 +227,9 @@ async def test_a_later_edit_waits_while_another_instance_has_the_earlier_one(
             sent.append((chat_id, delivery.message_id, delivery.text))
             return DeliveryResult(ok=True, message_id=delivery.message_id)
 
-    dispatcher = Dispatcher(database, EditSender(), clock, limits=None)
+    dispatcher = Dispatcher(
+        database, EditSender(), clock, follow_ups=ServiceFollowUps(), limits=None
+    )
     async with database.unit_of_work() as other_instance:
         await other_instance.execute(
             select(OutboxMessage.id).where(OutboxMessage.id == first.id).with_for_update()
@@ -254,7 +257,9 @@ async def test_a_reply_does_not_wait_behind_a_chats_backlog_of_reminders(
             )
     sender = RecordingSender()
     one_a_second = Limits(overall=DEFAULT_LIMITS.overall, per_chat=Limit(per_second=1, burst=1))
-    dispatcher = Dispatcher(database, sender, clock, limits=one_a_second, pace_clock=pace)
+    dispatcher = Dispatcher(
+        database, sender, clock, follow_ups=ServiceFollowUps(), limits=one_a_second, pace_clock=pace
+    )
     await dispatcher.drain()
     burst = len(sender.sent)
     assert burst == 1  # the rest are put aside, a second apart
@@ -274,7 +279,14 @@ async def test_a_chats_backlog_keeps_going_out_in_order_at_its_limit(database: D
         for n in range(100):
             await queue_delivery(uow, SendMessage(f"b{n}"), now=clock.now(), chat_id=CARER)
     sender = RecordingSender()
-    dispatcher = Dispatcher(database, sender, clock, limits=DEFAULT_LIMITS, pace_clock=pace)
+    dispatcher = Dispatcher(
+        database,
+        sender,
+        clock,
+        follow_ups=ServiceFollowUps(),
+        limits=DEFAULT_LIMITS,
+        pace_clock=pace,
+    )
     for _ in range(40):  # 20 seconds of the real clock, a drain every half second
         await dispatcher.drain()
         pace.advance(timedelta(seconds=0.5))

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 from datetime import timedelta
 
+from bot.delivery_follow_ups import ServiceFollowUps
 from handlers.delivery.chat import Delivery, DeliveryResult, SendMessage
 from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.outbox_status import sent_after_a_timeout
@@ -38,7 +39,10 @@ async def test_a_send_cut_off_mid_way_is_sent_again_after_its_lease_and_counted(
             await asyncio.Event().wait()
             raise AssertionError("unreachable")
 
-    draining = asyncio.create_task(Dispatcher(database, DyingSender(), clock, limits=None).drain())
+    dispatcher = Dispatcher(
+        database, DyingSender(), clock, follow_ups=ServiceFollowUps(), limits=None
+    )
+    draining = asyncio.create_task(dispatcher.drain())
     for _ in range(500):
         if arrived:
             break
@@ -48,7 +52,7 @@ async def test_a_send_cut_off_mid_way_is_sent_again_after_its_lease_and_counted(
         await draining
 
     sender = RecordingSender()
-    restarted = Dispatcher(database, sender, clock, limits=None)
+    restarted = Dispatcher(database, sender, clock, follow_ups=ServiceFollowUps(), limits=None)
     assert await restarted.drain() == 0  # the lease still holds: the sender may be alive
     clock.advance(LEASE + timedelta(seconds=1))
     assert await restarted.drain() == 2
@@ -68,7 +72,9 @@ async def test_renewing_leases_keeps_a_recorded_backoff(database: Database) -> N
         assert sending is not None and failed is not None
         sending.not_before, sending.last_error = now + LEASE, SENDING
         failed.not_before, failed.last_error = now + timedelta(seconds=60), "HTTP 502"
-    dispatcher = Dispatcher(database, RecordingSender(), clock, limits=None)
+    dispatcher = Dispatcher(
+        database, RecordingSender(), clock, follow_ups=ServiceFollowUps(), limits=None
+    )
     dispatcher._holding |= {sending.id, failed.id}  # both were claimed by this process
     clock.advance(timedelta(seconds=5))
     await dispatcher.renew_leases()
