@@ -113,7 +113,7 @@ class FamilyTimeApp:
         """Run until `stop` is set; everything due is in the database, so stopping loses nothing."""
         health: HealthServer | None = None
         if self.health_listen is not None:  # first, so a port already taken stops start-up
-            health = HealthServer(self.db, self.clock, self.metrics)
+            health = HealthServer(self.db, self.clock, self.metrics, limits=self.config.watchdog)
             self.health_port = await health.start(*self.health_listen)
         username = await self.gateway.start()
         ctx = ServiceContext(self.config, self.clock, username, self.sender_limit)

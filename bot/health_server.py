@@ -15,8 +15,9 @@ import time
 from aiohttp import web
 
 from bot.metrics import CONTENT_TYPE, ProcessMetrics, render_metrics
-from handlers.delivery.health import Totals, check_health, count_totals
+from handlers.delivery.health import DEFAULT_LIMITS, Totals, check_health, count_totals
 from handlers.service.clock import Clock
+from handlers.service.config import Watchdog
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -34,11 +35,13 @@ class HealthServer:
         metrics: ProcessMetrics | None = None,
         *,
         totals_max_age: float = TOTALS_MAX_AGE_SECONDS,
+        limits: Watchdog = DEFAULT_LIMITS,
     ) -> None:
         self._db = db
         self._clock = clock
         self._process_metrics = metrics
         self._totals_max_age = totals_max_age
+        self._limits = limits  # the council's watchdog settings: /healthz turns red by them
         self._totals: tuple[float, Totals] | None = None  # (monotonic time read, totals)
         self._totals_lock = asyncio.Lock()
         self._runner: web.AppRunner | None = None
@@ -62,7 +65,7 @@ class HealthServer:
     async def _health(self, request: web.Request) -> web.Response:
         try:
             async with self._db.unit_of_work() as uow:
-                health = await check_health(uow, self._clock.now())
+                health = await check_health(uow, self._clock.now(), self._limits)
         except Exception:
             log.exception("health check could not reach the database")
             return web.json_response({"ok": False, "database": "unreachable"}, status=503)
@@ -77,7 +80,7 @@ class HealthServer:
 
     async def _metrics(self, request: web.Request) -> web.Response:
         async with self._db.unit_of_work() as uow:
-            health = await check_health(uow, self._clock.now())
+            health = await check_health(uow, self._clock.now(), self._limits)
         totals = await self._recent_totals()
         health = dataclasses.replace(
             health,

@@ -33,6 +33,7 @@ from handlers.alerts.raising import (
     was_pinged,
 )
 from handlers.delivery.chat import ChatEvent
+from handlers.service.audit import audit_subject
 from handlers.service.context import ServiceContext
 from handlers.service.labels import person_label
 from storage.models import Alert, AlertStatus, AuditEvent, Person
@@ -69,7 +70,7 @@ async def _refuse(
     now = ctx.now()
     recent = await uow.scalar(
         select(func.count()).where(
-            AuditEvent.subject == f"alert:{alert.id}",
+            AuditEvent.subject == audit_subject("alert", alert.id),
             AuditEvent.action == "alert.access_refused",
             AuditEvent.actor_person_id == person.id,
             AuditEvent.at > now - REFUSAL_QUIET,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.delivery.chat import DeliveryResult
-from handlers.service.audit import record_audit
+from handlers.service.audit import audit_subject, record_audit
 from handlers.service.clock import Clock
 from scheduler.outbox_queue import MARK_SENDING, MARK_SENT
 from scheduler.pacing import Limits, Pacer
@@ -72,7 +72,7 @@ def note_maybe_sent(uow: AsyncSession, row: OutboxMessage, now: datetime, why: s
         uow,
         "delivery.timed_out",
         at=now,
-        subject=f"outbox:{row.id}",
+        subject=audit_subject("outbox", row.id),
         person_id=row.person_id,
         attempt=row.attempts,
         reason=why,
@@ -87,7 +87,7 @@ def mark_failed(uow: AsyncSession, row: OutboxMessage, reason: str, now: datetim
         uow,
         "delivery.failed",
         at=now,
-        subject=f"outbox:{row.id}",
+        subject=audit_subject("outbox", row.id),
         person_id=row.person_id,
         reason=reason[:200],
     )

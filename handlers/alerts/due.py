@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.alerts.escalation import escalate_due_alert
-from handlers.service.audit import record_audit
+from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from storage.models import Alert, AlertStatus
 
@@ -48,7 +48,8 @@ async def escalate_due_alerts(
             await uow.execute(
                 update(Alert).where(Alert.id == alert_id).values(due_at=now + RETRY_BROKEN)
             )
-            record_audit(uow, "alert.escalation_error", at=now, subject=f"alert:{alert_id}")
+            subject = audit_subject("alert", alert_id)
+            record_audit(uow, "alert.escalation_error", at=now, subject=subject)
     return len(alerts), latenesses
 
 
