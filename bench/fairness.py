@@ -26,11 +26,10 @@ from bot.app import FamilyTimeApp
 from bot.emulator import BotApiEmulator
 from bot.settings import EXAMPLE_SERVICE_CONFIG
 from bot.wiring import make_gateway
-from handlers.alerts.rota import add_shift
+from handlers.alerts import add_shift
 from handlers.delivery.chat import SendMessage
 from handlers.delivery.outbox import queue_delivery
-from handlers.people.identity import find_person
-from handlers.people.importing import import_records
+from handlers.people import find_person, import_records
 from handlers.service.clock import SystemClock
 from handlers.service.config import load_service_config
 from storage.database import Database

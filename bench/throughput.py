@@ -48,8 +48,7 @@ async def run_full_stack(runtime: str, api: str, users: int) -> None:
     from bot.process import tune_garbage_collection
     from bot.settings import EXAMPLE_SERVICE_CONFIG
     from bot.wiring import make_gateway
-    from handlers.people.identity import find_person
-    from handlers.people.importing import import_records
+    from handlers.people import find_person, import_records
     from handlers.service.clock import SystemClock
     from handlers.service.config import load_service_config
     from handlers.service.limits import SenderLimit

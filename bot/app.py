@@ -20,7 +20,7 @@ from bot.webhook import WebhookServer
 from conversations.command_menus import refresh_command_menus
 from conversations.processing import process_pending_updates
 from handlers.delivery.inbox import record_updates
-from handlers.people.venues import sync_venues
+from handlers.people import sync_venues
 from handlers.service.clock import Clock
 from handlers.service.config import ServiceConfig
 from handlers.service.context import ServiceContext

@@ -16,8 +16,14 @@ from bot.cli_alerts import alerts_app, outbox_app, rota_app
 from bot.cli_support import checked_settings, with_database
 from bot.process import tune_garbage_collection
 from bot.wiring import load_config
-from handlers.people.identity import create_invite, deactivate_person, find_person, invite_link
-from handlers.people.importing import ImportFailed, import_records
+from handlers.people import (
+    ImportFailed,
+    create_invite,
+    deactivate_person,
+    find_person,
+    import_records,
+    invite_link,
+)
 from handlers.service.clock import SystemClock
 from storage.database import Database
 

@@ -12,15 +12,21 @@ import typer
 
 from bot.cli_support import checked_settings, with_database
 from bot.wiring import load_config
-from handlers.alerts.export import CSV_COLUMNS, export_alerts
-from handlers.alerts.rota import RotaError, add_shift, remove_shift, shifts_between
+from handlers.alerts import (
+    CSV_COLUMNS,
+    RotaError,
+    add_shift,
+    export_alerts,
+    remove_shift,
+    shifts_between,
+)
 from handlers.delivery.outbox_status import (
     StuckMessage,
     oldest_unsent,
     outbox_counts,
     sent_after_a_timeout,
 )
-from handlers.people.identity import find_person
+from handlers.people import find_person
 from handlers.service.clock import SystemClock
 from handlers.service.export_files import make_export_folder, write_export_csv, write_export_text
 from storage.database import Database

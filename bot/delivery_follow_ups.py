@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.alerts.escalation import note_failed_delivery
+from handlers.alerts import note_failed_delivery
 from handlers.delivery.reachability import mark_unreachable
 from storage.models import OutboxMessage
 

@@ -11,9 +11,8 @@ from bot.app import FamilyTimeApp
 from bot.demo import DEMO_ACCOUNTS, DEMO_CHILDREN, DEMO_ON_SITE, DEMO_PEOPLE, demo_sessions
 from bot.emulator import BotApiEmulator
 from bot.wiring import make_gateway
-from handlers.alerts.rota import add_shift
-from handlers.people.identity import create_invite, find_person
-from handlers.people.importing import import_records
+from handlers.alerts import add_shift
+from handlers.people import create_invite, find_person, import_records
 from handlers.service.clock import SystemClock
 from handlers.service.config import ServiceConfig
 from storage.database import Database

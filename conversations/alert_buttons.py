@@ -10,24 +10,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations.flows.resolve import RESOLVE, resolve_data
 from conversations.registry import EVERYONE, Begin, ButtonFamily, Call, Capability
 from conversations.replies import Reply
-from handlers.alerts.messages import (
+from handlers.alerts import (
     ACKNOWLEDGE,
     ALERT_PREFIX,
     DETAILS,
     ESCALATE,
     TAKE_OVER,
     TAKERS,
-    AlertTap,
-    parse_alert_button,
-    ping_keyboard,
-)
-from handlers.alerts.raising import (
     Acknowledged,
+    AlertTap,
     acknowledge_alert,
     alert_details,
     escalate_alert_now,
     may_read,
     may_respond,
+    parse_alert_button,
+    ping_keyboard,
     refuse,
     take_over_alert,
     was_pinged,

@@ -6,16 +6,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.registry import Call, Capability, Command
 from conversations.replies import Reply
-from handlers.alerts.messages import (
+from handlers.alerts import (
     ACKNOWLEDGE,
     DETAILS,
     RESOLVE,
+    RESPONDERS,
     SEVERITY_HEADINGS,
     TAKE_OVER,
     TAKERS,
     alert_button,
+    may_read,
+    may_respond,
+    open_alerts,
+    was_pinged,
 )
-from handlers.alerts.raising import RESPONDERS, may_read, may_respond, open_alerts, was_pinged
 from handlers.delivery.chat import Button
 from handlers.service.context import ServiceContext
 from storage.models import Alert, AlertStatus, Person, Severity, Venue

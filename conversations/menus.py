@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conversations.registry import EVERYONE, Call, Capability, Command
-from handlers.alerts.raising import RAISERS
+from handlers.alerts import RAISERS
 from handlers.service.config import ServiceConfig
 from handlers.service.labels import role_title
 from storage.models import Person, Role

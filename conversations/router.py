@@ -26,7 +26,7 @@ from handlers.delivery.inbox import invite_token_hash
 from handlers.delivery.reachability import mark_heard_from
 from handlers.delivery.sender_limits import StrangerReply, answer_stranger
 from handlers.delivery.start_buttons import parse_start_button
-from handlers.people.identity import Redeemed, redeem_invite
+from handlers.people import Redeemed, redeem_invite
 from handlers.service.context import ServiceContext
 from storage.models import ConversationState, Person
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import FlowState
-from handlers.people.identity import LINKED_PERSON
+from handlers.people import LINKED_PERSON
 from storage.models import ConversationState, Person, TelegramLink
 
 _PERSON_AND_STATE = LINKED_PERSON.add_columns(ConversationState).outerjoin(

@@ -8,11 +8,15 @@ from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from handlers.alerts.due import escalate_due_alerts, next_escalation_due
-from handlers.alerts.readiness import check_chain_readiness, readiness_checked
+from handlers.alerts import (
+    check_chain_readiness,
+    escalate_due_alerts,
+    next_escalation_due,
+    readiness_checked,
+)
 from handlers.delivery.watchdog import watch_delivery
 from handlers.service.context import ServiceContext
-from handlers.sessions.reminders import send_due_reminders
+from handlers.sessions import send_due_reminders
 from scheduler.retention import RetentionPurge
 from storage.database import Database
 

@@ -9,8 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Choose, Data, Flow, FreeText, Option, Step
 from conversations.registry import Capability, FlowSpec
-from handlers.alerts.messages import CALL_999, SEVERITY_CHOICES
-from handlers.alerts.raising import RAISERS, RESPONDERS, raise_alert, sessions_to_alert_about
+from handlers.alerts import (
+    CALL_999,
+    RAISERS,
+    RESPONDERS,
+    SEVERITY_CHOICES,
+    raise_alert,
+    sessions_to_alert_about,
+)
 from handlers.service.context import ServiceContext
 from storage.models import Person, Severity
 

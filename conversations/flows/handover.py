@@ -10,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations.engine import Choose, Data, Flow, FreeText, Option, Step, confirm_step
 from conversations.registry import Capability, FlowSpec
 from handlers.service.context import ServiceContext
-from handlers.sessions.handover import (
+from handlers.sessions import (
     HANDOVER_START,
     HandoverAnswers,
     SessionNotOpen,
+    children_of_carer,
     sessions_for_handover,
     submit_handover,
 )
-from handlers.sessions.illness import children_of_carer
 from storage.models import Person, Role
 
 NONE, NOT_NEEDED = "none", "not-needed"

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations.engine import Choose, Data, Flow, FreeText, Option, Step, confirm_step
 from conversations.registry import Capability, FlowSpec
 from handlers.service.context import ServiceContext
-from handlers.sessions.illness import (
+from handlers.sessions import (
     CONTAGIOUS_WORDS,
     NotYourChild,
     children_of_carer,

@@ -10,13 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations.engine import Choose, Data, Flow, Option, Step
 from conversations.registry import EVERYONE, ButtonFamily, Call, Capability, FlowSpec
 from handlers.service.context import ServiceContext
-from handlers.sessions.illness import children_of_carer
-from handlers.sessions.lateness import (
+from handlers.sessions import (
     LATE_MINUTES,
     LATE_START,
     NOTED_PREFIX,
     Noted,
     NotRunningToday,
+    children_of_carer,
     how_late,
     note_lateness,
     report_late,

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Choose, Data, Flow, FreeText, Option, Step
 from conversations.registry import Capability, FlowSpec
-from handlers.alerts.raising import RESPONDERS, resolve_alert
+from handlers.alerts import RESPONDERS, resolve_alert
 from handlers.service.context import ServiceContext
 from storage.models import Alert, AlertStatus, Person
 

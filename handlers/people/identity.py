@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.alerts.holding import release_alerts_held_by
+from handlers.alerts import release_alerts_held_by
 from handlers.people.relinking import tell_link_moved
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.hashing import hash_token

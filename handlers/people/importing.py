@@ -10,8 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from handlers.alerts.holding import release_alerts_held_by
-from handlers.alerts.raising import NOT_STAFF
+from handlers.alerts import NOT_STAFF, release_alerts_held_by
 from handlers.people.import_rows import (
     CHILDREN_COLUMNS,
     PEOPLE_COLUMNS,

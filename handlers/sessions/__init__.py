@@ -1,0 +1,53 @@
+"""The carers' side of a family time session: illness, handover cards, reminders."""
+
+from __future__ import annotations
+
+from handlers.sessions.handover import (
+    HANDOVER_START,
+    HandoverAnswers,
+    SessionNotOpen,
+    sessions_for_handover,
+    submit_handover,
+)
+from handlers.sessions.illness import (
+    CONTAGIOUS_WORDS,
+    NotYourChild,
+    children_of_carer,
+    report_illness,
+)
+from handlers.sessions.lateness import (
+    LATE_MINUTES,
+    LATE_START,
+    NOTED_PREFIX,
+    Noted,
+    NotRunningToday,
+    how_late,
+    note_lateness,
+    report_late,
+    sessions_today,
+)
+from handlers.sessions.reminders import (
+    send_due_reminders,
+)
+
+__all__ = [
+    "CONTAGIOUS_WORDS",
+    "HANDOVER_START",
+    "LATE_MINUTES",
+    "LATE_START",
+    "NOTED_PREFIX",
+    "HandoverAnswers",
+    "NotRunningToday",
+    "NotYourChild",
+    "Noted",
+    "SessionNotOpen",
+    "children_of_carer",
+    "how_late",
+    "note_lateness",
+    "report_illness",
+    "report_late",
+    "send_due_reminders",
+    "sessions_for_handover",
+    "sessions_today",
+    "submit_handover",
+]
