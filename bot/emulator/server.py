@@ -13,6 +13,7 @@ import aiohttp
 from aiohttp import web
 from multidict import MultiMapping
 
+from bot.emulator.control import control_routes
 from bot.emulator.methods import METHODS, message_json
 from bot.emulator.params import ApiError, Params, UploadedFile
 from bot.emulator.state import (
@@ -51,9 +52,7 @@ class BotApiEmulator:
         """Listen on host:port (0 picks a free port) and return the Bot API root URL."""
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._bot_api)
-        app.router.add_post("/_emulator/users/{user_id}/messages", self._control_send)
-        app.router.add_post("/_emulator/users/{user_id}/press", self._control_press)
-        app.router.add_get("/_emulator/chats/{chat_id}/messages", self._control_read)
+        app.router.add_routes(control_routes(self))
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -243,50 +242,6 @@ class BotApiEmulator:
         """The command menu published for a chat (or the default one)."""
         return list(self.state.commands.get(f"chat:{chat_id}" if chat_id else "default", []))
 
-    # -- the control API over HTTP (for the sandbox and curl) ---------------------------------
-
-    async def _control_send(self, request: web.Request) -> web.Response:
-        body = await _control_body(request)
-        text = body.get("text")
-        if not isinstance(text, str) or not text:
-            return _control_error('send JSON like {"text": "/start"}')
-        first_name = body.get("first_name")
-        update_id = self.user_sends_text(
-            int(request.match_info["user_id"]),
-            text,
-            first_name=first_name if isinstance(first_name, str) else None,
-        )
-        return web.json_response({"update_id": update_id})
-
-    async def _control_press(self, request: web.Request) -> web.Response:
-        body = await _control_body(request)
-        try:
-            update_id = self.user_presses(
-                int(request.match_info["user_id"]),
-                int(body.get("message_id", 0)),
-                str(body.get("callback_data", "")),
-            )
-        except (TypeError, ValueError) as exc:
-            return _control_error(str(exc))
-        return web.json_response({"update_id": update_id})
-
-    async def _control_read(self, request: web.Request) -> web.Response:
-        chat_id = int(request.match_info["chat_id"])
-        return web.json_response(
-            {
-                "messages": [
-                    {
-                        "message_id": m.message_id,
-                        "text": m.text,
-                        "buttons": [{"text": t, "callback_data": d} for t, d in m.buttons],
-                        "protect_content": m.protect_content,
-                        "document": m.document.file_name if m.document else None,
-                    }
-                    for m in self.current_messages(chat_id)
-                ]
-            }
-        )
-
 
 async def _read_params(request: web.Request) -> Params:
     values: dict[str, Any] = dict(request.query)
@@ -320,15 +275,3 @@ def _loggable(params: Params) -> dict[str, Any]:
         for name in params.names()
         if not isinstance(params.raw(name), UploadedFile)
     }
-
-
-async def _control_body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def _control_error(message: str) -> web.Response:
-    return web.json_response({"error": message}, status=400)
