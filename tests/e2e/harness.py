@@ -95,9 +95,21 @@ class Harness:
         """Stop the bot as a shutdown would; state lives on in the database."""
         if self._stop is not None and self._task is not None:
             self._stop.set()
+            await self._release_long_poll(self._task)
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(self._task, 15)
         self._stop = self._task = self.app = None
+
+    async def _release_long_poll(self, task: asyncio.Task[None], timeout: float = 15.0) -> None:
+        """End the bot's waiting getUpdates at once, so a stop need not wait out the poll.
+
+        Telegram would answer the poll empty at its timeout; the emulator answers it now. A poll
+        not yet waiting when woken is woken again, until the bot has stopped.
+        """
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not task.done() and asyncio.get_running_loop().time() < deadline:
+            self.emulator.state.wake()
+            await asyncio.wait({task}, timeout=0.02)
 
     async def import_records(self, **files: str) -> None:
         async with self.db.unit_of_work() as uow:
@@ -143,7 +155,7 @@ class Harness:
             calm = calm + 1 if await self._is_settled() else 0
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError("the bot did not settle")
-            await asyncio.sleep(0.03)
+            await asyncio.sleep(0.01)
         self._sent_updates.clear()  # all handled, for good (the retention purge may drop them)
 
     async def _is_settled(self) -> bool:
