@@ -1,6 +1,7 @@
 PYTHON ?= python3.11
 VENV := .venv
-# pytest-xdist workers; `make test PYTEST_WORKERS=0` runs the suite in one process.
+# pytest-xdist workers, which steal work from each other so a long scenario never ends the run
+# alone; `make test PYTEST_WORKERS=0` runs the suite in one process.
 PYTEST_WORKERS ?= 4
 BIN := $(VENV)/bin
 
@@ -56,7 +57,7 @@ test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 lint: install-test
 	$(BIN)/ruff check .

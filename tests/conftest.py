@@ -94,3 +94,25 @@ def _skip_flushing_to_disk(db: Database) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA synchronous=OFF")
         cursor.close()
+
+
+# The scenarios that run the real process, two instances or a flood take the longest: workers
+# start them first, so the run does not end waiting on one of them while the others sit idle.
+LONGEST_FIRST = (
+    "test_outbox_sigkill.py",
+    "test_alert_sigkill.py",
+    "test_secrets.py",
+    "test_webhook_instances.py",
+    "test_alert_instances.py",
+    "test_fairness.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the longest scenarios at the front of the queue the workers take from."""
+
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: everything else keeps its order
