@@ -41,28 +41,31 @@ async def put_aside_if_idle(
     ctx: ServiceContext,
 ) -> tuple[ConversationState | None, bool]:
     """Put aside a form left idle (answers kept) and say so; returns the conversation still
-    going, and whether this event is answered by that (typed text, an old question's tap)."""
+    going, and whether this event is answered by that (an old question's tap). Typed words and
+    a tap on the question on screen carry on with it instead."""
     if row is None or not is_idle(row, ctx):
         return row, False
     parsed = engine.parse_flow_button(event.callback_data or "")
     if parsed is not None and (parsed[0] == row.nonce or parsed == (row.tag, engine.CANCEL)):
         return row, False  # a tap on the question itself: the person is back at it
     text = (event.text or "").strip()
-    is_typed = event.callback_data is None and not text.startswith("/")
+    if event.callback_data is None and not text.startswith("/"):
+        # Typed words answer the question on screen, however late: never thrown away (a
+        # worker's alert note least of all), and a form still ends at its summary.
+        return row, False
     spec = FLOWS.get(row.flow)
     await retire_prompt(row, reply)
     if spec is None:
         await reply.say("You stopped what you were doing a while ago, so I closed it.")
     else:
         await keep_aside(uow, row, ctx.now())
-        unused = " I haven't taken your last message as an answer." if is_typed else ""
         await reply.say(
             f"You left {spec.flow.title} a while ago, so I've put it aside with your answers "
-            f"kept. Nothing has been sent yet.{unused}",
+            "kept. Nothing has been sent yet.",
             put_aside_keyboard(spec.flow.name),
         )
     await save_state(uow, person.id, row, None, now=ctx.now())
-    return None, is_typed or parsed is not None
+    return None, parsed is not None
 
 
 async def press_put_aside_button(

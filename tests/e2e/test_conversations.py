@@ -33,11 +33,10 @@ async def test_a_typed_answer_survives_an_idle_timeout_and_the_carer_carries_on(
     await h.advance(IDLE)  # the toddler needs the carer; nothing is pushed meanwhile
     assert h.unread(CARER) == []
 
-    await h.send(CARER, "happy, slept well")
-    retired, notice = h.unread(CARER)
+    await h.send(CARER, "/contacts")  # something else first: the form is put aside
+    retired, notice, contacts = h.unread(CARER)
     assert "How are A.B. today" in retired.text and not retired.buttons
-    assert "put it aside with your answers kept" in notice.text
-    assert "haven't taken your last message" in notice.text
+    assert "put it aside with your answers kept" in notice.text and "Office" in contacts.text
     assert [t for t, _ in notice.buttons] == ["▶ Carry on", "🗑 Discard it"]
 
     await h.press(CARER, "Carry on")
@@ -56,6 +55,26 @@ async def test_a_typed_answer_survives_an_idle_timeout_and_the_carer_carries_on(
     h.assert_no_unexpected_messages()
 
 
+async def test_an_answer_typed_after_an_idle_timeout_answers_the_question_on_screen(
+    harness: Harness,
+) -> None:
+    h = harness
+    await start_handover(h)
+    await h.advance(IDLE)
+    await h.send(CARER, "happy, slept well")  # typed words are never thrown away
+    question = h.unread(CARER)[-1]
+    assert "medicine" in question.text and "put it aside" not in question.text
+    await h.press(CARER, "No medicine")
+    summary = h.unread(CARER)[-1].text
+    assert "Health and mood: happy, slept well" in summary
+    assert "Last feed and nappy: bottle 8:30, nappy 9:15" in summary
+    await h.press(CARER, "Send to the worker")
+    assert "Wren will read this" in h.unread(CARER)[-1].text
+    (card,) = h.unread(WORKER)
+    assert "Health and mood: happy, slept well" in card.text
+    h.assert_no_unexpected_messages()
+
+
 async def test_a_form_put_aside_can_be_discarded(harness: Harness) -> None:
     h = harness
     await start_handover(h)
@@ -63,7 +82,7 @@ async def test_a_form_put_aside_can_be_discarded(harness: Harness) -> None:
     await h.send(CARER, "/contacts")  # a command is still answered after the notice
     retired, notice, contacts = h.unread(CARER)
     assert not retired.buttons and "put it aside" in notice.text
-    assert "haven't taken" not in notice.text and "Office" in contacts.text
+    assert "Office" in contacts.text
     await h.press(CARER, "Discard it")
     chosen, discarded = h.unread(CARER)
     assert "✔ 🗑 Discard it" in chosen.text
@@ -185,5 +204,22 @@ async def test_an_alert_started_again_is_never_held_up_by_one_put_aside(harness:
     await h.press(WORKER, "Send now")
     assert "A1 sent to" in h.unread(WORKER)[-1].text  # and no form put aside is offered after
     one_ping(h, SENIOR)
+    one_ping(h, MANAGER)
+    h.assert_no_unexpected_messages()
+
+
+async def test_an_alert_note_typed_after_an_idle_timeout_is_sent_not_dropped(
+    harness: Harness,
+) -> None:
+    h = harness
+    await setup(h)
+    await h.send(WORKER, "/alert")
+    await h.press(WORKER, "Urgent concern")
+    h.unread(WORKER)
+    await h.advance(IDLE)  # the worker was dealing with the incident
+
+    await h.send(WORKER, "father shouting, child crying")
+    assert "A1 sent to" in h.unread(WORKER)[-1].text
+    assert "father shouting" not in one_ping(h, SENIOR).text  # the note is behind Details
     one_ping(h, MANAGER)
     h.assert_no_unexpected_messages()
