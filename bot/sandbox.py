@@ -7,6 +7,8 @@ import contextlib
 import logging
 from datetime import timedelta
 
+from sqlalchemy import func, select
+
 from bot.app import FamilyTimeApp
 from bot.demo import DEMO_ACCOUNTS, DEMO_CHILDREN, DEMO_ON_SITE, DEMO_PEOPLE, demo_sessions
 from bot.emulator import BotApiEmulator
@@ -17,7 +19,7 @@ from handlers.service.clock import SystemClock
 from handlers.service.config import ServiceConfig
 from storage.database import Database
 from storage.migrate import upgrade_database
-from storage.models import TelegramLink
+from storage.models import InboxUpdate, TelegramLink
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,8 @@ async def run_sandbox(
     await upgrade_database(db)
     tokens: dict[str, str] = {}
     async with db.unit_of_work() as uow:
+        last_update = await uow.scalar(select(func.max(InboxUpdate.update_id)))
+        emulator.state.continue_update_ids_after(int(last_update or 0))
         await import_records(
             uow,
             config,

@@ -166,6 +166,11 @@ class EmulatorState:
         self.stored[(user.user_id, message.message_id)] = message
         return message
 
+    def continue_update_ids_after(self, last: int) -> None:
+        """Number the next updates after `last`, as Telegram never reuses an update id (a bot
+        restarted on its old database ignores a repeated one)."""
+        self._update_ids = itertools.count(max(700_000, last + 1))
+
     def enqueue(self, payload: dict[str, Any]) -> int:
         """Queue an update for getUpdates and wake any long poll."""
         update_id = next(self._update_ids)
