@@ -42,12 +42,15 @@ def due_reminders(
 ) -> frozenset[str]:
     """The reminders due by `now` for a session not yet started (none once it has).
 
-    A carer whose evening reminder was missed (say, by an outage) until the "soon" one is due
-    gets only that one: one reminder is enough.
+    A carer whose evening reminder was missed (say, by an outage, or a session booked late)
+    until the "soon" one is due gets only that one, and so does a worker whose morning briefing
+    was: one reminder is enough.
     """
     if now >= starts_at:
         return frozenset()
     due = {kind for kind, at in reminder_times(settings, zone, starts_at).items() if at <= now}
     if CARER_SOON in due:
         due.discard(CARER_EVENING)
+    if WORKER_SOON in due:
+        due.discard(WORKER_BRIEFING)
     return frozenset(due)

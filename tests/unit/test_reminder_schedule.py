@@ -42,7 +42,7 @@ def first_due(starts_at: datetime, kind: str) -> datetime | None:
         is_due = kind in due_reminders(SETTINGS, LONDON, starts_at, now)
         if is_due and not was_due:
             turned.append(now)
-        if kind != CARER_EVENING:  # the evening one gives way to the "soon" one, by design
+        if kind not in (CARER_EVENING, WORKER_BRIEFING):  # these give way to "soon", by design
             assert not (was_due and not is_due), f"{kind} stopped being due at {now}"
         was_due = is_due
         now += MINUTE
@@ -92,6 +92,12 @@ def test_a_missed_evening_reminder_gives_way_to_the_soon_one() -> None:
     assert due == {CARER_SOON, WORKER_BRIEFING}
 
 
+def test_a_session_booked_inside_its_last_half_hour_gives_the_worker_one_reminder() -> None:
+    starts = london(2026, 11, 24, 9, 30)  # imported at 09:07, after the 08:00 briefing
+    due = due_reminders(SETTINGS, LONDON, starts, london(2026, 11, 24, 9, 7))
+    assert due == {CARER_SOON, WORKER_SOON}
+
+
 def test_nothing_is_due_once_the_session_has_started() -> None:
     starts = london(2026, 11, 24, 10, 0)
     assert due_reminders(SETTINGS, LONDON, starts, starts) == frozenset()
@@ -127,7 +133,10 @@ def test_each_reminder_is_due_from_its_local_time_and_stays_due(
         assert (WORKER_SOON in due) == (now >= starts - timedelta(minutes=30))
         assert (CARER_SOON in due) == (now >= starts - timedelta(hours=2))
         assert (CARER_EVENING in due) == (evening <= now < starts - timedelta(hours=2))
+        briefing = datetime.combine(local_day, time(8, 0), tzinfo=LONDON)
+        assert (WORKER_BRIEFING in due) == (briefing <= now < starts - timedelta(minutes=30))
         later = due_reminders(SETTINGS, LONDON, starts, min(now + MINUTE, starts - MINUTE))
-        assert due - {CARER_EVENING} <= later  # once due, due until the session starts
+        # once due, due until the session starts (the first two give way to the "soon" ones)
+        assert due - {CARER_EVENING, WORKER_BRIEFING} <= later
     else:
         assert due == frozenset()
