@@ -15,6 +15,7 @@ from handlers.alerts import (
     ALERT_PREFIX,
     DETAILS,
     ESCALATE,
+    RESPONDERS,
     TAKE_OVER,
     TAKERS,
     Acknowledged,
@@ -97,7 +98,11 @@ async def press_alert_button(
     alert = await uow.get(Alert, tap.alert_id) if tap else None
     if tap is None or alert is None:
         await reply.answer_button("That alert can't be found.")
-        await reply.say("That button is from a message I can't match to an alert. Send /alerts.")
+        # Only responders have /alerts: anyone else is pointed at what they can do.
+        where = "Send /alerts to see the open ones." if person.role in RESPONDERS else (
+            "Tap a button below, or send /help."
+        )
+        await reply.say(f"That button is from a message I can't match to an alert. {where}")
         return "alert_unknown", None
     pinged = await was_pinged(uow, alert.id, person.id)
     if not _is_allowed(tap, person, alert, pinged):

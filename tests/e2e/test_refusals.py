@@ -6,7 +6,7 @@ from sqlalchemy import delete, select
 
 from conversations.processing import SORRY
 from storage.models import Child, IllnessReport, child_carers
-from tests.e2e.fixtures import CARER, WORKER
+from tests.e2e.fixtures import CARER, COORDINATOR, WORKER
 from tests.e2e.harness import Harness
 
 
@@ -57,4 +57,17 @@ async def test_a_nul_typed_into_a_report_is_dropped_not_answered_with_an_apology
     async with h.db.unit_of_work() as uow:
         report = await uow.scalar(select(IllnessReport))
     assert report is not None and report.description == "a bit of a cold since Sunday"
+    h.assert_no_unexpected_messages()
+
+
+async def test_a_forged_alert_button_points_each_role_at_what_it_can_use(harness: Harness) -> None:
+    h = harness
+    await h.link(CARER, "C1")
+    await h.link(COORDINATOR, "K1")
+    await h.press_data(CARER, "a:99:ack")
+    (told,) = h.unread(CARER)
+    assert "can't match to an alert" in told.text and "/alerts" not in told.text
+    await h.press_data(COORDINATOR, "a:99:ack")
+    (told,) = h.unread(COORDINATOR)
+    assert "Send /alerts to see the open ones." in told.text
     h.assert_no_unexpected_messages()
