@@ -37,10 +37,17 @@ def _answer(data: Data, name: str) -> str:
     return SHORT_ANSWERS.get(value, value)
 
 
+def _session_label(data: Data) -> str:
+    return next((label for key, label in data["sessions"] if key == data.get("session")), "")
+
+
 def _summary(data: Data) -> str:
+    # The session and its children first: after a change of session the carer can see which
+    # child the answers are now about.
     return "\n".join(
         [
             "Please check and send:",
+            f"Session: {_session_label(data)}",
             f"Marks or bruises: {_answer(data, 'marks')}",
             f"Last feed and nappy: {_answer(data, 'care')}",
             f"Health and mood: {_answer(data, 'wellbeing')}",

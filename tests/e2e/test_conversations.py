@@ -66,6 +66,7 @@ async def test_an_answer_typed_after_an_idle_timeout_answers_the_question_on_scr
     assert "medicine" in question.text and "put it aside" not in question.text
     await h.press(CARER, "No medicine")
     summary = h.unread(CARER)[-1].text
+    assert "Session: Tue 24 Nov, 10:00 · A.B." in summary  # which session, which child
     assert "Health and mood: happy, slept well" in summary
     assert "Last feed and nappy: bottle 8:30, nappy 9:15" in summary
     await h.press(CARER, "Send to the worker")
