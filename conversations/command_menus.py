@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations.capabilities import REGISTRY
 from handlers.delivery.chat import SetCommands
 from handlers.delivery.outbox import queue_delivery
-from storage.models import Person, Priority, TelegramLink
+from storage.models import OutboxMessage, Person, Priority, TelegramLink
+
+_BATCH = 500  # chats whose queued lists are read in one query
 
 
 def _key(chat_id: int, commands: tuple[tuple[str, str], ...]) -> str:
@@ -46,14 +48,41 @@ async def publish_commands(
 
 
 async def refresh_command_menus(uow: AsyncSession, now: datetime) -> int:
-    """Bring every linked chat's command list up to date; returns how many were queued."""
-    linked = await uow.execute(
-        select(Person.role, TelegramLink.chat_id)
-        .join(TelegramLink, TelegramLink.person_id == Person.id)
-        .where(Person.is_active.is_(True), TelegramLink.is_reachable.is_(True))
-        .order_by(Person.id)
-    )
+    """Bring every linked chat's command list up to date; returns how many were queued.
+
+    Runs at every start-up, so the lists already queued are read in one query per batch of
+    chats rather than one per person.
+    """
+    linked = (
+        await uow.execute(
+            select(Person.role, TelegramLink.chat_id)
+            .join(TelegramLink, TelegramLink.person_id == Person.id)
+            .where(Person.is_active.is_(True), TelegramLink.is_reachable.is_(True))
+            .order_by(Person.id)
+        )
+    ).all()
     queued = 0
-    for role, chat_id in linked.all():
-        queued += await publish_commands(uow, role, chat_id, now=now, priority=Priority.REMINDER)
+    for start in range(0, len(linked), _BATCH):
+        wanted = {
+            _key(chat_id, REGISTRY.commands_for(role)): (role, chat_id)
+            for role, chat_id in linked[start : start + _BATCH]
+        }
+        known = set(
+            await uow.scalars(
+                select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(wanted))
+            )
+        )
+        for key, (role, chat_id) in wanted.items():
+            if key in known:
+                continue
+            await queue_delivery(
+                uow,
+                SetCommands(REGISTRY.commands_for(role)),
+                now=now,
+                chat_id=chat_id,
+                priority=Priority.REMINDER,
+                dedupe_key=key,
+                key_is_new=True,
+            )
+            queued += 1
     return queued
