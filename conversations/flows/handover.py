@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Choose, Data, Flow, FreeText, Option, Step, confirm_step
+from conversations.flows.session_choice import (
+    carers_children,
+    chosen_session_label,
+    session_options,
+)
 from conversations.registry import Capability, FlowSpec
 from handlers.service.context import ServiceContext
 from handlers.sessions import (
@@ -24,10 +28,6 @@ NONE, NOT_NEEDED = "none", "not-needed"
 SHORT_ANSWERS = {NONE: "none", NOT_NEEDED: "not needed"}
 
 
-def _sessions(data: Data) -> Sequence[Option]:
-    return [Option(key, label) for key, label in data["sessions"]]
-
-
 def _children(data: Data) -> str:
     return str(data["children"].get(data.get("session"), "the children"))
 
@@ -37,17 +37,13 @@ def _answer(data: Data, name: str) -> str:
     return SHORT_ANSWERS.get(value, value)
 
 
-def _session_label(data: Data) -> str:
-    return next((label for key, label in data["sessions"] if key == data.get("session")), "")
-
-
 def _summary(data: Data) -> str:
     # The session and its children first: after a change of session the carer can see which
     # child the answers are now about.
     return "\n".join(
         [
             "Please check and send:",
-            f"Session: {_session_label(data)}",
+            f"Session: {chosen_session_label(data)}",
             f"Marks or bruises: {_answer(data, 'marks')}",
             f"Last feed and nappy: {_answer(data, 'care')}",
             f"Health and mood: {_answer(data, 'wellbeing')}",
@@ -63,7 +59,7 @@ HANDOVER = Flow(
         Step(
             name="session",
             ask=lambda _: "Which session is this handover card for?",
-            expects=Choose(_sessions, skip_when_single=True),
+            expects=Choose(session_options, skip_when_single=True),
             save_as="session",
             label="Session",
         ),
@@ -128,11 +124,7 @@ async def prepare_handover(
             "I can't find a session today or tomorrow for the children you look after. If "
             f"that's wrong, please phone the office on {ctx.config.contacts.office_phone}."
         )
-    children = {
-        str(booked.id): ", ".join(c.initials for c in booked.children if c.id in mine)
-        or "the children"
-        for booked in sessions
-    }
+    children = {str(booked.id): carers_children(booked, mine) for booked in sessions}
     options = [
         [str(booked.id), f"{ctx.show_time(booked.starts_at)} · {children[str(booked.id)]}"]
         for booked in sessions

@@ -8,6 +8,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Choose, Data, Flow, Option, Step
+from conversations.flows.session_choice import (
+    carers_children,
+    chosen_session_label,
+    session_options,
+)
 from conversations.registry import EVERYONE, ButtonFamily, Call, Capability, FlowSpec
 from handlers.service.context import ServiceContext
 from handlers.sessions import (
@@ -25,17 +30,12 @@ from handlers.sessions import (
 from storage.models import Person, Role
 
 
-def _sessions(data: Data) -> Sequence[Option]:
-    return [Option(key, label) for key, label in data["sessions"]]
-
-
 def _minutes(_: Data) -> Sequence[Option]:
     return [Option(str(m), f"{how_late(m)} late") for m in LATE_MINUTES]
 
 
 def _ask_minutes(data: Data) -> str:
-    label = next((label for key, label in data["sessions"] if key == data.get("session")), "")
-    return f"About how late will you be for the session at {label}?"
+    return f"About how late will you be for the session at {chosen_session_label(data)}?"
 
 
 LATE = Flow(
@@ -45,7 +45,7 @@ LATE = Flow(
         Step(
             name="session",
             ask=lambda _: "Which session are you running late for?",
-            expects=Choose(_sessions, skip_when_single=True),
+            expects=Choose(session_options, skip_when_single=True),
             save_as="session",
         ),
         Step(name="minutes", ask=_ask_minutes, expects=Choose(_minutes), save_as="minutes"),
@@ -74,8 +74,7 @@ async def prepare_late(
     options = [
         [
             str(s.id),
-            f"{ctx.local(s.starts_at):%H:%M} · "
-            + (", ".join(c.initials for c in s.children if c.id in mine) or "the children"),
+            f"{ctx.local(s.starts_at):%H:%M} · {carers_children(s, mine)}",
         ]
         for s in sessions
     ]
