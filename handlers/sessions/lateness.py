@@ -16,8 +16,8 @@ from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import can_reach
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
-from handlers.sessions.illness import children_of_carer
-from storage.models import AuditEvent, Person, Priority, Session, SessionStatus, session_children
+from storage.models import AuditEvent, Person, Priority, Session
+from storage.session_queries import upcoming_sessions_of_carer
 
 LATE_START = "late"  # the command, and the code of the reminder's start button
 NOTED_PREFIX = "n:"  # the Noted button on a late notice: n:<the report's audit event id>
@@ -63,28 +63,12 @@ def parse_noted(data: str) -> int | None:
 
 async def sessions_today(uow: AsyncSession, carer_id: int, ctx: ServiceContext) -> list[Session]:
     """The carer's children's sessions today that haven't ended or been cancelled."""
-    children = [child.id for child in await children_of_carer(uow, carer_id)]
-    if not children:
-        return []
     now = ctx.now()
     today = ctx.local(now).date()
     midnight = datetime.combine(today, time(0), tzinfo=ctx.zone)
     next_midnight = datetime.combine(today + timedelta(days=1), time(0), tzinfo=ctx.zone)
-    result = await uow.scalars(
-        select(Session)
-        .join(session_children, session_children.c.session_id == Session.id)
-        .where(
-            session_children.c.child_id.in_(children),
-            Session.status == SessionStatus.SCHEDULED.value,
-            Session.ends_at > now,
-            Session.starts_at >= midnight,
-            Session.starts_at < next_midnight,
-        )
-        .order_by(Session.starts_at)
-        .options(selectinload(Session.children))
-        .distinct()
-    )
-    return list(result)
+    upcoming = await upcoming_sessions_of_carer(uow, carer_id, now=now, within=next_midnight - now)
+    return [s for s in upcoming if midnight <= s.starts_at < next_midnight]
 
 
 async def report_late(
