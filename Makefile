@@ -4,6 +4,7 @@ VENV := .venv
 # alone; `make test PYTEST_WORKERS=0` runs the suite in one process.
 PYTEST_WORKERS ?= 4
 BIN := $(VENV)/bin
+SOURCES := bot conversations handlers scheduler storage
 
 # Installs come from the lock in requirements/ (exact versions with hashes), by uv, which pip
 # puts in the venv from requirements/uv.txt. Change the pin below, then `make lock`.
@@ -31,9 +32,11 @@ $(UV): requirements/uv.txt | $(BIN)/python
 
 # Each stamp is rebuilt only when its lock, or pyproject.toml, changes. The project itself goes
 # in editable and without dependencies (the lock has them all); `uv pip check` then catches a
-# pyproject.toml that asks for something the lock lacks.
+# pyproject.toml that asks for something the lock lacks. Packages are compiled to bytecode as
+# they are installed: where PYTHONDONTWRITEBYTECODE is set, every process would otherwise
+# compile each module it imports again (seconds for each bot process and test worker).
 $(VENV)/.installed-%: requirements/%.txt pyproject.toml $(UV)
-	$(UV_PIP) install --python $(BIN)/python --require-hashes -r $<
+	$(UV_PIP) install --python $(BIN)/python --require-hashes --compile-bytecode -r $<
 	$(UV_PIP) install --python $(BIN)/python --no-deps -e .
 	$(UV_PIP) check --python $(BIN)/python || \
 		{ echo "The lock does not match pyproject.toml: run make lock." >&2; exit 1; }
@@ -57,6 +60,7 @@ test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python -m compileall -q $(SOURCES)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 lint: install-test

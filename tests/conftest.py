@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,18 +58,71 @@ async def _admin(base: str, sql: str) -> None:
         await conn.close()
 
 
+class _MigratedTemplates:
+    """One migrated database of each kind per test process, which each test's database is
+    copied from: a file copy on SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL. Running the
+    migrations once rather than once a test is most of what setting up a database costs."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._sqlite: Path | None = None
+        self._postgres: tuple[str, str] | None = None
+
+    async def sqlite_file(self) -> Path:
+        if self._sqlite is None:
+            path = self._folder / "template.sqlite3"
+            await _migrate(f"sqlite+aiosqlite:///{path}")
+            self._sqlite = path
+        return self._sqlite
+
+    async def postgres_name(self, base: str) -> str:
+        if self._postgres is None:
+            name = f"ft_template_{uuid.uuid4().hex[:12]}"
+            await _admin(base, f'CREATE DATABASE "{name}"')
+            await _migrate(make_url(base).set(database=name).render_as_string(False))
+            self._postgres = (base, name)
+        return self._postgres[1]
+
+    def drop(self) -> None:
+        if self._postgres is not None:
+            base, name = self._postgres
+            asyncio.run(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _migrate(url: str) -> None:
+    db = Database(url)
+    try:
+        await upgrade_database(db)
+    finally:
+        await db.dispose()  # a template must have no connection left when it is copied
+
+
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_MigratedTemplates]:
+    templates = _MigratedTemplates(tmp_path_factory.mktemp("templates"))
+    try:
+        yield templates
+    finally:
+        templates.drop()
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+async def database(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_templates: _MigratedTemplates
+) -> AsyncIterator[Database]:
     """An empty, migrated database of each kind; PostgreSQL gets its own throwaway database."""
     dropping: tuple[str, str] | None = None
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'familytime.sqlite3'}"
+        path = tmp_path / "familytime.sqlite3"
+        shutil.copyfile(await migrated_templates.sqlite_file(), path)
+        url = f"sqlite+aiosqlite:///{path}"
     else:
         base = _postgres_base()
         if base is None:
             pytest.skip(f"PostgreSQL not configured: set {POSTGRES_ENV} (.ci/run does)")
+        template = await migrated_templates.postgres_name(base)
         name = f"ft_test_{uuid.uuid4().hex[:12]}"
-        await _admin(base, f'CREATE DATABASE "{name}"')
+        await _admin(base, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         # A throwaway database need not wait for its commits to reach the disk: the same
         # visibility and locking, without a flush per commit (the server does not crash here).
         await _admin(base, f'ALTER DATABASE "{name}" SET synchronous_commit = off')
@@ -76,7 +131,6 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     db = Database(url)
     if db.is_sqlite:
         _skip_flushing_to_disk(db)
-    await upgrade_database(db)
     try:
         yield db
     finally:
