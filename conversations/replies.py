@@ -17,7 +17,6 @@ from handlers.delivery.chat import (
 )
 from handlers.delivery.outbox import queue_delivery
 from handlers.service.context import ServiceContext
-from handlers.service.hours import describe_hours
 from storage.models import OutboxMessage
 
 
@@ -74,7 +73,3 @@ class Reply:
         if self.event.callback_id is not None and not self._answered:
             self._answered = True
             await self._queue(AnswerButton(self.event.callback_id, notice))
-
-    def hours(self) -> str:
-        """The opening hours in words."""
-        return describe_hours(self.ctx.config)
