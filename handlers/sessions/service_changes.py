@@ -185,7 +185,7 @@ class Notice:
         if self.change.is_worker_changed:
             told[after.worker_id] = "\n".join(
                 [
-                    f"🗓 You now have {ref.lower()}: {self.when}, {self.places[1]}.",
+                    f"🗓 You now have session {booked.ref}: {self.when}, {self.places[1]}.",
                     f"Children: {labels}",
                     f"Supervision: {booked.supervision_level or 'not recorded'}",
                     "Please review the family's needs and risks before you start.",
