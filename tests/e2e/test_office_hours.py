@@ -44,7 +44,7 @@ async def test_contacts_give_hours_and_email_and_put_the_eswt_first_when_closed(
     ]
 
     h.clock.set(datetime(2026, 12, 25, 10, 0, tzinfo=UTC))  # Christmas Day, a Friday
-    await h.send(COORDINATOR, "/contacts")  # Boxing Day falls on Saturday: Monday 28th is its holiday
+    await h.send(COORDINATOR, "/contacts")  # Boxing Day is a Saturday: Monday 28th is off too
     (holiday,) = h.unread(COORDINATOR)
     assert holiday.text.splitlines()[1] == "The office is closed now; it opens Tuesday 09:00."
 
