@@ -7,6 +7,7 @@ from handlers.sessions import (
     MY_CALENDAR_START,
     MY_SESSIONS_START,
     carers_sessions_ahead,
+    my_calendar_file,
     my_sessions_reply,
 )
 from storage.models import Role
@@ -22,8 +23,12 @@ async def show_my_sessions(call: Call) -> str:
 
 async def send_my_calendar(call: Call) -> str:
     """The sessions going ahead as an .ics file, to add to the phone's calendar."""
-    await call.reply.answer_button()
-    await call.reply.say("The calendar file is not ready yet.")
+    views = await carers_sessions_ahead(call.uow, call.person, call.ctx)
+    made = my_calendar_file(views, call.ctx)
+    if isinstance(made, str):
+        await call.reply.say(made)
+        return "my_calendar_empty"
+    await call.reply.send_file(made)  # not protected: the phone must be able to open it
     return "my_calendar"
 
 

@@ -13,6 +13,7 @@ from handlers.delivery.chat import (
     Delivery,
     EditMessage,
     Keyboard,
+    SendDocument,
     SendMessage,
 )
 from handlers.delivery.outbox import queue_delivery
@@ -53,6 +54,10 @@ class Reply:
         """Send a message built elsewhere (a flow prompt); returns its outbox key, so it can be
         edited later without knowing its Telegram id."""
         return await self._queue(message)
+
+    async def send_file(self, document: SendDocument) -> None:
+        """Send a file (a calendar file) in this chat."""
+        await self._queue(document)
 
     async def edit_sent(self, outbox_key: str, text: str) -> None:
         """Replace a message this bot queued earlier (by its outbox key), removing its buttons;

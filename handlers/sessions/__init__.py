@@ -30,6 +30,7 @@ from handlers.sessions.my_sessions import (
     MY_CALENDAR_START,
     MY_SESSIONS_START,
     carers_sessions_ahead,
+    my_calendar_file,
     my_sessions_reply,
 )
 from handlers.sessions.reminders import (
@@ -57,6 +58,7 @@ __all__ = [
     "carers_sessions_ahead",
     "children_of_carer",
     "how_late",
+    "my_calendar_file",
     "my_sessions_reply",
     "note_lateness",
     "report_illness",

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.delivery.chat import Keyboard
+from handlers.delivery.chat import Keyboard, SendDocument
 from handlers.delivery.start_buttons import start_button
+from handlers.service.calendar_files import CalendarEvent, calendar_file
 from handlers.service.context import ServiceContext
 from handlers.service.labels import place_line
 from handlers.sessions.illness import children_of_carer
@@ -18,6 +19,7 @@ from storage.session_queries import sessions_of_carer_ahead
 
 MY_SESSIONS_START = "mysessions"  # the command, and the code of its menu button
 MY_CALENDAR_START = "mycalendar"  # the "Add to my calendar" button's code
+CALENDAR_FILENAME = "family-time-sessions.ics"
 STATUS_WORDS = {
     SessionStatus.SCHEDULED.value: "going ahead",
     SessionStatus.CANCELLED.value: "CANCELLED",
@@ -84,8 +86,7 @@ def session_text(view: SessionView, ctx: ServiceContext) -> str:
 
 def my_sessions_reply(views: list[SessionView], ctx: ServiceContext) -> tuple[str, Keyboard]:
     """What /mysessions says, with the calendar button when any session is going ahead."""
-    days = ctx.config.my_sessions.lookahead_days
-    span = f"the next {days:g} day{'' if days == 1 else 's'}"
+    span = _span(ctx)
     if not views:
         return (
             f"No sessions are booked for the children you look after in {span}. If you think "
@@ -102,3 +103,39 @@ def my_sessions_reply(views: list[SessionView], ctx: ServiceContext) -> tuple[st
         ((start_button("📅 Add to my calendar", MY_CALENDAR_START),),) if going_ahead else ()
     )
     return "\n".join(lines), keyboard
+
+
+def _span(ctx: ServiceContext) -> str:
+    days = ctx.config.my_sessions.lookahead_days
+    return f"the next {days:g} day{'' if days == 1 else 's'}"
+
+
+def my_calendar_file(views: list[SessionView], ctx: ServiceContext) -> SendDocument | str:
+    """The sessions as a calendar file (cancelled ones marked so, and the same entry each time,
+    so a newer file updates a phone's calendar), or why there is none.
+
+    No child's name goes in: initials only, as the carer sees them in the chat.
+    """
+    if not any(not v.is_cancelled for v in views):
+        return f"There's no session going ahead in {_span(ctx)} to add to a calendar."
+    events = [
+        CalendarEvent(
+            uid=f"familytime-session-{v.session_id}",
+            starts_at=v.starts_at,
+            ends_at=v.ends_at,
+            summary=f"Family time: {v.children}" + (" (cancelled)" if v.is_cancelled else ""),
+            location=v.place,
+            description=f"Session {v.ref}" + (f" with {v.worker}" if v.worker else ""),
+            cancelled=v.is_cancelled,
+        )
+        for v in views
+    ]
+    content = calendar_file(events, ctx.zone, stamped_at=ctx.now(), name=ctx.config.service_name)
+    return SendDocument(
+        CALENDAR_FILENAME,
+        content,
+        caption=(
+            f"Your sessions in {_span(ctx)}: open the file to add them to your calendar. "
+            "If one changes I'll tell you here; a newer file updates the entries."
+        ),
+    )
