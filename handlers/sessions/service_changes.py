@@ -91,7 +91,10 @@ class Change:
 
     @property
     def matters(self) -> bool:
-        """Whether anyone needs telling (a status moving to completed is the service's own)."""
+        """Whether anyone needs telling: not of a status moving to completed (the service's
+        own), nor of details changing on a session that stays cancelled."""
+        if self.before.status == self.after.status == SessionStatus.CANCELLED:
+            return False
         return (
             self.is_time_changed
             or self.is_place_changed

@@ -32,6 +32,7 @@ def test_only_what_people_rely_on_counts_as_a_change() -> None:
     cancelled = replace(BEFORE, status=SessionStatus.CANCELLED.value)
     assert Change(BEFORE, cancelled).is_cancelled
     assert Change(cancelled, BEFORE).is_back_on
+    assert not Change(cancelled, replace(cancelled, room="Room 5")).matters  # still off
 
 
 def test_a_time_across_the_clock_change_reads_in_local_time() -> None:
