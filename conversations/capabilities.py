@@ -15,6 +15,7 @@ from conversations.flows.illness import REPORT_ILLNESS
 from conversations.flows.late import LATE_NOTED, RUNNING_LATE
 from conversations.flows.resolve import RESOLVE_ALERT
 from conversations.menus import CANCEL, CONTACTS, HELP, START
+from conversations.my_sessions import MY_CALENDAR, MY_SESSIONS
 from conversations.registry import Registry
 
 REGISTRY = Registry(
@@ -23,6 +24,7 @@ REGISTRY = Registry(
         HANDOVER_CARD,
         REPORT_ILLNESS,
         RUNNING_LATE,
+        MY_SESSIONS,
         RAISE_ALERT,
         OPEN_ALERTS,
         RESOLVE_ALERT,
@@ -31,6 +33,7 @@ REGISTRY = Registry(
         HELP,
         ALERT_BUTTONS,
         LATE_NOTED,
+        MY_CALENDAR,
     )
 )
 

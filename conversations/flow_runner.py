@@ -20,7 +20,8 @@ from conversations.registry import FlowSpec
 from conversations.replies import Reply
 from conversations.state_store import as_flow_state, save_state
 from handlers.service.context import ServiceContext
-from storage.models import ConversationState, Person
+from handlers.service.hours import office_closed_line
+from storage.models import ConversationState, Person, Role
 
 
 def new_nonce() -> str:
@@ -145,7 +146,7 @@ async def apply_turn(
         return "cancelled"
     if turn.finished is not None:
         answer = await spec.finish(uow, person, turn.finished, ctx)
-        await reply.say(answer, main_menu(person.role))
+        await reply.say(with_office_hours(answer, person, ctx), main_menu(person.role))
         await offer_forms_put_aside(uow, person.id, reply, ctx, titles())
         return f"{spec.flow.name}_done"
     return "flow_step"
@@ -186,6 +187,13 @@ async def retire_prompt(
     elif row.prompt_key:
         await reply.edit_sent(row.prompt_key, text)
     row.prompt_key = None
+
+
+def with_office_hours(answer: str, person: Person, ctx: ServiceContext) -> str:
+    """A carer's finished form, out of office hours: one line on when the office will see it
+    (said once, at the end of the form; never to staff, who know the hours)."""
+    closed = office_closed_line(ctx.config, ctx.now()) if person.role == Role.CARER else None
+    return f"{answer}\n{closed}" if closed else answer
 
 
 def is_idle(row: ConversationState, ctx: ServiceContext) -> bool:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from conversations.registry import EVERYONE, Call, Capability, Command
 from handlers.alerts import RAISERS
 from handlers.service.config import ServiceConfig
+from handlers.service.hours import describe_hours, is_open, when_office_opens
 from handlers.service.labels import role_title
 from storage.models import Person, Role
 
@@ -22,22 +25,30 @@ def greeting(person: Person, service_name: str) -> str:
     return "\n".join(lines)
 
 
-def contacts_text(config: ServiceConfig, hours: str) -> str:
-    """The service's public phone numbers and hours; safe for anyone."""
+def contacts_text(config: ServiceConfig, now: datetime) -> str:
+    """The service's public numbers, email and hours; out of hours the ESWT comes first."""
     contacts = config.contacts
-    return (
-        f"{config.service_name}\n"
-        f"Office: {contacts.office_phone} ({hours})\n"
-        f"Out of hours, in an emergency: Emergency Social Work Team {contacts.out_of_hours_phone}\n"
-        "If a child is in immediate danger, call 999."
+    office = [f"Office: {contacts.office_phone}"]
+    if contacts.office_email:
+        office.append(f"Email: {contacts.office_email}")
+    office.append(f"Office hours: {describe_hours(config)}")
+    emergency = (
+        f"Emergency Social Work Team (out of hours, in an emergency): {contacts.out_of_hours_phone}"
     )
+    danger = "If a child is in immediate danger, call 999."
+    if is_open(config, now):
+        lines = [*office, emergency, danger]
+    else:
+        closed = f"The office is closed now; it opens {when_office_opens(config, now)}."
+        lines = [closed, emergency, danger, *office]
+    return "\n".join([config.service_name, *lines])
 
 
-def stranger_text(config: ServiceConfig, hours: str) -> str:
+def stranger_text(config: ServiceConfig, now: datetime) -> str:
     """All a person who is not linked gets: public contacts and how to get an invite."""
     return (
         "I can only help people who have been invited by the Family Time service.\n"
-        f"{config.contacts.invite_help}\n\n{contacts_text(config, hours)}"
+        f"{config.contacts.invite_help}\n\n{contacts_text(config, now)}"
     )
 
 
@@ -56,8 +67,8 @@ async def show_help(call: Call) -> str:
 
 
 async def show_contacts(call: Call) -> str:
-    """/contacts: the service's public numbers and hours."""
-    await call.reply.say(contacts_text(call.ctx.config, call.reply.hours()))
+    """/contacts: the service's public numbers, email and hours (the ESWT first when closed)."""
+    await call.reply.say(contacts_text(call.ctx.config, call.ctx.now()))
     return "contacts"
 
 

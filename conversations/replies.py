@@ -13,11 +13,11 @@ from handlers.delivery.chat import (
     Delivery,
     EditMessage,
     Keyboard,
+    SendDocument,
     SendMessage,
 )
 from handlers.delivery.outbox import queue_delivery
 from handlers.service.context import ServiceContext
-from handlers.service.hours import describe_hours
 from storage.models import OutboxMessage
 
 
@@ -55,6 +55,10 @@ class Reply:
         edited later without knowing its Telegram id."""
         return await self._queue(message)
 
+    async def send_file(self, document: SendDocument) -> None:
+        """Send a file (a calendar file) in this chat."""
+        await self._queue(document)
+
     async def edit_sent(self, outbox_key: str, text: str) -> None:
         """Replace a message this bot queued earlier (by its outbox key), removing its buttons;
         nothing if that row is gone (purged long ago)."""
@@ -74,7 +78,3 @@ class Reply:
         if self.event.callback_id is not None and not self._answered:
             self._answered = True
             await self._queue(AnswerButton(self.event.callback_id, notice))
-
-    def hours(self) -> str:
-        """The opening hours in words."""
-        return describe_hours(self.ctx.config)

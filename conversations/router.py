@@ -65,7 +65,7 @@ async def route_event(uow: AsyncSession, event: ChatEvent, ctx: ServiceContext) 
             uow, event.telegram_user_id, ctx.now(), ctx.sender_limit
         ) is not (StrangerReply.ANSWER):
             return "stranger_unanswered"  # told a moment ago: a flood gets one answer
-        await reply.say(stranger_text(ctx.config, reply.hours()))
+        await reply.say(stranger_text(ctx.config, ctx.now()))
         return "stranger"
     person, link, row = found
     reply.person_id = person.id

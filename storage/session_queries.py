@@ -38,6 +38,27 @@ async def upcoming_sessions_of_carer(
     return list(result)
 
 
+async def sessions_of_carer_ahead(
+    uow: AsyncSession, carer_id: int, *, now: datetime, within: timedelta
+) -> list[Session]:
+    """The carer's children's sessions not yet ended, starting within `within`, whatever their
+    status (a cancelled one too: the carer should see it is off)."""
+    result = await uow.scalars(
+        select(Session)
+        .join(session_children, session_children.c.session_id == Session.id)
+        .join(child_carers, child_carers.c.child_id == session_children.c.child_id)
+        .where(
+            child_carers.c.person_id == carer_id,
+            Session.ends_at > now,
+            Session.starts_at <= now + within,
+        )
+        .order_by(Session.starts_at, Session.id)
+        .options(selectinload(Session.children))
+        .distinct()
+    )
+    return list(result)
+
+
 async def upcoming_sessions_of_child(
     uow: AsyncSession,
     child_id: int,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.delivery.chat import Delivery, delivery_to_json
 from handlers.delivery.message_limits import fit_delivery
-from storage.models import OutboxMessage, Priority
+from storage.models import OutboxMessage, OutboxStatus, Priority
 
 
 async def queue_delivery(
@@ -57,3 +57,23 @@ async def queue_delivery(
         )
         uow.add(row)
     return row
+
+
+async def withdraw_waiting(uow: AsyncSession, key_prefix: str, *, now: datetime) -> int:
+    """Drop messages still waiting to go whose dedupe key starts with `key_prefix` (so the same
+    key can be queued again with new words); returns how many.
+
+    A message a sender has just claimed (due later than now, never tried, or its send begun) is
+    left alone: it is on its way within seconds.
+    """
+    result = await uow.execute(
+        delete(OutboxMessage)
+        .where(
+            OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True),
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            or_(OutboxMessage.last_error.is_(None), OutboxMessage.last_error != "sending"),
+            or_(OutboxMessage.attempts == 0, OutboxMessage.not_before <= now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -10,7 +10,7 @@ import csv
 import io
 import unicodedata
 from datetime import date, time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import Column, String
@@ -29,6 +29,7 @@ SESSIONS_COLUMNS = (
     "worker_ref",
     "child_refs",
     "supervision",
+    "status",
 )
 INITIALS_PUNCTUATION = frozenset(".-' ")
 MAX_INITIALS_LETTERS = 4
@@ -110,6 +111,9 @@ class SessionRow(ImportRow):
     worker_ref: str = ""
     child_refs: str
     supervision: Annotated[str, _fits(Session.__table__.c.supervision_level, required=False)] = ""
+    # Left blank, a session keeps its status (a new one is scheduled); "cancelled" calls it off
+    # and "scheduled" puts a cancelled one back on. Either way its carers and worker are told.
+    status: Literal["", "scheduled", "cancelled"] = ""
 
 
 def split_refs(text: str) -> list[str]:

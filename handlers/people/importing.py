@@ -25,7 +25,8 @@ from handlers.people.import_rows import (
 from handlers.people.venues import sync_venues
 from handlers.service.audit import record_audit
 from handlers.service.config import ServiceConfig
-from storage.models import Child, Person, Role, Session
+from handlers.sessions import SessionFacts, tell_session_changed
+from storage.models import Child, Person, Role, Session, SessionStatus
 
 
 class ImportFailed(Exception):
@@ -119,11 +120,13 @@ async def import_records(
         child.carers = [p for p in carers if p is not None]
         summary.children += 1
     await uow.flush()
-    await _import_sessions(
+    changed = await _import_sessions(
         uow, config, session_rows, people_by_ref, children_by_ref, venues, errors, summary
     )
     if errors:
         raise ImportFailed(errors)
+    for record, before in changed:  # the carers and workers hear what the service changed
+        await tell_session_changed(uow, config, record, before, now=now)
     for person in no_longer_staff:  # can't act on an alert any more: it climbs at once
         await release_alerts_held_by(uow, person, now=now)
     record_audit(
@@ -146,8 +149,10 @@ async def _import_sessions(
     venues: set[str],
     errors: list[str],
     summary: ImportSummary,
-) -> None:
+) -> list[tuple[Session, SessionFacts]]:
+    """Add or update the sessions; returns the ones that were already there, as they were."""
     zone = ZoneInfo(config.timezone)
+    updated: list[tuple[Session, SessionFacts]] = []
     existing = {
         s.ref: s
         for s in await uow.scalars(select(Session).options(selectinload(Session.children)))
@@ -175,9 +180,13 @@ async def _import_sessions(
             continue
         record = existing.get(row.ref)
         if record is None:
-            record = Session(ref=row.ref, children=[])
+            record = Session(ref=row.ref, children=[], status=SessionStatus.SCHEDULED.value)
             uow.add(record)
             existing[row.ref] = record
+        else:
+            updated.append((record, SessionFacts.of(record)))
+        if row.status:
+            record.status = row.status
         record.venue_code = row.venue
         record.room = row.room or None
         record.starts_at = datetime.combine(row.date, row.start, zone)
@@ -186,3 +195,4 @@ async def _import_sessions(
         record.supervision_level = row.supervision or None
         record.children = [c for c in kids if c is not None]
         summary.sessions += 1
+    return updated

@@ -132,6 +132,12 @@ class Handover(_Strict):
     lookahead_days: float = Field(default=2, gt=0)
 
 
+class MySessions(_Strict):
+    """How far ahead a carer's /mysessions (and its calendar file) looks."""
+
+    lookahead_days: float = Field(default=28, gt=0, le=366)
+
+
 class Illness(_Strict):
     """Which session an illness report is about: without a lookahead, the child's next one."""
 
@@ -169,6 +175,7 @@ class ServiceConfig(_Strict):
     reminders: Reminders = Reminders()
     handover: Handover = Handover()
     illness: Illness = Illness()
+    my_sessions: MySessions = MySessions()
     retention: Retention = Retention()
     watchdog: Watchdog = Watchdog()
     conversation_idle_minutes: int = Field(default=30, ge=1)

@@ -78,3 +78,23 @@ def describe_hours(config: ServiceConfig) -> str:
     if hours.bank_holidays != "none":
         text += "; closed on bank holidays"
     return text
+
+
+def when_office_opens(config: ServiceConfig, at: datetime) -> str:
+    """The next opening in words, e.g. 'Monday 09:00' (with the date when a week or more away)."""
+    zone = ZoneInfo(config.timezone)
+    opens = next_opening(config, at)
+    days_away = (opens.date() - at.astimezone(zone).date()).days
+    return opens.strftime("%A %H:%M" if days_away < 7 else "%A %d %B %H:%M")
+
+
+def office_closed_line(config: ServiceConfig, at: datetime) -> str | None:
+    """Out of office hours, when the office will see what was just sent, and whom to call now;
+    None while the office is open."""
+    if is_open(config, at):
+        return None
+    return (
+        f"The office is closed now; they'll see this from {when_office_opens(config, at)}. "
+        "In an emergency call the out-of-hours team (Emergency Social Work Team) on "
+        f"{config.contacts.out_of_hours_phone}."
+    )

@@ -26,23 +26,40 @@ from handlers.sessions.lateness import (
     report_late,
     sessions_today,
 )
+from handlers.sessions.my_sessions import (
+    MY_CALENDAR_START,
+    MY_SESSIONS_START,
+    carers_sessions_ahead,
+    my_calendar_file,
+    my_sessions_reply,
+)
 from handlers.sessions.reminders import (
     send_due_reminders,
 )
+from handlers.sessions.service_changes import SessionFacts, tell_session_changed
+from handlers.sessions.staff_cancellation import StaffCancelled, cancel_session_by_service
 
 __all__ = [
     "CONTAGIOUS_WORDS",
     "HANDOVER_START",
     "LATE_MINUTES",
     "LATE_START",
+    "MY_CALENDAR_START",
+    "MY_SESSIONS_START",
     "NOTED_PREFIX",
     "HandoverAnswers",
     "NotRunningToday",
     "NotYourChild",
     "Noted",
+    "SessionFacts",
     "SessionNotOpen",
+    "StaffCancelled",
+    "cancel_session_by_service",
+    "carers_sessions_ahead",
     "children_of_carer",
     "how_late",
+    "my_calendar_file",
+    "my_sessions_reply",
     "note_lateness",
     "report_illness",
     "report_late",
@@ -50,4 +67,5 @@ __all__ = [
     "sessions_for_handover",
     "sessions_today",
     "submit_handover",
+    "tell_session_changed",
 ]

@@ -13,7 +13,6 @@ from handlers.delivery.coordinators import tell_coordinators
 from handlers.delivery.outbox import queue_delivery
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
-from handlers.service.hours import is_open, next_opening
 from handlers.service.labels import place_line
 from storage.models import (
     Child,
@@ -175,11 +174,4 @@ def _carer_reply(
             "If it could be catching, please don't bring them to the centre until the team "
             "has spoken to you."
         )
-    now = ctx.now()
-    if not is_open(ctx.config, now):
-        opens = ctx.show_time(next_opening(ctx.config, now))
-        lines.append(
-            f"The office is closed now and opens {opens}. In an emergency call the Emergency "
-            f"Social Work Team on {ctx.config.contacts.out_of_hours_phone}."
-        )
-    return "\n".join(lines)
+    return "\n".join(lines)  # out of hours, the flow's end adds when the office will see it

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.delivery.chat import Keyboard, SendMessage
-from handlers.delivery.outbox import queue_delivery
+from handlers.delivery.outbox import queue_delivery, withdraw_waiting
 from handlers.delivery.reachability import can_reach
 from handlers.delivery.start_buttons import start_button
 from handlers.service.context import ServiceContext
@@ -92,7 +92,7 @@ async def _queue(
     else:
         people = {booked.worker_id} if booked.worker_id else set()
     when = f"{booked.starts_at:%Y%m%d%H%M}"  # a moved session gets fresh reminders
-    keys = {p: f"reminder:{booked.id}:{when}:{kind}:person:{p}" for p in sorted(people)}
+    keys = {p: f"{_key_prefix(booked.id)}{when}:{kind}:person:{p}" for p in sorted(people)}
     queued = set(
         await uow.scalars(
             select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys.values()))
@@ -122,6 +122,16 @@ async def _queue(
         )
         added += row is not None
     return added
+
+
+def _key_prefix(session_id: int) -> str:
+    return f"reminder:{session_id}:"
+
+
+async def withdraw_queued_reminders(uow: AsyncSession, session_id: int, *, now: datetime) -> int:
+    """Drop the session's reminders still waiting to go (it changed, or was cancelled); the next
+    tick queues them again for the session as it now is."""
+    return await withdraw_waiting(uow, _key_prefix(session_id), now=now)
 
 
 def _carer_buttons(booked: Session, kind: str) -> Keyboard:

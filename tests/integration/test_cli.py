@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,21 @@ def test_a_value_the_database_refuses_is_one_line_without_the_values(
     code, output = _import()
     assert code == 1 and "Nothing was imported: the database refused a value" in output
     assert "Secretvalue" not in output and "Traceback" not in output
+
+
+def test_sessions_cancel_calls_a_session_off_once(workdir: Path) -> None:
+    next_week = (SystemClock().now() + timedelta(days=7)).date()
+    (workdir / "sessions.csv").write_text(
+        SESSIONS + f"S9,coffee-hall,Room 1,{next_week},10:00,11:00,W1,CH1,full\n"
+    )
+    assert _import("--sessions", "sessions.csv")[0] == 0
+    cancel = ["sessions", "cancel", "S9", "--reason", "The room is flooded"]
+    done = runner.invoke(app, cancel)
+    assert done.exit_code == 0, done.output
+    assert "S9 is cancelled; its carers and worker are being told." in done.output
+    again = runner.invoke(app, cancel)
+    assert again.exit_code == 1 and "already cancelled; nobody was told again" in again.output
+    unknown = runner.invoke(app, ["sessions", "cancel", "S404", "--reason", "x"])
+    assert unknown.exit_code == 1 and "No session with reference S404." in unknown.output
+    no_reason = runner.invoke(app, ["sessions", "cancel", "S9"])
+    assert no_reason.exit_code != 0  # --reason is required

@@ -16,11 +16,12 @@ CARER_COMMANDS = (
     ("handover", "Fill in the handover card for a session"),
     ("illness", "Tell us a child is ill"),
     ("late", "Tell the worker you're running late"),
+    ("mysessions", "Your children's sessions coming up"),
     ("contacts", "Phone numbers and opening hours"),
     ("cancel", "Stop what you are doing"),
     ("help", "What I can do"),
 )
-STAFF_COMMANDS = CARER_COMMANDS[3:]
+STAFF_COMMANDS = CARER_COMMANDS[4:]
 ALERT = ("alert", "Raise a safeguarding alert")
 ALERTS = ("alerts", "Alerts not yet resolved")
 
@@ -99,6 +100,7 @@ def test_someone_not_linked_is_offered_start_and_contacts() -> None:
                 ("📝 Handover card", "m:handover"),
                 ("🤒 Report a child is ill", "m:illness"),
                 ("⏰ Running late", "m:late"),
+                ("🗓 My sessions", "m:mysessions"),
                 ("📞 Contacts", "m:contacts"),
             ],
         ),

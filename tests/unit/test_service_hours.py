@@ -9,7 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handlers.service.config import ServiceConfig, load_service_config
-from handlers.service.hours import describe_hours, is_open, next_opening
+from handlers.service.hours import (
+    describe_hours,
+    is_open,
+    next_opening,
+    office_closed_line,
+    when_office_opens,
+)
 from tests.conftest import EXAMPLE_CONFIG
 
 CONFIG = load_service_config(EXAMPLE_CONFIG)
@@ -63,3 +69,19 @@ def test_the_next_opening_is_always_later_and_open(naive: datetime) -> None:
     moment = naive.replace(tzinfo=UTC)
     opens = next_opening(config, moment)
     assert opens > moment and is_open(config, opens)
+
+
+def test_out_of_hours_a_carer_is_told_when_the_office_will_see_what_they_sent() -> None:
+    assert office_closed_line(CONFIG, at(2026, 11, 23, 16, 59)) is None  # open
+    friday_evening = office_closed_line(CONFIG, at(2026, 11, 27, 17, 0))
+    assert friday_evening == (
+        "The office is closed now; they'll see this from Saturday 09:30. In an emergency call "
+        "the out-of-hours team (Emergency Social Work Team) on 01632 960999."
+    )
+    assert when_office_opens(CONFIG, at(2026, 11, 28, 16, 30)) == "Monday 09:00"  # Sat late
+    assert when_office_opens(CONFIG, at(2026, 12, 24, 17, 30)) == "Tuesday 09:00"  # Christmas
+    closures = tuple(date(2027, 1, d) for d in range(2, 9))
+    long_break = CONFIG.model_copy(
+        update={"hours": CONFIG.hours.model_copy(update={"closed_dates": closures})}
+    )
+    assert when_office_opens(long_break, at(2026, 12, 31, 18, 0)) == "Saturday 09 January 09:30"

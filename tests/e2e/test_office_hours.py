@@ -1,0 +1,94 @@
+"""Contacts and out-of-hours words: the ESWT first when the office is closed; a carer's form
+sent out of hours says once when the office will see it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.e2e.fixtures import CARER, COORDINATOR, STRANGER, WORKER
+from tests.e2e.harness import Harness
+
+SERVICE = "Family Time (example council)"
+OFFICE = [
+    "Office: 01632 960001",
+    "Email: familytime@example.org",
+    "Office hours: Mon–Fri 09:00–17:00, Sat 09:30–16:30; closed on bank holidays",
+]
+EMERGENCY = [
+    "Emergency Social Work Team (out of hours, in an emergency): 01632 960999",
+    "If a child is in immediate danger, call 999.",
+]
+CLOSED_LINE = (
+    "The office is closed now; they'll see this from Tuesday 09:00. In an emergency call the "
+    "out-of-hours team (Emergency Social Work Team) on 01632 960999."
+)
+
+
+async def test_contacts_give_hours_and_email_and_put_the_eswt_first_when_closed(
+    harness: Harness,
+) -> None:
+    h = harness  # Monday 23 November, 10:00: open
+    await h.link(COORDINATOR, "K1")  # anyone linked: no reminders to read away
+    await h.send(COORDINATOR, "/contacts")
+    (open_now,) = h.unread(COORDINATOR)
+    assert open_now.text.splitlines() == [SERVICE, *OFFICE, *EMERGENCY]
+
+    h.clock.set(datetime(2026, 11, 23, 18, 30, tzinfo=UTC))  # Monday evening
+    await h.press(COORDINATOR, "Contacts")
+    (evening,) = h.unread(COORDINATOR)
+    assert evening.text.splitlines() == [
+        SERVICE,
+        "The office is closed now; it opens Tuesday 09:00.",
+        *EMERGENCY,
+        *OFFICE,
+    ]
+
+    h.clock.set(datetime(2026, 12, 25, 10, 0, tzinfo=UTC))  # Christmas Day, a Friday
+    await h.send(COORDINATOR, "/contacts")  # Boxing Day is a Saturday: Monday 28th is off too
+    (holiday,) = h.unread(COORDINATOR)
+    assert holiday.text.splitlines()[1] == "The office is closed now; it opens Tuesday 09:00."
+
+    await h.send(STRANGER, "/contacts")  # anyone gets the public numbers, the ESWT first too
+    (public,) = h.unread(STRANGER)
+    assert f"{SERVICE}\nThe office is closed now; it opens Tuesday 09:00.\n" in public.text
+    h.assert_no_unexpected_messages()
+
+
+async def test_a_form_sent_out_of_hours_says_once_when_the_office_will_see_it(
+    harness: Harness,
+) -> None:
+    h = harness
+    for user_id, ref in ((CARER, "C1"), (WORKER, "W1"), (COORDINATOR, "K1")):
+        await h.link(user_id, ref)
+    h.clock.set(datetime(2026, 11, 23, 18, 30, tzinfo=UTC))  # Monday evening: closed
+    await h.advance(timedelta(seconds=1))
+    (evening_reminder,) = h.unread(CARER)  # 18:00 the evening before S1
+    assert "A.B. tomorrow, Tue 24 Nov, 10:00" in evening_reminder.text
+
+    await h.send(CARER, "/illness")
+    await h.press(CARER, "A.B.")
+    await h.press(CARER, "No")
+    await h.send(CARER, "a bad cold")
+    await h.press(CARER, "Send")
+    messages = h.unread(CARER)
+    assert all(CLOSED_LINE not in m.text for m in messages[:-1])  # not on every question
+    assert messages[-1].text.startswith("Thank you. I've passed this on about A.B.")
+    assert messages[-1].text.endswith(f"\n{CLOSED_LINE}")
+    for staff in (WORKER, COORDINATOR):  # staff get the report as ever, never the line
+        (notice,) = h.unread(staff)
+        assert "🤒 Illness reported for A.B. (CH1)" in notice.text
+        assert "The office is closed" not in notice.text
+
+    h.clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))  # Tuesday 09:00: open again
+    await h.advance(timedelta(seconds=1))
+    for user_id in (CARER, WORKER):
+        h.unread(user_id)  # S1's reminder and briefing (their own scenarios)
+    await h.send(CARER, "/illness")
+    await h.press(CARER, "D.E.")
+    await h.press(CARER, "No")
+    await h.send(CARER, "a rash")
+    await h.press(CARER, "Send")
+    assert "The office is closed" not in h.unread(CARER)[-1].text
+    (notice,) = h.unread(COORDINATOR)
+    assert "D.E. (CH2)" in notice.text
+    h.assert_no_unexpected_messages()

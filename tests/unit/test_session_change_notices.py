@@ -1,0 +1,59 @@
+"""What a change by the service says to whom: pure, from the session's facts before and after."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from handlers.sessions.service_changes import Change, Notice, SessionFacts
+from storage.models import Session, SessionStatus
+
+LONDON = ZoneInfo("Europe/London")
+BEFORE = SessionFacts(
+    starts_at=datetime(2026, 11, 24, 10, 0, tzinfo=UTC),
+    ends_at=datetime(2026, 11, 24, 11, 30, tzinfo=UTC),
+    venue_code="coffee-hall",
+    room="Room 2",
+    worker_id=1,
+    status=SessionStatus.SCHEDULED.value,
+)
+BOOKED = Session(ref="S1", supervision_level="full")
+
+
+def notice(after: SessionFacts, workers: tuple[str, str] = ("Wren", "Wren")) -> Notice:
+    return Notice(Change(BEFORE, after), LONDON, ("Coffee Hall, Room 2", "Greenleys"), workers)
+
+
+def test_only_what_people_rely_on_counts_as_a_change() -> None:
+    assert not Change(BEFORE, BEFORE).matters
+    assert not Change(BEFORE, replace(BEFORE, status=SessionStatus.COMPLETED.value)).matters
+    assert Change(BEFORE, replace(BEFORE, room="Room 5")).matters
+    cancelled = replace(BEFORE, status=SessionStatus.CANCELLED.value)
+    assert Change(BEFORE, cancelled).is_cancelled
+    assert Change(cancelled, BEFORE).is_back_on
+    assert not Change(cancelled, replace(cancelled, room="Room 5")).matters  # still off
+
+
+def test_a_time_across_the_clock_change_reads_in_local_time() -> None:
+    spring = replace(  # Monday 29 March 2027 is in British Summer Time
+        BEFORE,
+        starts_at=datetime(2027, 3, 29, 9, 0, tzinfo=UTC),
+        ends_at=datetime(2027, 3, 29, 10, 30, tzinfo=UTC),
+    )
+    assert notice(spring).lines() == ["Time: Tue 24 Nov, 10:00–11:30 → Mon 29 Mar, 10:00–11:30"]
+
+
+def test_a_new_worker_is_told_they_have_it_and_the_old_one_that_they_do_not() -> None:
+    handed_on = notice(replace(BEFORE, worker_id=2), workers=("Wren", "Will"))
+    told = handed_on.for_workers(BOOKED, "A.B. (CH1)", None)
+    assert set(told) == {1, 2}
+    assert "no longer yours" in told[1] and told[2].startswith("🗓 You now have session S1")
+    carer = handed_on.for_carer("A.B.", None, "01632 960001")
+    assert "Worker: Wren → Will" in carer and "A.B. (CH1)" not in carer  # initials only
+
+
+def test_a_cancellation_handed_on_tells_only_the_old_worker() -> None:
+    both = replace(BEFORE, worker_id=2, status=SessionStatus.CANCELLED.value)
+    told = notice(both, workers=("Wren", "Will")).for_workers(BOOKED, "A.B. (CH1)", "Closed")
+    assert list(told) == [1]
