@@ -13,6 +13,7 @@ from conversations.flows.alert import RAISE_ALERT
 from conversations.flows.handover import HANDOVER_CARD
 from conversations.flows.illness import REPORT_ILLNESS
 from conversations.flows.late import LATE_NOTED, RUNNING_LATE
+from conversations.flows.previsit import BOOK_PREVISIT, UPCOMING_PREVISITS
 from conversations.flows.resolve import RESOLVE_ALERT
 from conversations.menus import CANCEL, CONTACTS, HELP, START
 from conversations.registry import Registry
@@ -23,8 +24,10 @@ REGISTRY = Registry(
         HANDOVER_CARD,
         REPORT_ILLNESS,
         RUNNING_LATE,
+        BOOK_PREVISIT,
         RAISE_ALERT,
         OPEN_ALERTS,
+        UPCOMING_PREVISITS,
         RESOLVE_ALERT,
         CONTACTS,
         CANCEL,

@@ -26,6 +26,24 @@ from handlers.sessions.lateness import (
     report_late,
     sessions_today,
 )
+from handlers.sessions.previsit_notices import describe_previsit
+from handlers.sessions.previsit_records import (
+    PREVISIT_COLUMNS,
+    export_previsits,
+    list_upcoming_previsits,
+)
+from handlers.sessions.previsits import (
+    PREVISIT_START,
+    NotYourBooking,
+    PrevisitAnswers,
+    SlotTaken,
+    book_previsit,
+    cancel_previsit,
+    free_previsit_slots,
+    move_previsit,
+    slot_start,
+    upcoming_previsit,
+)
 from handlers.sessions.reminders import (
     send_due_reminders,
 )
@@ -36,18 +54,32 @@ __all__ = [
     "LATE_MINUTES",
     "LATE_START",
     "NOTED_PREFIX",
+    "PREVISIT_COLUMNS",
+    "PREVISIT_START",
     "HandoverAnswers",
     "NotRunningToday",
+    "NotYourBooking",
     "NotYourChild",
     "Noted",
+    "PrevisitAnswers",
     "SessionNotOpen",
+    "SlotTaken",
+    "book_previsit",
+    "cancel_previsit",
     "children_of_carer",
+    "describe_previsit",
+    "export_previsits",
+    "free_previsit_slots",
     "how_late",
+    "list_upcoming_previsits",
+    "move_previsit",
     "note_lateness",
     "report_illness",
     "report_late",
     "send_due_reminders",
     "sessions_for_handover",
     "sessions_today",
+    "slot_start",
     "submit_handover",
+    "upcoming_previsit",
 ]
