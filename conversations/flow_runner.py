@@ -207,7 +207,9 @@ async def reopened(
         name for name in before if spec.flow.steps[names.index(name)].save_as in reopen.data
     )
     nonce = new_nonce()
-    state = engine.FlowState(spec.flow.name, reopen.step, dict(reopen.data), history, nonce, tag)
+    state = engine.FlowState(
+        spec.flow.name, reopen.step, dict(reopen.data), history, nonce, tag, reopen.return_to
+    )
     state = await refreshed(uow, spec, person_id, ctx, state)
     return engine.Turn(state, (engine.current_prompt(spec.flow, state, reopen.problem),))
 

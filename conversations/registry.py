@@ -36,11 +36,13 @@ Refresh = Callable[[AsyncSession, int, ServiceContext, dict[str, Any]], Awaitabl
 @dataclass(frozen=True)
 class Reopen:
     """A finish that could not be done as asked (the slot went meanwhile): ask `step` again
-    with the answers kept, after one sentence saying why."""
+    with the answers kept, after one sentence saying why, then go back to `return_to` (the
+    summary), asking only what has no answer that still fits."""
 
     step: str
     data: dict[str, Any]
     problem: str
+    return_to: str | None = None
 
 
 Finish = Callable[[AsyncSession, Person, dict[str, Any], ServiceContext], Awaitable[str | Reopen]]

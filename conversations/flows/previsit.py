@@ -30,7 +30,7 @@ from handlers.sessions import (
 )
 from storage.models import Person, Role
 
-BOOK, SEE, MOVE, CANCEL_IT = "book", "see", "move", "cancel"
+BOOK, SEE, MOVE, CANCEL_IT = "book", "see", "move", "drop"  # "cancel" is the engine's
 ALL, SKIP, YES = "all", "skip", "yes"
 _ACTIONS = ((SEE, "👀 See it"), (MOVE, "🔁 Move it"), (CANCEL_IT, "❌ Cancel it"))
 _SKIPPED = "not given"
@@ -75,8 +75,10 @@ def _children(data: Data) -> Sequence[Option]:
 
 
 def _children_words(data: Data) -> str:
-    chosen = data.get("child")
-    return next((o.label for o in _children(data) if o.key == chosen), "the children")
+    everyone = [initials for _, initials in data["children"]]
+    if data.get("child") == ALL:
+        return f"{', '.join(everyone[:-1])} and {everyone[-1]}"
+    return next((i for key, i in data["children"] if key == data.get("child")), "the children")
 
 
 def _skippable(example: str) -> FreeText:
@@ -147,7 +149,9 @@ PREVISIT = Flow(
         ),
         Step(
             name="routine",
-            ask=lambda d: f"What is {_children_words(d)}'s daily routine? A few words is enough.",
+            ask=lambda d: (
+                f"What is the daily routine of {_children_words(d)}? A few words is enough."
+            ),
             expects=_skippable("up at 7, nap 1-3pm, tea at 5, bed at 7"),
             save_as="routine",
             label="Daily routine",
@@ -264,7 +268,7 @@ async def _ask_again(uow: AsyncSession, data: dict[str, Any], ctx: ServiceContex
     kept = {k: v for k, v in data.items() if k not in ("slot", "confirm")}
     if offer.get(data["venue"], {}).get(data["day"]):
         problem = f"Sorry, {data['slot']} on {_day(data)} has just been taken; please pick another."
-        return Reopen("slot", kept, problem)
+        return Reopen("slot", kept, problem, return_to="confirm")
     kept.pop("day", None)
     return Reopen(
         "day", kept, f"Sorry, {_day(data)} has just been fully booked; please pick another."

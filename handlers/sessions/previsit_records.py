@@ -37,7 +37,7 @@ async def list_upcoming_previsits(uow: AsyncSession, ctx: ServiceContext) -> str
         .order_by(PrevisitBooking.starts_at, PrevisitBooking.seat)
     )
     blocks = []
-    for booking, carer in rows.tuples():
+    for booking, carer in rows:
         blocks.append(
             f"📅 {when_line(booking, ctx)} · {await place_line(uow, booking.venue_code)}\n"
             f"{full_person_label(carer)} for {await children_labels(uow, booking)}\n"
@@ -71,5 +71,5 @@ async def export_previsits(uow: AsyncSession, ctx: ServiceContext) -> list[dict[
             "clubs": booking.clubs,
             "booked_at": ctx.local(booking.booked_at).isoformat(),
         }
-        for booking, carer in rows.tuples()
+        for booking, carer in rows
     ]

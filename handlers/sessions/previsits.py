@@ -60,7 +60,7 @@ async def seats_taken(
         )
         .group_by(PrevisitBooking.starts_at)
     )
-    return Counter({start: count for start, count in rows.tuples()})
+    return Counter({start: count for start, count in rows})
 
 
 async def free_previsit_slots(
