@@ -13,9 +13,10 @@ from conversations.flows.alert import RAISE_ALERT
 from conversations.flows.handover import HANDOVER_CARD
 from conversations.flows.illness import REPORT_ILLNESS
 from conversations.flows.late import LATE_NOTED, RUNNING_LATE
-from conversations.flows.previsit import BOOK_PREVISIT, UPCOMING_PREVISITS
+from conversations.flows.previsit import BOOK_PREVISIT
 from conversations.flows.resolve import RESOLVE_ALERT
 from conversations.menus import CANCEL, CONTACTS, HELP, START
+from conversations.previsit_list import UPCOMING_PREVISITS
 from conversations.registry import Registry
 
 REGISTRY = Registry(

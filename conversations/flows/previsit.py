@@ -1,5 +1,5 @@
 """The carer's pre-visit: book one (venue, day, time, children, routine, school, clubs), or see,
-move or cancel the one booked; and the staff's list of those to come."""
+move or cancel the one booked."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import FINISH, Choose, Data, Flow, FreeText, Option, Step, confirm_step
 from conversations.pickers import PickDay, PickTime, day_label
-from conversations.registry import Call, Capability, Command, FlowSpec, Reopen
+from conversations.registry import Capability, FlowSpec, Reopen
 from handlers.service.context import ServiceContext
 from handlers.sessions import (
     PREVISIT_START,
@@ -23,7 +23,6 @@ from handlers.sessions import (
     children_of_carer,
     describe_previsit,
     free_previsit_slots,
-    list_upcoming_previsits,
     move_previsit,
     slot_start,
     upcoming_previsit,
@@ -275,22 +274,10 @@ async def _ask_again(uow: AsyncSession, data: dict[str, Any], ctx: ServiceContex
     )
 
 
-async def show_previsits(call: Call) -> str:
-    """The staff's list of pre-visits to come, with what each carer told us."""
-    await call.reply.say(await list_upcoming_previsits(call.uow, call.ctx), protect=True)
-    return "previsits_listed"
-
-
 BOOK_PREVISIT = Capability(
     PREVISIT.name,
     frozenset({Role.CARER.value}),
     FlowSpec(PREVISIT, prepare_previsit, finish_previsit, refresh_previsit),
     description="Book, see, move or cancel your pre-visit",
     label="📅 Book pre-visit",
-)
-UPCOMING_PREVISITS = Capability(
-    "previsits",
-    frozenset({Role.COORDINATOR.value, Role.SENIOR.value}),
-    Command(show_previsits),
-    description="Pre-visits booked",
 )

@@ -1,4 +1,4 @@
-"""The carers' side of a family time session: illness, handover cards, reminders."""
+"""The carers' side of a family time session: illness, handover cards, reminders, pre-visits."""
 
 from __future__ import annotations
 
