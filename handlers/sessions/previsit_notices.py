@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Literal
 
 from sqlalchemy import or_, select
@@ -36,14 +36,14 @@ async def children_labels(uow: AsyncSession, booking: PrevisitBooking) -> str:
     return ", ".join(child.label for child in children) or "no child on record"
 
 
-async def seniors_for(uow: AsyncSession, venue_code: str) -> Sequence[Person]:
-    """The active seniors of a venue, and those not tied to one."""
+async def seniors_for(uow: AsyncSession, venue_codes: Collection[str]) -> Sequence[Person]:
+    """The active seniors of these venues, and those not tied to one."""
     found = await uow.scalars(
         select(Person)
         .where(
             Person.role == Role.SENIOR.value,
             Person.is_active.is_(True),
-            or_(Person.venue_code == venue_code, Person.venue_code.is_(None)),
+            or_(Person.venue_code.in_(venue_codes), Person.venue_code.is_(None)),
         )
         .order_by(Person.id)
     )
@@ -58,15 +58,18 @@ async def tell_staff(
     ctx: ServiceContext,
     *,
     key: str,
+    moved_from: str | None = None,
 ) -> None:
-    """The coordinators and the venue's seniors hear of a booking, a move or a cancellation."""
+    """The coordinators and the venue's seniors (of both venues, for a move between two) hear
+    of a booking, a move or a cancellation."""
     text = (
         f"{_HEADINGS[change]}: {when_line(booking, ctx)} at "
         f"{await place_line(uow, booking.venue_code)}, with {full_person_label(carer)} for "
         f"{await children_labels(uow, booking)}. Send /previsits for the list."
     )
     await tell_coordinators(uow, text, key=key, now=ctx.now())
-    for senior in await seniors_for(uow, booking.venue_code):
+    venues = {booking.venue_code, moved_from or booking.venue_code}
+    for senior in await seniors_for(uow, venues):
         await queue_delivery(
             uow,
             SendMessage(text, protect_content=True),

@@ -198,7 +198,8 @@ async def move_previsit(
         seat=booking.seat,
     )
     await uow.flush()
-    await tell_staff(uow, "moved", booking, carer, ctx, key=f"previsit:{event.id}")
+    key = f"previsit:{event.id}"
+    await tell_staff(uow, "moved", booking, carer, ctx, key=key, moved_from=old.venue_code)
     return booking
 
 

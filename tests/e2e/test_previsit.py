@@ -145,7 +145,8 @@ async def test_a_carer_sees_moves_and_cancels_their_previsit(harness: Harness) -
     assert "Daily routine: up at 7, nap after lunch" in moved.text  # the answers moved with it
     (notice,) = h.unread(COORDINATOR)
     assert notice.text.startswith("📅 Pre-visit moved: Thu 26 Nov, 14:00–15:00 at Greenleys")
-    h.assert_no_unexpected_messages()  # the Coffee Hall senior is not told of Greenleys
+    assert [m.text for m in h.unread(SENIOR)] == [notice.text]  # it left Coffee Hall
+    h.assert_no_unexpected_messages()
 
     await h.send(CARER, "/previsit")
     await h.press(CARER, "Cancel it")
@@ -158,6 +159,7 @@ async def test_a_carer_sees_moves_and_cancels_their_previsit(harness: Harness) -
     )
     (notice,) = h.unread(COORDINATOR)
     assert notice.text.startswith("❌ Pre-visit cancelled: Thu 26 Nov, 14:00–15:00 at Greenleys")
+    h.assert_no_unexpected_messages()  # Coffee Hall's senior: not Greenleys' business any more
     assert await bookings(h) == []
     async with h.db.unit_of_work() as uow:
         actions = list(
