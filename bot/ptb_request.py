@@ -61,8 +61,6 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
-        if request_data is not None and request_data.contains_files:
-            raise NotImplementedError("the bot uploads no files")
         read = _given(read_timeout, self._read)
         connect = _given(connect_timeout, self._connect)
         pool = _given(pool_timeout, self._pool)
@@ -79,7 +77,7 @@ class AiohttpRequest(BaseRequest):
             async with self._session.request(
                 method,
                 url,
-                data=request_data.json_parameters if request_data is not None else None,
+                data=_body(request_data),
                 headers={"User-Agent": self.USER_AGENT},
                 timeout=timeout,
             ) as response:
@@ -93,6 +91,21 @@ class AiohttpRequest(BaseRequest):
         if status >= 500:  # python-telegram-bot would quote a body that is not JSON
             raise NetworkError(http_status(status))
         return status, payload
+
+
+def _body(request_data: RequestData | None) -> dict[str, str] | aiohttp.FormData | None:
+    """The form fields, and with a file (a calendar file, a report) the multipart body."""
+    if request_data is None:
+        return None
+    if not request_data.contains_files:
+        return request_data.json_parameters
+    form = aiohttp.FormData()
+    for name, value in request_data.json_parameters.items():
+        form.add_field(name, value)
+    for part, (file_name, content, media_type) in request_data.multipart_data.items():
+        data = content if isinstance(content, bytes) else content.read()
+        form.add_field(part, data, filename=file_name, content_type=media_type)
+    return form
 
 
 def _total(*timeouts: float | None) -> float | None:

@@ -24,11 +24,13 @@ from aiogram.methods import (
     SetMyCommands,
     SetWebhook,
 )
+from aiogram.methods import SendDocument as SendDocumentMethod
 from aiogram.methods import SendMessage as SendMessageMethod
 from aiogram.methods.base import Response
 from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
+    BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Update,
@@ -53,6 +55,7 @@ from handlers.delivery.chat import (
     DeliveryResult,
     EditMessage,
     Keyboard,
+    SendDocument,
     SendMessage,
     SetCommands,
 )
@@ -67,6 +70,7 @@ _RESPONSE_MODELS = tuple(
     Response[method.__returning__]  # type: ignore[name-defined]
     for method in (
         SendMessageMethod,
+        SendDocumentMethod,
         EditMessageText,
         AnswerCallbackQuery,
         SetMyCommands,
@@ -153,6 +157,15 @@ class AiogramGateway:
             sent = await self._bot.send_message(
                 chat_id,
                 delivery.text,
+                reply_markup=_markup(delivery.keyboard),
+                protect_content=delivery.protect_content,
+            )
+            return DeliveryResult(ok=True, message_id=sent.message_id)
+        if isinstance(delivery, SendDocument):
+            sent = await self._bot.send_document(
+                chat_id,
+                BufferedInputFile(delivery.content, filename=delivery.filename),
+                caption=delivery.caption or None,
                 reply_markup=_markup(delivery.keyboard),
                 protect_content=delivery.protect_content,
             )

@@ -15,6 +15,7 @@ from telegram import (
     BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Update,
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
@@ -38,6 +39,7 @@ from handlers.delivery.chat import (
     DeliveryResult,
     EditMessage,
     Keyboard,
+    SendDocument,
     SendMessage,
     SetCommands,
 )
@@ -121,6 +123,15 @@ class PtbGateway:
             sent = await self._bot.send_message(
                 chat_id,
                 delivery.text,
+                reply_markup=_markup(delivery.keyboard),
+                protect_content=delivery.protect_content,
+            )
+            return DeliveryResult(ok=True, message_id=sent.message_id)
+        if isinstance(delivery, SendDocument):
+            sent = await self._bot.send_document(
+                chat_id,
+                InputFile(delivery.content, filename=delivery.filename),
+                caption=delivery.caption or None,
                 reply_markup=_markup(delivery.keyboard),
                 protect_content=delivery.protect_content,
             )

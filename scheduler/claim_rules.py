@@ -13,7 +13,8 @@ from datetime import timedelta
 from storage.models import Priority
 
 PER_CHAT_IN_CLAIM = 2  # a chat's later rows go in the next claim, within a lease of their own
-PACED_KINDS = ("send", "edit")  # messages count against Telegram's limits; button answers don't
+# Messages and files count against Telegram's limits; button answers don't.
+PACED_KINDS = ("send", "document", "edit")
 # A chat's rows left in the due range while they only wait for its message on its way (they
 # go in a moment); the rest are put aside, so one chat takes at most these places in a window.
 KEPT_IN_WINDOW = 4

@@ -33,6 +33,9 @@ def bad_request(what: str) -> ApiError:
     return ApiError(400, f"Bad Request: {what}")
 
 
+ATTACH = "attach://"
+
+
 @dataclass(frozen=True)
 class UploadedFile:
     """A file sent in a multipart body."""
@@ -113,8 +116,16 @@ class Params:
             raise bad_request(f"can't parse {name} JSON object") from None
 
     def upload(self, name: str) -> UploadedFile | str | None:
-        """A file field: an uploaded file, or a file_id/URL string."""
+        """A file field: an uploaded file, or a file_id/URL string.
+
+        Both libraries send `attach://<part>` and the file in the part of that name, as the
+        Bot API allows; the file is what that refers to.
+        """
         value = self._values.get(name)
+        if isinstance(value, str) and value.startswith(ATTACH):
+            value = self._values.get(value[len(ATTACH) :])
+            if not isinstance(value, UploadedFile):
+                raise bad_request(f"file for {name} was not attached")
         if value is None or isinstance(value, UploadedFile):
             return value
         return str(value)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 MAX_CALLBACK_BYTES = 64
 MAX_TEXT_CHARS = 4096
+MAX_CAPTION_CHARS = 1024
 # Buttons that start a command or flow from any message: the menu, a reminder's shortcut.
 MENU_PREFIX = "m:"
 
@@ -85,6 +87,18 @@ class SendMessage:
 
 
 @dataclass(frozen=True)
+class SendDocument:
+    """A small file (a calendar file, a report) with an optional caption and buttons."""
+
+    filename: str
+    content: bytes
+    caption: str = ""
+    keyboard: Keyboard = ()
+    protect_content: bool = False
+    kind: Literal["document"] = "document"
+
+
+@dataclass(frozen=True)
 class EditMessage:
     """Replace the text and buttons of a message the bot sent earlier."""
 
@@ -111,13 +125,15 @@ class SetCommands:
     kind: Literal["commands"] = "commands"
 
 
-Delivery = SendMessage | EditMessage | AnswerButton | SetCommands
+Delivery = SendMessage | SendDocument | EditMessage | AnswerButton | SetCommands
 
 
 def delivery_to_json(delivery: Delivery) -> dict[str, Any]:
     """A delivery as stored in the outbox."""
     data = dict(delivery.__dict__)
-    if isinstance(delivery, SendMessage | EditMessage):
+    if isinstance(delivery, SendDocument):
+        data["content"] = base64.b64encode(delivery.content).decode("ascii")
+    if isinstance(delivery, SendMessage | SendDocument | EditMessage):
         data["keyboard"] = [[[b.text, b.data] for b in row] for row in delivery.keyboard]
     if isinstance(delivery, SetCommands):
         data["commands"] = [list(c) for c in delivery.commands]
@@ -133,6 +149,9 @@ def delivery_from_json(data: dict[str, Any]) -> Delivery:
         fields["keyboard"] = tuple(tuple(Button(t, d) for t, d in row) for row in rows)
     if kind == "send":
         return SendMessage(**fields)
+    if kind == "document":
+        fields["content"] = base64.b64decode(fields["content"])
+        return SendDocument(**fields)
     if kind == "edit":
         return EditMessage(**fields)
     if kind == "answer":

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from handlers.delivery.chat import MAX_TEXT_CHARS, AnswerButton, Delivery, EditMessage, SendMessage
+from handlers.delivery.chat import (
+    MAX_CAPTION_CHARS,
+    MAX_TEXT_CHARS,
+    AnswerButton,
+    Delivery,
+    EditMessage,
+    SendDocument,
+    SendMessage,
+)
 
 MAX_NOTICE_CHARS = 200  # answerCallbackQuery's text
 MAX_PARTS = 4
@@ -59,6 +67,8 @@ def fit_delivery(delivery: Delivery) -> list[Delivery]:
             replace(delivery, text=part, keyboard=delivery.keyboard if i == last else ())
             for i, part in enumerate(parts)
         ]
+    if isinstance(delivery, SendDocument) and len(delivery.caption) > MAX_CAPTION_CHARS:
+        return [replace(delivery, caption=trim(delivery.caption, MAX_CAPTION_CHARS))]
     if isinstance(delivery, EditMessage) and len(delivery.text) > MAX_TEXT_CHARS:
         return [replace(delivery, text=trim(delivery.text))]
     if (
