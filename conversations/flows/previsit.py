@@ -234,7 +234,6 @@ async def finish_previsit(
                 starts_at=starts_at,
                 ctx=ctx,
             )
-            done = "Moved"
         else:
             booking = await book_previsit(
                 uow,
@@ -247,13 +246,12 @@ async def finish_previsit(
                 ),
                 ctx=ctx,
             )
-            done = "Booked"
     except SlotTaken:
         return await _ask_again(uow, data, ctx)
     except NotYourBooking:
         return "That pre-visit has changed meanwhile; send /previsit to see where it stands."
     details = await describe_previsit(uow, booking, ctx)
-    return f"{done}! Your pre-visit:\n{details}\n\nSend /previsit to see, move or cancel it."
+    return f"Your pre-visit:\n{details}\n\nSend /previsit to see, move or cancel it."
 
 
 def _child_ids(data: Data) -> list[int]:

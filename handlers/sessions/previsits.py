@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from handlers.sessions.illness import children_of_carer
+from handlers.sessions.previsit_calendar import send_previsit_calendar
 from handlers.sessions.previsit_notices import tell_staff
 from handlers.sessions.previsit_slots import (
     SlotRules,
@@ -150,9 +151,15 @@ async def book_previsit(
         raise NotYourBooking("children")
     if await upcoming_previsit(uow, carer.id, ctx) is not None:
         raise NotYourBooking("already booked")  # one pre-visit at a time; move it instead
-    booking = await _take_seat(
-        uow, carer, venue_code, starts_at, list(child_ids), answers, ctx, leaving_out=None
+    booking = PrevisitBooking(
+        carer_id=carer.id,
+        child_ids=list(child_ids),
+        routine=answers.routine,
+        school=answers.school,
+        clubs=answers.clubs,
+        booked_at=ctx.now(),
     )
+    await _take_seat(uow, booking, venue_code, starts_at, ctx, leaving_out=None)
     event = record_audit(
         uow,
         BOOKED,
@@ -164,7 +171,9 @@ async def book_previsit(
         seat=booking.seat,
     )
     await uow.flush()
-    await tell_staff(uow, "booked", booking, carer, ctx, key=f"previsit:{event.id}")
+    key = f"previsit:{event.id}"
+    await send_previsit_calendar(uow, "booked", booking, carer, ctx, key=key)
+    await tell_staff(uow, "booked", booking, carer, ctx, key=key)
     return booking
 
 
@@ -177,29 +186,25 @@ async def move_previsit(
     starts_at: datetime,
     ctx: ServiceContext,
 ) -> PrevisitBooking:
-    """Move the carer's booking to another slot (its answers kept); SlotTaken leaves it as was."""
-    old = await _own_booking(uow, carer, booking_id, ctx)
-    answers = PrevisitAnswers(old.routine, old.school, old.clubs)
-    async with uow.begin_nested():  # the old seat comes back if no new one can be taken
-        await uow.delete(old)
-        await uow.flush()
-        booking = await _take_seat(
-            uow, carer, venue_code, starts_at, old.child_ids, answers, ctx, leaving_out=old.id
-        )
+    """Move the carer's booking to another slot, in place (its answers, and its calendar entry,
+    kept); SlotTaken leaves it as it was."""
+    booking = await _own_booking(uow, carer, booking_id, ctx)
+    moved_from = booking.venue_code
+    await _take_seat(uow, booking, venue_code, starts_at, ctx, leaving_out=booking.id)
     event = record_audit(
         uow,
         MOVED,
         at=ctx.now(),
         actor_person_id=carer.id,
         subject=audit_subject("previsit", booking.id),
-        moved_from=old.id,
         venue=venue_code,
         starts_at=booking.starts_at.isoformat(),
         seat=booking.seat,
     )
     await uow.flush()
     key = f"previsit:{event.id}"
-    await tell_staff(uow, "moved", booking, carer, ctx, key=key, moved_from=old.venue_code)
+    await send_previsit_calendar(uow, "moved", booking, carer, ctx, key=key)
+    await tell_staff(uow, "moved", booking, carer, ctx, key=key, moved_from=moved_from)
     return booking
 
 
@@ -218,7 +223,9 @@ async def cancel_previsit(
         starts_at=booking.starts_at.isoformat(),
     )
     await uow.flush()
-    await tell_staff(uow, "cancelled", booking, carer, ctx, key=f"previsit:{event.id}")
+    key = f"previsit:{event.id}"
+    await send_previsit_calendar(uow, "cancelled", booking, carer, ctx, key=key)
+    await tell_staff(uow, "cancelled", booking, carer, ctx, key=key)
     await uow.delete(booking)
     return booking
 
@@ -234,49 +241,39 @@ async def _own_booking(
 
 async def _take_seat(
     uow: AsyncSession,
-    carer: Person,
+    booking: PrevisitBooking,
     venue_code: str,
     starts_at: datetime,
-    child_ids: list[int],
-    answers: PrevisitAnswers,
     ctx: ServiceContext,
     *,
     leaving_out: int | None,
-) -> PrevisitBooking:
-    """Insert the booking in the first free seat; the unique (venue, start, seat) constraint
-    refuses a seat someone took since we looked, and each try is its own savepoint."""
+) -> None:
+    """Put the booking (new, or one being moved) in the first free seat of the slot; the
+    unique (venue, start, seat) constraint refuses a seat someone took since we looked, and
+    each try is its own savepoint. Raises SlotTaken when no seat is left."""
     rules = rules_for(ctx.config, venue_code)
     day = starts_at.astimezone(rules.zone).date()
-    offered = await offered_slots(uow, venue_code, day, ctx, leaving_out=leaving_out)
-    if starts_at not in offered:
+    if starts_at not in await offered_slots(uow, venue_code, day, ctx, leaving_out=leaving_out):
         raise SlotTaken(starts_at)
     held = set(
         await uow.scalars(
             select(PrevisitBooking.seat).where(
-                PrevisitBooking.venue_code == venue_code, PrevisitBooking.starts_at == starts_at
+                PrevisitBooking.venue_code == venue_code,
+                PrevisitBooking.starts_at == starts_at,
+                PrevisitBooking.id != (leaving_out or 0),
             )
         )
     )
     for seat in range(1, rules.capacity + 1):
         if seat in held:
             continue
-        booking = PrevisitBooking(
-            carer_id=carer.id,
-            venue_code=venue_code,
-            starts_at=starts_at,
-            ends_at=starts_at + timedelta(minutes=rules.slot_minutes),
-            seat=seat,
-            child_ids=child_ids,
-            routine=answers.routine,
-            school=answers.school,
-            clubs=answers.clubs,
-            booked_at=ctx.now(),
-        )
         try:
             async with uow.begin_nested():
+                booking.venue_code, booking.starts_at, booking.seat = venue_code, starts_at, seat
+                booking.ends_at = starts_at + timedelta(minutes=rules.slot_minutes)
                 uow.add(booking)
                 await uow.flush()
         except IntegrityError:  # taken by another carer since we looked: try the next seat
             continue
-        return booking
+        return
     raise SlotTaken(starts_at)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
 from sqlalchemy import func, select
 
+from bot.emulator import EmulatedMessage
 from storage.models import AuditEvent, PrevisitBooking
 from tests.e2e.fixtures import ALERT_STAFF, CARER, COORDINATOR, OTHER_CARER, SENIOR
 from tests.e2e.harness import Harness
 
 PEOPLE_HEADER = "ref,first_name,last_name,role,venue,phone\n"
+LONDON = ZoneInfo("Europe/London")
 # Monday 23 November 2026, 10:00 (GMT): pre-visits can be booked from Tuesday 24 November
 # to Monday 14 December; Coffee Hall has one seat a slot, 09:00-17:00 in hourly slots.
 BOOKED = (
@@ -26,6 +32,14 @@ async def join(h: Harness, *also: tuple[int, str]) -> None:
     await h.import_records(people=PEOPLE_HEADER + ALERT_STAFF)
     for user_id, ref in ((CARER, "C1"), (COORDINATOR, "K1"), (SENIOR, "SN1"), *also):
         await h.link(user_id, ref)
+
+
+def calendar_event(message: EmulatedMessage) -> Event:
+    """The one event of the calendar file a message carries."""
+    assert message.document is not None and message.document.file_name == "previsit.ics"
+    (event,) = Calendar.from_ical(message.document.content).walk("VEVENT")
+    assert isinstance(event, Event)
+    return event
 
 
 def labels(message: object) -> list[str]:
@@ -95,15 +109,23 @@ async def test_a_carer_books_a_previsit_and_the_coordinator_and_senior_are_told(
     h.assert_no_unexpected_messages()  # nobody hears of it before it is confirmed
 
     await h.press(CARER, "Confirm")
-    confirmed = h.unread(CARER)
-    assert confirmed[0].is_edit
-    assert confirmed[1].text == (
-        "Booked! Your pre-visit:\nWhen: Wed 25 Nov, 10:00–11:00\nWhere: Coffee Hall\n"
+    edited, calendar, confirmed = h.unread(CARER)
+    assert edited.is_edit and edited.text.endswith("✔ ✅ Confirm")
+    assert calendar.text == (
+        "📅 Booked: Wed 25 Nov, 10:00–11:00 at Coffee Hall. Open this file to add it to your "
+        "calendar."
+    )
+    event = calendar_event(calendar)
+    assert event["dtstart"].dt == datetime(2026, 11, 25, 10, 0, tzinfo=LONDON)
+    assert event["dtend"].dt == datetime(2026, 11, 25, 11, 0, tzinfo=LONDON)
+    assert str(event["summary"]) == "Family Time pre-visit (A.B., D.E.)"
+    assert str(event["location"]) == "Coffee Hall, 1 Example Road, Coffee Hall"
+    assert confirmed.text == (
+        "Your pre-visit:\nWhen: Wed 25 Nov, 10:00–11:00\nWhere: Coffee Hall\n"
         "Children: A.B. (CH1), D.E. (CH2)\nDaily routine: up at 7, nap after lunch\n"
         "School or nursery: not given\nClubs: swimming on Thursdays\n\n"
         "Send /previsit to see, move or cancel it."
     )
-    assert len(confirmed) == 2
     for staff in (COORDINATOR, SENIOR):
         (notice,) = h.unread(staff)
         assert notice.text == BOOKED and notice.protect_content
@@ -116,7 +138,8 @@ async def test_a_carer_sees_moves_and_cancels_their_previsit(harness: Harness) -
     await join(h)
     await fill_in_up_to_confirm(h, CARER, "Wed 25 Nov", "10:00")
     await h.press(CARER, "Confirm")
-    h.unread(CARER), h.unread(COORDINATOR), h.unread(SENIOR)
+    first_uid = calendar_event(h.unread(CARER)[1])["uid"]
+    h.unread(COORDINATOR), h.unread(SENIOR)
 
     await h.send(CARER, "/previsit")
     (menu,) = h.unread(CARER)
@@ -140,8 +163,10 @@ async def test_a_carer_sees_moves_and_cancels_their_previsit(harness: Harness) -
         "to Thu 26 Nov, 14:00 at Greenleys"
     )
     await h.press(CARER, "Confirm")
-    _, moved = h.unread(CARER)
-    assert moved.text.startswith("Moved! Your pre-visit:\nWhen: Thu 26 Nov, 14:00–15:00\n")
+    _, calendar, moved = h.unread(CARER)
+    assert calendar.text.startswith("📅 Moved: Thu 26 Nov, 14:00–15:00 at Greenleys.")
+    assert calendar_event(calendar)["uid"] == first_uid  # the same calendar entry, updated
+    assert moved.text.startswith("Your pre-visit:\nWhen: Thu 26 Nov, 14:00–15:00\n")
     assert "Daily routine: up at 7, nap after lunch" in moved.text  # the answers moved with it
     (notice,) = h.unread(COORDINATOR)
     assert notice.text.startswith("📅 Pre-visit moved: Thu 26 Nov, 14:00–15:00 at Greenleys")
@@ -153,7 +178,10 @@ async def test_a_carer_sees_moves_and_cancels_their_previsit(harness: Harness) -
     *_, sure = h.unread(CARER)
     assert sure.text == "Cancel your pre-visit on Thu 26 Nov, 14:00 at Greenleys?"
     await h.press(CARER, "Yes, cancel it")
-    _, cancelled = h.unread(CARER)
+    _, calendar, cancelled = h.unread(CARER)
+    assert calendar.text.startswith("❌ Cancelled: Thu 26 Nov, 14:00–15:00 at Greenleys.")
+    entry = calendar_event(calendar)
+    assert entry["uid"] == first_uid and str(entry["status"]) == "CANCELLED"
     assert cancelled.text == (
         "Your pre-visit on Thu 26 Nov, 14:00 at Greenleys is cancelled; the team has been told."
     )
@@ -273,7 +301,8 @@ async def test_the_last_seat_taken_meanwhile_offers_fresh_times_and_keeps_the_re
     booked = await bookings(h)
     assert len(booked) == 1
     winner, loser = (CARER, OTHER_CARER) if booked[0][0] == 1 else (OTHER_CARER, CARER)
-    assert h.unread(winner)[-1].text.startswith("Booked! Your pre-visit:")
+    _, calendar, _ = h.unread(winner)
+    assert calendar.text.startswith("📅 Booked: Wed 25 Nov, 10:00–11:00")
     _, retry = h.unread(loser)
     assert retry.text == (
         "Sorry, 10:00 on Wed 25 Nov has just been taken; please pick another.\n\n"
@@ -289,7 +318,7 @@ async def test_the_last_seat_taken_meanwhile_offers_fresh_times_and_keeps_the_re
     assert summary.text.startswith("Please check and confirm:\nWhen: Wed 25 Nov, 11:00")
     assert "Clubs: swimming on Thursdays" in summary.text
     await h.press(loser, "Confirm")
-    assert h.unread(loser)[-1].text.startswith("Booked! Your pre-visit:\nWhen: Wed 25 Nov, 11:00")
+    assert h.unread(loser)[-1].text.startswith("Your pre-visit:\nWhen: Wed 25 Nov, 11:00")
     h.unread(COORDINATOR), h.unread(SENIOR)
     async with h.db.unit_of_work() as uow:
         seats = await uow.scalar(select(func.max(PrevisitBooking.seat)))
@@ -331,4 +360,32 @@ async def test_a_carer_never_sees_or_acts_on_another_carers_children_or_booking(
         "That button is from a message I can't use any more. Tap a button below."
     )
     assert await bookings(h) == [(1, "25 10:00")]
+    h.assert_no_unexpected_messages()
+
+
+async def test_the_calendar_file_keeps_local_time_across_the_clocks_changing(
+    harness: Harness,
+) -> None:
+    h = harness
+    await join(h)
+    h.clock.set(datetime(2027, 3, 24, 10, 0, tzinfo=UTC))  # Wednesday, GMT; BST from Sunday
+    await h.advance(timedelta(seconds=1))
+    await h.send(CARER, "/previsit")
+    await h.press(CARER, "Coffee Hall")
+    *_, days = h.unread(CARER)
+    assert labels(days)[:4] == ["Thu 25 Mar", "Sat 27 Mar", "Tue 30 Mar", "Wed 31 Mar"]  # Easter
+    await h.send(CARER, "30/3")
+    await h.press(CARER, "09:00")
+    await h.press(CARER, "A.B.")
+    for _ in range(3):
+        await h.press(CARER, "Skip this")
+    await h.press(CARER, "Confirm")
+    *_, calendar, _ = h.unread(CARER)
+    event = calendar_event(calendar)
+    assert event["dtstart"].dt == datetime(2027, 3, 30, 9, 0, tzinfo=LONDON)
+    assert event["dtstart"].dt.astimezone(UTC) == datetime(2027, 3, 30, 8, 0, tzinfo=UTC)
+    assert event["dtstart"].params["TZID"] == "Europe/London"
+    assert calendar.document is not None
+    assert "A.B." in str(event["summary"]) and "Casey" not in calendar.document.content.decode()
+    h.unread(COORDINATOR), h.unread(SENIOR)
     h.assert_no_unexpected_messages()
