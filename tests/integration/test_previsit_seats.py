@@ -17,7 +17,14 @@ from handlers.people.importing import import_records
 from handlers.service.clock import FakeClock
 from handlers.service.config import PrevisitVenue, ServiceConfig
 from handlers.service.context import ServiceContext
-from handlers.sessions import PrevisitAnswers, SlotTaken, book_previsit
+from handlers.sessions import (
+    NotYourBooking,
+    PrevisitAnswers,
+    SlotTaken,
+    book_previsit,
+    cancel_previsit,
+    move_previsit,
+)
 from scheduler.retention import RetentionPurge
 from storage.database import Database
 from storage.models import Child, Person, PrevisitBooking
@@ -100,6 +107,40 @@ async def test_past_bookings_are_purged_after_the_retention_time(
         await RetentionPurge(database, ctx).run_if_due()
         async with database.unit_of_work() as uow:
             assert list(await uow.scalars(select(PrevisitBooking.seat))) == left
+
+
+async def test_a_carer_cannot_book_for_another_carers_child_or_move_or_cancel_their_booking(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    ctx = ServiceContext(service_config, FakeClock(MONDAY_MORNING))
+    async with database.unit_of_work() as uow:
+        await import_records(
+            uow, service_config, now=MONDAY_MORNING, people=PEOPLE + MORE_PEOPLE,
+            children=CHILDREN + MORE_CHILDREN,
+        )  # fmt: skip
+    assert await _book(database, ctx, "R0") == 1
+    async with database.unit_of_work() as uow:
+        intruder = await uow.scalar(select(Person).where(Person.ref == "R1"))
+        theirs = await uow.scalar(select(PrevisitBooking))
+        not_mine = await uow.scalar(select(Child).where(Child.ref == "RC0"))
+        assert intruder is not None and theirs is not None and not_mine is not None
+        with pytest.raises(NotYourBooking):
+            await book_previsit(
+                uow, carer=intruder, venue_code="coffee-hall",
+                starts_at=LAST_SEATS + timedelta(hours=1), child_ids=[not_mine.id],
+                answers=ANSWERS, ctx=ctx,
+            )  # fmt: skip
+        with pytest.raises(NotYourBooking):
+            await move_previsit(
+                uow, carer=intruder, booking_id=theirs.id, venue_code="coffee-hall",
+                starts_at=LAST_SEATS + timedelta(hours=1), ctx=ctx,
+            )  # fmt: skip
+        with pytest.raises(NotYourBooking):
+            await cancel_previsit(uow, carer=intruder, booking_id=theirs.id, ctx=ctx)
+    async with database.unit_of_work() as uow:
+        assert [(b.carer_id, b.starts_at) for b in await uow.scalars(select(PrevisitBooking))] == [
+            (theirs.carer_id, LAST_SEATS)
+        ]
 
 
 def test_the_cli_exports_previsits_as_spreadsheet_safe_csv(
