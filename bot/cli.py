@@ -13,6 +13,7 @@ import typer
 from sqlalchemy.exc import DBAPIError
 
 from bot.cli_alerts import alerts_app, outbox_app, rota_app
+from bot.cli_previsits import previsits_app
 from bot.cli_sessions import sessions_app
 from bot.cli_support import checked_settings, with_database
 from bot.process import tune_garbage_collection
@@ -41,6 +42,7 @@ app.add_typer(rota_app, name="rota")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(sessions_app, name="sessions")
+app.add_typer(previsits_app, name="previsits")
 
 
 @db_app.command("upgrade")

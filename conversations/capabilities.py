@@ -13,9 +13,11 @@ from conversations.flows.alert import RAISE_ALERT
 from conversations.flows.handover import HANDOVER_CARD
 from conversations.flows.illness import REPORT_ILLNESS
 from conversations.flows.late import LATE_NOTED, RUNNING_LATE
+from conversations.flows.previsit import BOOK_PREVISIT
 from conversations.flows.resolve import RESOLVE_ALERT
 from conversations.menus import CANCEL, CONTACTS, HELP, START
 from conversations.my_sessions import MY_CALENDAR, MY_SESSIONS
+from conversations.previsit_list import UPCOMING_PREVISITS
 from conversations.registry import Registry
 
 REGISTRY = Registry(
@@ -25,8 +27,10 @@ REGISTRY = Registry(
         REPORT_ILLNESS,
         RUNNING_LATE,
         MY_SESSIONS,
+        BOOK_PREVISIT,
         RAISE_ALERT,
         OPEN_ALERTS,
+        UPCOMING_PREVISITS,
         RESOLVE_ALERT,
         CONTACTS,
         CANCEL,

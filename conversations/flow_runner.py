@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +17,7 @@ from conversations.put_aside import (
     offer_forms_put_aside,
     put_aside_keyboard,
 )
-from conversations.registry import FlowSpec
+from conversations.registry import FlowSpec, Reopen
 from conversations.replies import Reply
 from conversations.state_store import as_flow_state, save_state
 from handlers.service.context import ServiceContext
@@ -63,6 +64,8 @@ async def begin_flow(
             )
         else:
             await reply.say("I've closed what you were doing before; nothing was sent.")
+    if spec.refresh is not None:
+        data = await spec.refresh(uow, person.id, ctx, dict(data))
     turn = engine.start_flow(spec.flow, data, new_nonce())
     return await apply_turn(uow, person, row, spec, turn, reply, ctx)
 
@@ -115,7 +118,7 @@ async def take_flow_input(
         await save_state(uow, person.id, row, None, now=ctx.now())
         await reply.say("Sorry, I had to close what you were doing. Please start again.")
         return "flow_gone"
-    state = as_flow_state(row)
+    state = await refreshed(uow, spec, person.id, ctx, as_flow_state(row))
     turn = engine.advance(
         spec.flow, state, text=text, button=button, nonce=new_nonce(), media=media
     )
@@ -146,6 +149,11 @@ async def apply_turn(
         return "cancelled"
     if turn.finished is not None:
         answer = await spec.finish(uow, person, turn.finished, ctx)
+        if isinstance(answer, Reopen):
+            await uow.flush()  # the ended conversation's row goes before the reopened one's
+            tag = row.tag if row is not None and row.tag else new_nonce()
+            again = await reopened(uow, spec, person.id, ctx, answer, tag)
+            return await apply_turn(uow, person, None, spec, again, reply, ctx)
         await reply.say(with_office_hours(answer, person, ctx), main_menu(person.role))
         await offer_forms_put_aside(uow, person.id, reply, ctx, titles())
         return f"{spec.flow.name}_done"
@@ -169,7 +177,42 @@ async def remind_current(row: ConversationState, reply: Reply) -> None:
     if spec is None:
         return
     await retire_prompt(row, reply)
-    row.prompt_key = await reply.send(engine.current_prompt(spec.flow, as_flow_state(row)))
+    state = await refreshed(reply.uow, spec, row.person_id, reply.ctx, as_flow_state(row))
+    if spec.refresh is not None:
+        row.data = state.data
+    row.prompt_key = await reply.send(engine.current_prompt(spec.flow, state))
+
+
+async def refreshed(
+    uow: AsyncSession, spec: FlowSpec, person_id: int, ctx: ServiceContext, state: engine.FlowState
+) -> engine.FlowState:
+    """The state with the facts its questions are drawn from gathered again, if the flow has
+    any (what is free now, not when the flow started)."""
+    if spec.refresh is None:
+        return state
+    return replace(state, data=await spec.refresh(uow, person_id, ctx, dict(state.data)))
+
+
+async def reopened(
+    uow: AsyncSession,
+    spec: FlowSpec,
+    person_id: int,
+    ctx: ServiceContext,
+    reopen: Reopen,
+    tag: str,
+) -> engine.Turn:
+    """A finished flow asked again at one step, answers kept, after the reason why."""
+    names = [step.name for step in spec.flow.steps]
+    before = names[: names.index(reopen.step)]
+    history = tuple(
+        name for name in before if spec.flow.steps[names.index(name)].save_as in reopen.data
+    )
+    nonce = new_nonce()
+    state = engine.FlowState(
+        spec.flow.name, reopen.step, dict(reopen.data), history, nonce, tag, reopen.return_to
+    )
+    state = await refreshed(uow, spec, person_id, ctx, state)
+    return engine.Turn(state, (engine.current_prompt(spec.flow, state, reopen.problem),))
 
 
 async def retire_prompt(

@@ -28,7 +28,24 @@ EVERYONE = frozenset(role.value for role in Role)
 Prepare = Callable[
     [AsyncSession, Person, ServiceContext, str | None], Awaitable[dict[str, Any] | str]
 ]
-Finish = Callable[[AsyncSession, Person, dict[str, Any], ServiceContext], Awaitable[str]]
+# The facts a flow's questions are drawn from (what is free now, say), gathered again before
+# each input is read and each question is drawn; returns the data with them updated.
+Refresh = Callable[[AsyncSession, int, ServiceContext, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Reopen:
+    """A finish that could not be done as asked (the slot went meanwhile): ask `step` again
+    with the answers kept, after one sentence saying why, then go back to `return_to` (the
+    summary), asking only what has no answer that still fits."""
+
+    step: str
+    data: dict[str, Any]
+    problem: str
+    return_to: str | None = None
+
+
+Finish = Callable[[AsyncSession, Person, dict[str, Any], ServiceContext], Awaitable[str | Reopen]]
 
 
 @dataclass(frozen=True)
@@ -38,6 +55,7 @@ class FlowSpec:
     flow: Flow
     prepare: Prepare
     finish: Finish
+    refresh: Refresh | None = None
 
 
 @dataclass(frozen=True)

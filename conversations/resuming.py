@@ -11,6 +11,7 @@ from conversations.flow_runner import (
     begin_flow,
     is_idle,
     new_nonce,
+    refreshed,
     retire_prompt,
 )
 from conversations.put_aside import (
@@ -119,6 +120,7 @@ async def press_put_aside_button(
             await reply.say(f"I've put aside {before.flow.title} with your answers kept.")
     if row is None or row.flow != name:
         await uow.delete(form)
+    state = await refreshed(uow, spec, person.id, ctx, state)
     turn = engine.Turn(state, (engine.current_prompt(spec.flow, state),))
     await apply_turn(uow, person, row, spec, turn, reply, ctx)
     return "put_aside_resumed"

@@ -9,6 +9,7 @@ from handlers.delivery.retention import (
     PURGE_BATCH,
     purge_inbox,
     purge_outbox,
+    purge_previsits,
     purge_put_aside_forms,
 )
 from handlers.delivery.sender_limits import forget_quiet_senders
@@ -38,6 +39,7 @@ class RetentionPurge:
         inbox_before = now - timedelta(days=retention.inbox_days)
         outbox_before = now - timedelta(days=retention.outbox_days)
         forms_before = now - timedelta(days=self._ctx.config.put_aside_days)
+        previsits_before = now - timedelta(days=retention.previsit_days)
         purged = 0
         try:
             for _ in range(BATCHES_PER_TICK):
@@ -48,8 +50,9 @@ class RetentionPurge:
                         uow, before=inbox_before, limit=PURGE_BATCH
                     )
                     forms = await purge_put_aside_forms(uow, before=forms_before)
+                    previsits = await purge_previsits(uow, before=previsits_before)
                 purged += inbox + outbox
-                if max(inbox, outbox, senders, forms) < PURGE_BATCH:
+                if max(inbox, outbox, senders, forms, previsits) < PURGE_BATCH:
                     self._due_at = now + PURGE_EVERY
                     break
         except Exception:  # the purge must never stop escalations and reminders

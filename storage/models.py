@@ -27,6 +27,7 @@ from storage.people import (
     Venue,
     child_carers,
 )
+from storage.previsits import PrevisitBooking
 from storage.retention import PURGED_KINDS, PurgedCount
 from storage.sessions import (
     Contagious,
@@ -57,6 +58,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Person",
+    "PrevisitBooking",
     "Priority",
     "PurgedCount",
     "PutAsideForm",

@@ -1,5 +1,5 @@
-"""The retention purge: handled inbox rows, settled outbox rows and forms put aside go once their
-time is up.
+"""The retention purge: handled inbox rows, settled outbox rows, forms put aside and past
+pre-visit bookings go once their time is up.
 
 Each call deletes one bounded batch, so a purge never holds a lock for long; the caller commits
 between batches. Inbox and outbox rows that go are counted (purged_counts), so running totals
@@ -20,6 +20,7 @@ from storage.models import (
     InboxUpdate,
     OutboxMessage,
     OutboxStatus,
+    PrevisitBooking,
     PurgedCount,
     PutAsideForm,
 )
@@ -101,6 +102,26 @@ async def purge_put_aside_forms(
             PutAsideForm.put_aside_at < before,  # not one carried on and put aside again since
         ),
         execution_options=_BULK,
+    )
+    return _count(result)
+
+
+async def purge_previsits(
+    uow: AsyncSession, *, before: datetime, limit: int = PURGE_BATCH
+) -> int:
+    """Delete up to `limit` pre-visit bookings that ended before `before`, with the routine,
+    school and clubs the carer typed; the audit timeline keeps that they were booked."""
+    doomed = (
+        select(PrevisitBooking.id)
+        .where(PrevisitBooking.ends_at < before)
+        .order_by(PrevisitBooking.id)
+        .limit(limit)
+    )
+    ids = list(await uow.scalars(doomed))
+    if not ids:
+        return 0
+    result = await uow.execute(
+        delete(PrevisitBooking).where(PrevisitBooking.id.in_(ids)), execution_options=_BULK
     )
     return _count(result)
 

@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEvent
 
-SubjectKind = Literal["alert", "handover", "illness", "outbox", "person", "readiness", "session"]
+SubjectKind = Literal[
+    "alert", "handover", "illness", "outbox", "person", "previsit", "readiness", "session"
+]
 
 
 def audit_subject(kind: SubjectKind, key: int | str) -> str:

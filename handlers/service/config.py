@@ -152,6 +152,28 @@ class Watchdog(_Strict):
     warn_every_minutes: int = Field(default=15, ge=1)
 
 
+class PrevisitVenue(_Strict):
+    """One venue's pre-visit slots, where they differ from the service's defaults."""
+
+    slot_minutes: int | None = Field(default=None, ge=15, le=240)
+    capacity: int | None = Field(default=None, ge=1, le=20)
+    hours: Hours | None = None
+
+
+class Previsits(_Strict):
+    """Pre-visit bookings: how far ahead, how long a slot, how many carers at once, and when.
+
+    `hours` are the bookable hours (left out: the office hours); a day is offered only when the
+    office is open too (so never on a bank holiday). `venues` overrides any of them per venue.
+    """
+
+    weeks_ahead: int = Field(default=3, ge=1, le=12)
+    slot_minutes: int = Field(default=60, ge=15, le=240)
+    capacity: int = Field(default=1, ge=1, le=20)
+    hours: Hours | None = None
+    venues: dict[str, PrevisitVenue] = Field(default_factory=dict)
+
+
 class Retention(_Strict):
     """How many days operational records are kept (the audit timeline is never purged).
 
@@ -161,6 +183,8 @@ class Retention(_Strict):
 
     inbox_days: int = Field(default=30, ge=7)
     outbox_days: int = Field(default=30, ge=7)
+    # A pre-visit booking (with the routine, school and clubs a carer typed) after its day.
+    previsit_days: int = Field(default=90, ge=7)
 
 
 class ServiceConfig(_Strict):
@@ -177,6 +201,7 @@ class ServiceConfig(_Strict):
     illness: Illness = Illness()
     my_sessions: MySessions = MySessions()
     retention: Retention = Retention()
+    previsits: Previsits = Previsits()
     watchdog: Watchdog = Watchdog()
     conversation_idle_minutes: int = Field(default=30, ge=1)
     # A form put aside (left idle, or for another one) is discarded after this, answers and all.
@@ -200,6 +225,13 @@ class ServiceConfig(_Strict):
         if len(codes) != len(set(codes)):
             raise ValueError("venue codes must be unique")
         return value
+
+    @model_validator(mode="after")
+    def _previsit_venues_known(self) -> ServiceConfig:
+        unknown = set(self.previsits.venues) - {venue.code for venue in self.venues}
+        if unknown:
+            raise ValueError(f"previsits.venues names unknown venues: {', '.join(sorted(unknown))}")
+        return self
 
 
 def load_service_config(path: Path) -> ServiceConfig:

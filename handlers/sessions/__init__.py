@@ -1,4 +1,4 @@
-"""The carers' side of a family time session: illness, handover cards, reminders."""
+"""The carers' side of a family time session: illness, handover cards, reminders, pre-visits."""
 
 from __future__ import annotations
 
@@ -33,6 +33,24 @@ from handlers.sessions.my_sessions import (
     my_calendar_file,
     my_sessions_reply,
 )
+from handlers.sessions.previsit_notices import describe_previsit
+from handlers.sessions.previsit_records import (
+    PREVISIT_COLUMNS,
+    export_previsits,
+    list_upcoming_previsits,
+)
+from handlers.sessions.previsits import (
+    PREVISIT_START,
+    NotYourBooking,
+    PrevisitAnswers,
+    SlotTaken,
+    book_previsit,
+    cancel_previsit,
+    free_previsit_slots,
+    move_previsit,
+    slot_start,
+    upcoming_previsit,
+)
 from handlers.sessions.reminders import (
     send_due_reminders,
 )
@@ -47,17 +65,29 @@ __all__ = [
     "MY_CALENDAR_START",
     "MY_SESSIONS_START",
     "NOTED_PREFIX",
+    "PREVISIT_COLUMNS",
+    "PREVISIT_START",
     "HandoverAnswers",
     "NotRunningToday",
+    "NotYourBooking",
     "NotYourChild",
     "Noted",
+    "PrevisitAnswers",
     "SessionFacts",
     "SessionNotOpen",
+    "SlotTaken",
     "StaffCancelled",
+    "book_previsit",
+    "cancel_previsit",
     "cancel_session_by_service",
     "carers_sessions_ahead",
     "children_of_carer",
+    "describe_previsit",
+    "export_previsits",
+    "free_previsit_slots",
     "how_late",
+    "list_upcoming_previsits",
+    "move_previsit",
     "my_calendar_file",
     "my_sessions_reply",
     "note_lateness",
@@ -66,6 +96,8 @@ __all__ = [
     "send_due_reminders",
     "sessions_for_handover",
     "sessions_today",
+    "slot_start",
     "submit_handover",
     "tell_session_changed",
+    "upcoming_previsit",
 ]

@@ -120,6 +120,7 @@ async def test_at_start_up_linked_people_get_the_command_list_of_this_release(
         "illness",
         "late",
         "mysessions",
+        "previsit",
         "contacts",
         "cancel",
         "help",

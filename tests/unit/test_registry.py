@@ -17,13 +17,15 @@ CARER_COMMANDS = (
     ("illness", "Tell us a child is ill"),
     ("late", "Tell the worker you're running late"),
     ("mysessions", "Your children's sessions coming up"),
+    ("previsit", "Book, see, move or cancel your pre-visit"),
     ("contacts", "Phone numbers and opening hours"),
     ("cancel", "Stop what you are doing"),
     ("help", "What I can do"),
 )
-STAFF_COMMANDS = CARER_COMMANDS[4:]
+STAFF_COMMANDS = CARER_COMMANDS[5:]
 ALERT = ("alert", "Raise a safeguarding alert")
 ALERTS = ("alerts", "Alerts not yet resolved")
+PREVISITS = ("previsits", "Pre-visits booked")
 
 
 def test_every_capability_has_its_own_name_and_every_family_its_own_prefix() -> None:
@@ -69,9 +71,9 @@ def test_a_registry_refuses_a_name_or_prefix_that_could_mean_two_things() -> Non
     [
         (Role.CARER, CARER_COMMANDS),
         (Role.WORKER, (ALERT, *STAFF_COMMANDS)),
-        (Role.SENIOR, (ALERT, ALERTS, *STAFF_COMMANDS)),
+        (Role.SENIOR, (ALERT, ALERTS, PREVISITS, *STAFF_COMMANDS)),
         (Role.MANAGER, (ALERT, ALERTS, *STAFF_COMMANDS)),
-        (Role.COORDINATOR, (ALERTS, *STAFF_COMMANDS)),
+        (Role.COORDINATOR, (ALERTS, PREVISITS, *STAFF_COMMANDS)),
         (Role.ADMIN, (ALERTS, *STAFF_COMMANDS)),
         (Role.SOCIAL_WORKER, STAFF_COMMANDS),
     ],
@@ -101,6 +103,7 @@ def test_someone_not_linked_is_offered_start_and_contacts() -> None:
                 ("🤒 Report a child is ill", "m:illness"),
                 ("⏰ Running late", "m:late"),
                 ("🗓 My sessions", "m:mysessions"),
+                ("📅 Book pre-visit", "m:previsit"),
                 ("📞 Contacts", "m:contacts"),
             ],
         ),
