@@ -10,10 +10,11 @@ from __future__ import annotations
 from conversations.alert_buttons import ALERT_BUTTONS
 from conversations.alert_list import OPEN_ALERTS
 from conversations.flows.alert import RAISE_ALERT
-from conversations.flows.handover import HANDOVER_CARD
+from conversations.flows.handover import HANDOVER_CARD, HANDOVER_READ
 from conversations.flows.illness import REPORT_ILLNESS
 from conversations.flows.late import LATE_NOTED, RUNNING_LATE
 from conversations.flows.resolve import RESOLVE_ALERT
+from conversations.flows.return_card import SEND_RETURN_CARD
 from conversations.menus import CANCEL, CONTACTS, HELP, START
 from conversations.registry import Registry
 
@@ -26,11 +27,13 @@ REGISTRY = Registry(
         RAISE_ALERT,
         OPEN_ALERTS,
         RESOLVE_ALERT,
+        SEND_RETURN_CARD,
         CONTACTS,
         CANCEL,
         HELP,
         ALERT_BUTTONS,
         LATE_NOTED,
+        HANDOVER_READ,
     )
 )
 
