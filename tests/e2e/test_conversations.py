@@ -105,7 +105,7 @@ async def test_changing_one_answer_keeps_the_others_in_the_card_sent(harness: Ha
     assert "✔ ✏️ Change something" in chosen.text
     answers = [t for t, _ in which.buttons]
     assert answers[:4] == [
-        "Marks or bruises: No marks or bruises",
+        "Marks or bruises: ✅ All fine: no marks or bruises",
         "Last feed and nappy: bottle 8:30, nappy 9:15",
         "Health and mood: happy, slept well",
         "Medicine: No medicine",
