@@ -55,7 +55,7 @@ def _answer(data: Data, name: str) -> str:
 
 def _ask_marks(data: Data) -> str:
     """The first question names the session and children, and any card already sent for it."""
-    lines = [f"📝 Handover card for {chosen_session_label(data)}."]
+    lines = [f"📝 Handover card for {chosen_session_label(data)}"]
     sent_at = data.get("sent", {}).get(data.get("session"))
     if sent_at:
         lines.append(

@@ -67,7 +67,7 @@ RETURN_CARD = Flow(
         Step(
             name="attended",
             ask=lambda d: (
-                f"📝 Return card for {chosen_session_label(d)}.\n\nWho came to the session?"
+                f"📝 Return card for {chosen_session_label(d)}\n\nWho came to the session?"
             ),
             expects=_short("mum came, dad didn't", Option(EVERYONE_CAME, "✅ Everyone expected")),
             save_as="attended",

@@ -7,6 +7,7 @@ worker, protected.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,10 +17,18 @@ from sqlalchemy.orm import selectinload
 
 from handlers.delivery.chat import SendMessage
 from handlers.delivery.outbox import queue_delivery
-from handlers.delivery.reachability import can_reach
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
-from storage.models import Child, Person, Priority, ReturnCard, Session, SessionStatus
+from storage.models import (
+    Child,
+    Person,
+    Priority,
+    ReturnCard,
+    Role,
+    Session,
+    SessionStatus,
+    TelegramLink,
+)
 
 RETURN_START = "returncard"  # the command
 
@@ -89,12 +98,18 @@ async def send_return_card(
     )
     uow.add(card)
     await uow.flush()
-    carers = await _reachable(uow, {p.id: p for c in booked.children for p in c.carers})
-    social_workers = (
-        await _reachable(uow, {c.social_worker_id: c for c in booked.children})
-        if answers.incident
-        else {}
-    )
+    everyone = {p.id: p for c in booked.children for p in c.carers if p.is_active}
+    if answers.incident:
+        for child in booked.children:
+            social_worker = (
+                await uow.get(Person, child.social_worker_id) if child.social_worker_id else None
+            )
+            if social_worker is not None and social_worker.is_active:
+                everyone[social_worker.id] = social_worker
+    reached = await _reachable(uow, everyone)
+    carers = {i: p for i, p in reached.items() if p.role == Role.CARER.value}
+    social_workers = {i: p for i, p in reached.items() if p.role != Role.CARER.value}
+    missed = [p for i, p in everyone.items() if i not in reached]
     record_audit(
         uow,
         "return_card.sent",
@@ -129,35 +144,48 @@ async def send_return_card(
             priority=Priority.REPLY,
             dedupe_key=f"return:{card.id}:person:{social_worker.id}",
         )
-    return _reply(carers, social_workers, ctx)
+    return _reply(carers, social_workers, missed, ctx)
 
 
-async def _reachable(uow: AsyncSession, ids: dict[int | None, object]) -> dict[int, Person]:
+async def _reachable(uow: AsyncSession, ids: Iterable[int | None]) -> dict[int, Person]:
     """The active people with these ids whom the bot can reach."""
     found: dict[int, Person] = {}
     for person_id in ids:
         person = await uow.get(Person, person_id) if person_id is not None else None
-        if person is not None and person.is_active and await can_reach(uow, person.id):
+        if person is not None and person.is_active and await _on_the_bot(uow, person.id):
             found[person.id] = person
     return found
 
 
+async def _on_the_bot(uow: AsyncSession, person_id: int) -> bool:
+    """Linked, and Telegram has not refused them for good."""
+    link = await uow.get(TelegramLink, person_id)
+    return link is not None and link.is_reachable
+
+
 def _reply(
-    carers: dict[int, Person], social_workers: dict[int, Person], ctx: ServiceContext
+    carers: dict[int, Person],
+    social_workers: dict[int, Person],
+    missed: list[Person],
+    ctx: ServiceContext,
 ) -> str:
-    """What the worker reads: who got the card, and what to do about anyone it couldn't reach."""
-    if not carers:
-        reply = (
-            "The return card is saved, but I couldn't reach the carer; please phone them, or "
-            f"the office on {ctx.config.contacts.office_phone}."
-        )
-    else:
+    """What the worker reads: who got the card, and whom to tell another way."""
+    if carers:
         names = ", ".join(f"{p.first_name} (carer)" for p in carers.values())
         reply = f"📝 Return card sent to {names}."
+    else:
+        reply = "📝 The return card is saved, but no carer of the children is on the bot."
     if social_workers:
         names = ", ".join(f"{p.first_name} (social worker)" for p in social_workers.values())
         reply += f" The incident or injury also went to {names}."
+    if missed:
+        names = ", ".join(f"{p.first_name} ({_role(p)})" for p in missed)
+        reply += f" Not on the bot, so please tell them another way: {names}."
     return reply
+
+
+def _role(person: Person) -> str:
+    return "social worker" if person.role == Role.SOCIAL_WORKER.value else person.role
 
 
 def return_text(

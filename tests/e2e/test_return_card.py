@@ -78,10 +78,10 @@ async def test_an_injury_on_the_return_card_also_goes_to_the_social_worker_prote
     await answer_up_to_incident(h)
     await h.send(WORKER, "bumped head on the table at 08:40, cold compress, no mark")
     await h.press(WORKER, "Send to the carer")
-    # Carmen (F.G.'s carer) isn't linked: only Casey can be reached.
+    # Carmen (F.G.'s carer) isn't linked: the worker is asked to tell her another way.
     assert h.unread(WORKER)[-1].text == (
         "📝 Return card sent to Casey (carer). The incident or injury also went to "
-        "Sam (social worker)."
+        "Sam (social worker). Not on the bot, so please tell them another way: Carmen (carer)."
     )
     (card,) = h.unread(CARER)
     assert "Incident or injury: bumped head on the table at 08:40" in card.text
@@ -122,18 +122,21 @@ async def test_bad_input_on_the_return_card_gets_one_sentence_and_loses_nothing(
     (_, food) = h.unread(WORKER)
     old_buttons = [data for _, data in food.buttons]
     await h.send_media(WORKER, "photo")
-    (problem,) = h.unread(WORKER)
+    retired, problem = h.unread(WORKER)
+    assert retired.is_edit and not retired.buttons  # asked again below: no second live copy
     assert problem.text.startswith(
         "I can't pass on photos, so nobody will see it. Please type a few words about it instead."
     )
     await h.send(WORKER, "y" * 301)
-    (too_long,) = h.unread(WORKER)
+    retired, too_long = h.unread(WORKER)
+    assert retired.is_edit and not retired.buttons
     assert too_long.text.startswith("That's 301 characters; please send a shorter version")
     await h.send(WORKER, "a yoghurt")
     h.unread(WORKER)
     await h.press_data(WORKER, old_buttons[0])  # the food question's button, already answered
-    (stale,) = h.unread(WORKER)
-    assert stale.text.startswith("That button is from a message I can't use any more.")
+    stale, *asked_again = h.unread(WORKER)
+    assert stale.text == "That button is from an earlier message; please use the one below."
+    assert "Any nappy changes or toilet trips?" in asked_again[-1].text
     await h.press(WORKER, "Nothing to report")  # changes
     await h.press(WORKER, "Nothing to report")  # sleep
     await h.press(WORKER, "Nothing to report")  # mood
@@ -141,6 +144,9 @@ async def test_bad_input_on_the_return_card_gets_one_sentence_and_loses_nothing(
     summary = h.unread(WORKER)[-1].text
     assert "Ate or drank: a yoghurt" in summary  # the typed answer kept through it all
     await h.press(WORKER, "Send to the carer")
-    assert h.unread(WORKER)[-1].text == "📝 Return card sent to Casey (carer)."
+    assert h.unread(WORKER)[-1].text == (
+        "📝 Return card sent to Casey (carer). Not on the bot, so please tell them another way: "
+        "Carmen (carer)."
+    )
     assert "Ate or drank: a yoghurt" in h.unread(CARER)[-1].text
     h.assert_no_unexpected_messages()  # Will heard nothing of it
