@@ -56,7 +56,7 @@ def _answer(data: Data, name: str) -> str:
 def _ask_marks(data: Data) -> str:
     """The first question names the session and children, and any card already sent for it."""
     lines = [f"📝 Handover card for {chosen_session_label(data)}"]
-    sent_at = data.get("sent", {}).get(data.get("session"))
+    sent_at = _sent_at(data)
     if sent_at:
         lines.append(
             f"⚠ A handover card for this session was already sent at {sent_at}. What you send "
@@ -70,13 +70,21 @@ def _ask_marks(data: Data) -> str:
     return "\n\n".join(lines)
 
 
+def _sent_at(data: Data) -> str | None:
+    """When a card was already sent for the chosen session, if one was."""
+    sent_at = data.get("sent", {}).get(data.get("session"))
+    return str(sent_at) if sent_at else None
+
+
 def _summary(data: Data) -> str:
     # The session and its children first: after a change of session the carer can see which
-    # child the answers are now about.
+    # child the answers are now about, and whether this card updates one already sent.
+    sent_at = _sent_at(data)
     return "\n".join(
         [
             "Please check and send:",
             f"Session: {chosen_session_label(data)}",
+            *([f"⚠ This updates the card already sent at {sent_at}."] if sent_at else []),
             f"Marks or bruises: {_answer(data, 'marks')}",
             f"Last feed and nappy: {_answer(data, 'care')}",
             f"Health and mood: {_answer(data, 'wellbeing')}",

@@ -150,6 +150,7 @@ async def test_a_second_card_for_the_session_is_warned_of_and_sent_as_an_update(
     await h.press(CARER, "No medicine")
     summary = h.unread(CARER)[-1].text
     assert "Marks or bruises: small bruise on the left knee, fell at nursery" in summary
+    assert "⚠ This updates the card already sent at 10:00." in summary
     await h.press_data(CARER, old_buttons[0])  # a button of the first card's questions
     stale, *asked_again = h.unread(CARER)
     assert stale.text == "That button is from an earlier message; please use the one below."
