@@ -10,11 +10,12 @@ from __future__ import annotations
 from conversations.alert_buttons import ALERT_BUTTONS
 from conversations.alert_list import OPEN_ALERTS
 from conversations.flows.alert import RAISE_ALERT
-from conversations.flows.handover import HANDOVER_CARD
+from conversations.flows.handover import HANDOVER_CARD, HANDOVER_READ
 from conversations.flows.illness import REPORT_ILLNESS
 from conversations.flows.late import LATE_NOTED, RUNNING_LATE
 from conversations.flows.previsit import BOOK_PREVISIT
 from conversations.flows.resolve import RESOLVE_ALERT
+from conversations.flows.return_card import SEND_RETURN_CARD
 from conversations.menus import CANCEL, CONTACTS, HELP, START
 from conversations.my_sessions import MY_CALENDAR, MY_SESSIONS
 from conversations.previsit_list import UPCOMING_PREVISITS
@@ -32,12 +33,14 @@ REGISTRY = Registry(
         OPEN_ALERTS,
         UPCOMING_PREVISITS,
         RESOLVE_ALERT,
+        SEND_RETURN_CARD,
         CONTACTS,
         CANCEL,
         HELP,
         ALERT_BUTTONS,
         LATE_NOTED,
         MY_CALENDAR,
+        HANDOVER_READ,
     )
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, String, Table, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.base import Base, UTCDateTime
@@ -107,6 +107,11 @@ class Child(Base):
     ref: Mapped[str] = mapped_column(String(40), unique=True)
     initials: Mapped[str] = mapped_column(String(8))
     social_worker_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    # False for a baby or a child who can't get about on their own: a mark or bruise on them
+    # is a safeguarding concern in itself.
+    is_independently_mobile: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
 
     carers: Mapped[list[Person]] = relationship(secondary=child_carers)
 

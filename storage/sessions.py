@@ -81,3 +81,24 @@ class HandoverCard(Base):
     wellbeing: Mapped[str] = mapped_column(Text)  # health, mood, how the day has been
     medication: Mapped[str] = mapped_column(Text)  # medicine to give, with instructions
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The card sent before this one for the same session, which this one updates.
+    updates_id: Mapped[int | None] = mapped_column(ForeignKey("handover_cards.id"), nullable=True)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    read_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+
+
+class ReturnCard(Base):
+    """What the worker tells the carers after a session: who came, food, changes, sleep, mood."""
+
+    __tablename__ = "return_cards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    attended: Mapped[str] = mapped_column(Text)
+    food: Mapped[str] = mapped_column(Text)  # what the child ate or drank
+    changes: Mapped[str] = mapped_column(Text)  # nappy changes, toilet
+    sleep: Mapped[str] = mapped_column(Text)
+    mood: Mapped[str] = mapped_column(Text)
+    incident: Mapped[str | None] = mapped_column(Text, nullable=True)  # an incident or injury
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)

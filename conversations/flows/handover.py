@@ -1,4 +1,10 @@
-"""The carer's handover card: which session, marks, feed and nappy, health and mood, medicine."""
+"""The carer's handover card: which session, marks, feed and nappy, health and mood, medicine.
+
+The common answers are one tap (*All fine*); a card already sent for the session is named
+before the first question, and the new one goes as an update to it. A mark or bruise on a child
+who can't get about on their own is also raised as a safeguarding alert here, the one place
+that may use both the carers' side and the alert side.
+"""
 
 from __future__ import annotations
 
@@ -12,20 +18,30 @@ from conversations.flows.session_choice import (
     chosen_session_label,
     session_options,
 )
-from conversations.registry import Capability, FlowSpec
+from conversations.registry import EVERYONE, ButtonFamily, Call, Capability, FlowSpec
+from handlers.alerts import raise_carer_concern
 from handlers.service.context import ServiceContext
 from handlers.sessions import (
     HANDOVER_START,
+    READ_PREFIX,
     HandoverAnswers,
+    Read,
     SessionNotOpen,
+    cards_already_sent,
     children_of_carer,
+    mark_handover_read,
     sessions_for_handover,
     submit_handover,
 )
 from storage.models import Person, Role
 
-NONE, NOT_NEEDED = "none", "not-needed"
-SHORT_ANSWERS = {NONE: "none", NOT_NEEDED: "not needed"}
+NONE, NOT_NEEDED, AS_USUAL, WELL = "none", "not-needed", "as-usual", "well"
+SHORT_ANSWERS = {
+    NONE: "none",
+    NOT_NEEDED: "not needed",
+    AS_USUAL: "fed and changed as usual",
+    WELL: "well, nothing to report",
+}
 
 
 def _children(data: Data) -> str:
@@ -37,13 +53,38 @@ def _answer(data: Data, name: str) -> str:
     return SHORT_ANSWERS.get(value, value)
 
 
+def _ask_marks(data: Data) -> str:
+    """The first question names the session and children, and any card already sent for it."""
+    lines = [f"📝 Handover card for {chosen_session_label(data)}"]
+    sent_at = _sent_at(data)
+    if sent_at:
+        lines.append(
+            f"⚠ A handover card for this session was already sent at {sent_at}. What you send "
+            "now goes to the worker as an update: it adds to that card, and where an answer "
+            "differs it replaces it."
+        )
+    lines.append(
+        f"Are there any marks or bruises on {_children(data)} already? Say where and how they "
+        "happened, so the worker can explain them to the parent."
+    )
+    return "\n\n".join(lines)
+
+
+def _sent_at(data: Data) -> str | None:
+    """When a card was already sent for the chosen session, if one was."""
+    sent_at = data.get("sent", {}).get(data.get("session"))
+    return str(sent_at) if sent_at else None
+
+
 def _summary(data: Data) -> str:
     # The session and its children first: after a change of session the carer can see which
-    # child the answers are now about.
+    # child the answers are now about, and whether this card updates one already sent.
+    sent_at = _sent_at(data)
     return "\n".join(
         [
             "Please check and send:",
             f"Session: {chosen_session_label(data)}",
+            *([f"⚠ This updates the card already sent at {sent_at}."] if sent_at else []),
             f"Marks or bruises: {_answer(data, 'marks')}",
             f"Last feed and nappy: {_answer(data, 'care')}",
             f"Health and mood: {_answer(data, 'wellbeing')}",
@@ -65,14 +106,11 @@ HANDOVER = Flow(
         ),
         Step(
             name="marks",
-            ask=lambda d: (
-                f"Are there any marks or bruises on {_children(d)} already? Say where and how "
-                "they happened, so the worker can explain them to the parent."
-            ),
+            ask=_ask_marks,
             expects=FreeText(
                 max_length=500,
                 example="small bruise on the left knee, fell at nursery",
-                shortcuts=(Option(NONE, "No marks or bruises"),),
+                shortcuts=(Option(NONE, "✅ All fine: no marks or bruises"),),
             ),
             save_as="marks",
             label="Marks or bruises",
@@ -83,7 +121,10 @@ HANDOVER = Flow(
             expects=FreeText(
                 max_length=300,
                 example="bottle 8:30, nappy 9:15",
-                shortcuts=(Option(NOT_NEEDED, "Not needed (older child)"),),
+                shortcuts=(
+                    Option(AS_USUAL, "✅ All fine: fed and changed as usual"),
+                    Option(NOT_NEEDED, "Not needed (older child)"),
+                ),
             ),
             save_as="care",
             label="Last feed and nappy",
@@ -91,7 +132,11 @@ HANDOVER = Flow(
         Step(
             name="wellbeing",
             ask=lambda d: f"How are {_children(d)} today: health, mood, how the day has been?",
-            expects=FreeText(max_length=500, example="happy, slept well, a bit of a cold"),
+            expects=FreeText(
+                max_length=500,
+                example="happy, slept well, a bit of a cold",
+                shortcuts=(Option(WELL, "✅ All fine: well, nothing to report"),),
+            ),
             save_as="wellbeing",
             label="Health and mood",
         ),
@@ -129,21 +174,24 @@ async def prepare_handover(
         [str(booked.id), f"{ctx.show_time(booked.starts_at)} · {children[str(booked.id)]}"]
         for booked in sessions
     ]
-    return {"sessions": options, "children": children}
+    sent = await cards_already_sent(uow, [booked.id for booked in sessions])
+    sent_at = {str(key): f"{ctx.local(card.submitted_at):%H:%M}" for key, card in sent.items()}
+    return {"sessions": options, "children": children, "sent": sent_at}
 
 
 async def finish_handover(
     uow: AsyncSession, person: Person, data: dict[str, Any], ctx: ServiceContext
 ) -> str:
-    """Hand the answers to the use case; its reply is what the carer reads."""
+    """Send the card; a mark on a child not independently mobile also raises an alert."""
     answers = HandoverAnswers(
         marks=_answer(data, "marks"),
         care=_answer(data, "care"),
         wellbeing=_answer(data, "wellbeing"),
         medication=_answer(data, "medication"),
+        is_marked=data["marks"] != NONE,
     )
     try:
-        return await submit_handover(
+        sent = await submit_handover(
             uow, carer=person, session_id=int(data["session"]), answers=answers, ctx=ctx
         )
     except SessionNotOpen:
@@ -151,6 +199,48 @@ async def finish_handover(
             "That session has ended or was cancelled, so the card wasn't sent. Please tell "
             f"the team on arrival, or phone {ctx.config.contacts.office_phone}."
         )
+    if not sent.marked_not_mobile:
+        return sent.reply
+    children = ", ".join(sent.marked_not_mobile)
+    _, pinged = await raise_carer_concern(
+        uow,
+        person,
+        session_id=sent.session_id,
+        note=(
+            f"Handover card: a mark or bruise on {children}, not independently mobile. "
+            f"The carer says: {answers.marks}"
+        ),
+        ctx=ctx,
+    )
+    if not pinged:
+        return (
+            f"{sent.reply}\n\nA mark or bruise on a child who can't get about on their own must "
+            "be looked at by the safeguarding lead, and I couldn't reach them just now: please "
+            f"phone the office on {ctx.config.contacts.office_phone}."
+        )
+    return (
+        f"{sent.reply}\n\nBecause a mark or bruise on a child who can't get about on their own "
+        "must always be looked at, I've passed what you said to the safeguarding lead."
+    )
+
+
+_REFUSALS = {
+    Read.ALREADY: "The carer already knows you've read this card.",
+    Read.UNKNOWN: "That button doesn't match a handover card for a session of yours.",
+}
+
+
+async def press_read(call: Call, data: str) -> str:
+    """Read on the worker's copy: the carer is told; the copy loses its button."""
+    read = await mark_handover_read(call.uow, person=call.person, data=data, ctx=call.ctx)
+    if read.outcome is not Read.DONE:
+        await call.reply.answer_button(_REFUSALS[read.outcome])
+        await call.reply.say(_REFUSALS[read.outcome])
+        return f"handover_read_{read.outcome}"
+    await call.reply.answer_button("The carer has been told you've read it.")
+    if read.card:
+        await call.reply.edit_pressed(read.card)
+    return "handover_read"
 
 
 HANDOVER_CARD = Capability(
@@ -159,4 +249,9 @@ HANDOVER_CARD = Capability(
     FlowSpec(HANDOVER, prepare_handover, finish_handover),
     description="Fill in the handover card for a session",
     label="📝 Handover card",
+)
+HANDOVER_READ = Capability(
+    "handover_read",
+    EVERYONE - {Role.CARER.value, Role.SOCIAL_WORKER.value},
+    ButtonFamily(READ_PREFIX, press_read),
 )

@@ -105,9 +105,17 @@ async def alert_facts(uow: AsyncSession, alert: Alert) -> AlertFacts:
         ref=alert.ref,
         heading=SEVERITY_HEADINGS[Severity(alert.severity)],
         place=place,
-        raiser=raiser.first_name if raiser else "a worker",
+        raiser=_raiser_name(raiser),
         raised_at=alert.raised_at,
     )
+
+
+def _raiser_name(raiser: Person | None) -> str:
+    """The raiser's first name; a carer's (from a handover card) says so."""
+    if raiser is None:
+        return "a worker"
+    is_carer = raiser.role == Role.CARER.value
+    return f"{raiser.first_name} (carer, handover card)" if is_carer else raiser.first_name
 
 
 def ping_text(

@@ -12,7 +12,7 @@ from handlers.alerts.messages import alert_facts, ping_keyboard, ping_text
 from handlers.delivery.chat import EditMessage, SendMessage
 from handlers.delivery.outbox import queue_delivery
 from handlers.service.context import ServiceContext
-from storage.models import Alert, AlertPing, Person, Priority
+from storage.models import Alert, AlertPing, Person, Priority, Role
 
 
 def step_key(step: int, event: str) -> str:
@@ -28,7 +28,14 @@ def step_key(step: int, event: str) -> str:
 async def tell_raiser(
     uow: AsyncSession, alert: Alert, text: str, *, key: str, now: datetime
 ) -> None:
-    """A protected message about the alert to the worker who raised it, once per `key`."""
+    """A protected message about the alert to the worker who raised it, once per `key`.
+
+    A carer whose handover card raised it is not sent how staff handle it: they were told at
+    once that it went to the safeguarding lead.
+    """
+    raiser = await uow.get(Person, alert.raised_by_id)
+    if raiser is not None and raiser.role == Role.CARER.value:
+        return
     await queue_delivery(
         uow,
         SendMessage(text, protect_content=True),

@@ -62,16 +62,37 @@ async def raise_alert(
     ctx: ServiceContext,
 ) -> tuple[Alert, list[Person]]:
     """Record the alert and ping the first level of its chain, all in this unit of work."""
-    now = ctx.now()
     booked = await uow.get(Session, session_id) if session_id else None
     if booked is not None and booked.worker_id != worker.id:
         booked = None
+    return await _raise(uow, worker, booked, severity=severity, note=note, ctx=ctx)
+
+
+async def raise_carer_concern(
+    uow: AsyncSession, carer: Person, *, session_id: int, note: str, ctx: ServiceContext
+) -> tuple[Alert, list[Person]]:
+    """An urgent alert from what a carer reported about a session's child (the caller checked
+    the child is theirs and in that session): the on-site chain is pinged at once."""
+    booked = await uow.get(Session, session_id)
+    return await _raise(uow, carer, booked, severity=Severity.URGENT, note=note, ctx=ctx)
+
+
+async def _raise(
+    uow: AsyncSession,
+    raiser: Person,
+    booked: Session | None,
+    *,
+    severity: Severity,
+    note: str | None,
+    ctx: ServiceContext,
+) -> tuple[Alert, list[Person]]:
+    now = ctx.now()
     alert = Alert(
         severity=severity.value,
         status=AlertStatus.OPEN.value,
-        raised_by_id=worker.id,
+        raised_by_id=raiser.id,
         session_id=booked.id if booked else None,
-        venue_code=booked.venue_code if booked else worker.venue_code,
+        venue_code=booked.venue_code if booked else raiser.venue_code,
         room=booked.room if booked else None,
         note=note or None,
         raised_at=now,
@@ -85,7 +106,7 @@ async def raise_alert(
         uow,
         "alert.raised",
         at=now,
-        actor_person_id=worker.id,
+        actor_person_id=raiser.id,
         subject=audit_subject("alert", alert.id),
         note=alert.note,  # as written: the record is the timeline, the alerts row is operational
         severity=severity.value,
@@ -109,8 +130,10 @@ def may_respond(person: Person, alert: Alert, was_pinged: bool) -> bool:
 
 
 def may_read(person: Person, alert: Alert, was_pinged: bool) -> bool:
-    """Details go to responders and to the worker who raised it; nobody else."""
-    return person.id == alert.raised_by_id or may_respond(person, alert, was_pinged)
+    """Details go to responders and to the staff member who raised it; nobody else (a carer whose
+    handover card raised it is told it was passed on, not the handling of it)."""
+    is_raiser = person.id == alert.raised_by_id and person.role not in NOT_STAFF
+    return is_raiser or may_respond(person, alert, was_pinged)
 
 
 async def was_pinged(uow: AsyncSession, alert_id: int, person_id: int) -> bool:
@@ -205,6 +228,7 @@ __all__ = [
     "may_respond",
     "open_alerts",
     "raise_alert",
+    "raise_carer_concern",
     "refuse",
     "release_alerts_held_by",
     "resolve_alert",

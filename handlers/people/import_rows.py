@@ -18,7 +18,13 @@ from sqlalchemy import Column, String
 from storage.models import Child, Person, Role, Session
 
 PEOPLE_COLUMNS = ("ref", "first_name", "last_name", "role", "venue", "phone")
-CHILDREN_COLUMNS = ("ref", "initials", "social_worker_ref", "carer_refs")
+CHILDREN_COLUMNS = (
+    "ref",
+    "initials",
+    "social_worker_ref",
+    "carer_refs",
+    "not_independently_mobile",
+)
 SESSIONS_COLUMNS = (
     "ref",
     "venue",
@@ -83,6 +89,14 @@ class ChildRow(ImportRow):
     initials: Annotated[str, _fits(Child.__table__.c.initials)]
     social_worker_ref: str = ""
     carer_refs: str = ""
+    # yes for a baby or a child who can't get about alone; blank or no: mobile; column left
+    # out: as it was (mobile for a new child).
+    not_independently_mobile: bool | None = None
+
+    @field_validator("not_independently_mobile", mode="before")
+    @classmethod
+    def _blank_is_no(cls, value: Any) -> Any:
+        return False if isinstance(value, str) and not value.strip() else value
 
     @field_validator("initials")
     @classmethod

@@ -118,6 +118,8 @@ async def import_records(
         child.initials = row.initials
         child.social_worker_id = social_worker.id if social_worker else None
         child.carers = [p for p in carers if p is not None]
+        if row.not_independently_mobile is not None:
+            child.is_independently_mobile = not row.not_independently_mobile
         summary.children += 1
     await uow.flush()
     changed = await _import_sessions(
@@ -154,8 +156,7 @@ async def _import_sessions(
     zone = ZoneInfo(config.timezone)
     updated: list[tuple[Session, SessionFacts]] = []
     existing = {
-        s.ref: s
-        for s in await uow.scalars(select(Session).options(selectinload(Session.children)))
+        s.ref: s for s in await uow.scalars(select(Session).options(selectinload(Session.children)))
     }
     for number, row in rows:
         assert isinstance(row, SessionRow)

@@ -127,9 +127,10 @@ class Reminders(_Strict):
 
 
 class Handover(_Strict):
-    """Which sessions a carer can send a handover card for."""
+    """Which sessions a carer can send a handover card for, and a worker a return card for."""
 
     lookahead_days: float = Field(default=2, gt=0)
+    return_card_days: float = Field(default=2, gt=0)
 
 
 class MySessions(_Strict):

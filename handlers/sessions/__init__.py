@@ -1,13 +1,21 @@
-"""The carers' side of a family time session: illness, handover cards, reminders, pre-visits."""
+"""The carers' side of a family time session: illness, handover and return cards, reminders,
+pre-visits, a carer's own sessions and changes made by the service."""
 
 from __future__ import annotations
 
 from handlers.sessions.handover import (
     HANDOVER_START,
+    READ_PREFIX,
     HandoverAnswers,
+    HandoverSent,
     SessionNotOpen,
+    cards_already_sent,
     sessions_for_handover,
     submit_handover,
+)
+from handlers.sessions.handover_read import (
+    Read,
+    mark_handover_read,
 )
 from handlers.sessions.illness import (
     CONTAGIOUS_WORDS,
@@ -54,6 +62,13 @@ from handlers.sessions.previsits import (
 from handlers.sessions.reminders import (
     send_due_reminders,
 )
+from handlers.sessions.return_card import (
+    RETURN_START,
+    NotYourRecentSession,
+    ReturnAnswers,
+    send_return_card,
+    sessions_for_return_card,
+)
 from handlers.sessions.service_changes import SessionFacts, tell_session_changed
 from handlers.sessions.staff_cancellation import StaffCancelled, cancel_session_by_service
 
@@ -67,12 +82,18 @@ __all__ = [
     "NOTED_PREFIX",
     "PREVISIT_COLUMNS",
     "PREVISIT_START",
+    "READ_PREFIX",
+    "RETURN_START",
     "HandoverAnswers",
+    "HandoverSent",
     "NotRunningToday",
     "NotYourBooking",
     "NotYourChild",
+    "NotYourRecentSession",
     "Noted",
     "PrevisitAnswers",
+    "Read",
+    "ReturnAnswers",
     "SessionFacts",
     "SessionNotOpen",
     "SlotTaken",
@@ -80,6 +101,7 @@ __all__ = [
     "book_previsit",
     "cancel_previsit",
     "cancel_session_by_service",
+    "cards_already_sent",
     "carers_sessions_ahead",
     "children_of_carer",
     "describe_previsit",
@@ -87,6 +109,7 @@ __all__ = [
     "free_previsit_slots",
     "how_late",
     "list_upcoming_previsits",
+    "mark_handover_read",
     "move_previsit",
     "my_calendar_file",
     "my_sessions_reply",
@@ -94,7 +117,9 @@ __all__ = [
     "report_illness",
     "report_late",
     "send_due_reminders",
+    "send_return_card",
     "sessions_for_handover",
+    "sessions_for_return_card",
     "sessions_today",
     "slot_start",
     "submit_handover",
