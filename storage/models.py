@@ -29,8 +29,10 @@ from storage.people import (
 )
 from storage.retention import PURGED_KINDS, PurgedCount
 from storage.sessions import (
+    CancelReason,
     Contagious,
     HandoverCard,
+    IllnessDecision,
     IllnessReport,
     Session,
     SessionStatus,
@@ -45,11 +47,13 @@ __all__ = [
     "AuditEvent",
     "AuditIsAppendOnly",
     "Base",
+    "CancelReason",
     "Child",
     "Contagious",
     "ConversationState",
     "DeliveryPacing",
     "HandoverCard",
+    "IllnessDecision",
     "IllnessReport",
     "InboxUpdate",
     "Invite",

@@ -1,7 +1,21 @@
-"""The carers' side of a family time session: illness, handover cards, reminders."""
+"""The carers' side of a family time session: illness, handover cards, calling off, reminders."""
 
 from __future__ import annotations
 
+from handlers.sessions.cancelling import (
+    CallOff,
+    NotScheduled,
+    SessionCalledOff,
+    call_off_session,
+)
+from handlers.sessions.cantcome import (
+    CANTCOME_START,
+    CARER_REASONS,
+    NOTE_MAX_LENGTH,
+    NotCallable,
+    cancel_for_carer,
+    sessions_to_call_off,
+)
 from handlers.sessions.handover import (
     HANDOVER_START,
     HandoverAnswers,
@@ -31,16 +45,25 @@ from handlers.sessions.reminders import (
 )
 
 __all__ = [
+    "CANTCOME_START",
+    "CARER_REASONS",
     "CONTAGIOUS_WORDS",
     "HANDOVER_START",
     "LATE_MINUTES",
     "LATE_START",
+    "NOTE_MAX_LENGTH",
     "NOTED_PREFIX",
+    "CallOff",
     "HandoverAnswers",
+    "NotCallable",
+    "NotScheduled",
     "NotRunningToday",
     "NotYourChild",
     "Noted",
+    "SessionCalledOff",
     "SessionNotOpen",
+    "call_off_session",
+    "cancel_for_carer",
     "children_of_carer",
     "how_late",
     "note_lateness",
@@ -48,6 +71,7 @@ __all__ = [
     "report_late",
     "send_due_reminders",
     "sessions_for_handover",
+    "sessions_to_call_off",
     "sessions_today",
     "submit_handover",
 ]
