@@ -101,8 +101,7 @@ async def prepare_cantcome(
         )
     mine = {child.id for child in await children_of_carer(uow, person.id)}
     options = [
-        [str(s.id), f"{ctx.show_time(s.starts_at)} · {carers_children(s, mine)}"]
-        for s in sessions
+        [str(s.id), f"{ctx.show_time(s.starts_at)} · {carers_children(s, mine)}"] for s in sessions
     ]
     return {"sessions": options}
 
