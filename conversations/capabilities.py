@@ -12,7 +12,7 @@ from conversations.alert_list import OPEN_ALERTS
 from conversations.flows.alert import RAISE_ALERT
 from conversations.flows.cantcome import CANT_COME
 from conversations.flows.handover import HANDOVER_CARD
-from conversations.flows.illness import REPORT_ILLNESS
+from conversations.flows.illness import DECIDE_ILLNESS, REPORT_ILLNESS
 from conversations.flows.late import LATE_NOTED, RUNNING_LATE
 from conversations.flows.resolve import RESOLVE_ALERT
 from conversations.menus import CANCEL, CONTACTS, HELP, START
@@ -33,6 +33,7 @@ REGISTRY = Registry(
         HELP,
         ALERT_BUTTONS,
         LATE_NOTED,
+        DECIDE_ILLNESS,
     )
 )
 

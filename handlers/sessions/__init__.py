@@ -29,6 +29,15 @@ from handlers.sessions.illness import (
     children_of_carer,
     report_illness,
 )
+from handlers.sessions.illness_decisions import (
+    Decision,
+    IllnessDecided,
+    decide_illness,
+)
+from handlers.sessions.illness_plan import (
+    DECIDE_PREFIX,
+    sessions_it_may_affect,
+)
 from handlers.sessions.lateness import (
     LATE_MINUTES,
     LATE_START,
@@ -48,13 +57,16 @@ __all__ = [
     "CANTCOME_START",
     "CARER_REASONS",
     "CONTAGIOUS_WORDS",
+    "DECIDE_PREFIX",
     "HANDOVER_START",
     "LATE_MINUTES",
     "LATE_START",
     "NOTED_PREFIX",
     "NOTE_MAX_LENGTH",
     "CallOff",
+    "Decision",
     "HandoverAnswers",
+    "IllnessDecided",
     "NotCallable",
     "NotRunningToday",
     "NotScheduled",
@@ -65,12 +77,14 @@ __all__ = [
     "call_off_session",
     "cancel_for_carer",
     "children_of_carer",
+    "decide_illness",
     "how_late",
     "note_lateness",
     "report_illness",
     "report_late",
     "send_due_reminders",
     "sessions_for_handover",
+    "sessions_it_may_affect",
     "sessions_to_call_off",
     "sessions_today",
     "submit_handover",

@@ -42,6 +42,7 @@ async def test_an_illness_report_leaves_no_text_in_the_inbox(harness: Harness) -
     await h.send(CARER, f"/start {await h.invite('C1')}")
     await h.send(CARER, "/illness")
     await h.press(CARER, "A.B.")
+    await h.press(CARER, "None of them")  # which sessions it affects
     await h.press(CARER, "Yes")
     await h.send(CARER, ILLNESS)
     await h.press(CARER, "Send")
