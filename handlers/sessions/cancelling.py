@@ -20,7 +20,7 @@ from handlers.delivery.outbox import queue_delivery
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from handlers.service.labels import place_line, role_label
-from handlers.sessions.cancellation_rules import REASON_WORDS, is_late_notice, repeated_refusals
+from handlers.sessions.cancellation_rules import is_late_notice, repeated_refusals
 from storage.models import (
     CancelReason,
     Child,
@@ -200,7 +200,3 @@ async def _social_worker(uow: AsyncSession, child: Child) -> Person | None:
     person = await uow.get(Person, child.social_worker_id)
     return person if person is not None and person.is_active else None
 
-
-def reason_words(reason: CancelReason) -> str:
-    """A reason as staff read it: 'the child doesn't want to go'."""
-    return REASON_WORDS[reason]

@@ -26,6 +26,7 @@ from storage.models import (
     Person,
     Role,
     Session,
+    SessionStatus,
 )
 from storage.session_queries import upcoming_sessions_of_child
 
@@ -91,7 +92,7 @@ async def call_off_for_illness(
     """Call off each session still scheduled; returns those called off."""
     called_off = []
     for booked in sessions:
-        if booked.status == "scheduled":
+        if booked.status == SessionStatus.SCHEDULED.value:
             await call_off_session(uow, booked, CallOff(by, CancelReason.ILLNESS, why), ctx)
             called_off.append(booked)
     return called_off
