@@ -115,7 +115,15 @@ async def test_at_start_up_linked_people_get_the_command_list_of_this_release(
     await h.settle()
 
     carer_commands = [c for c, _ in h.emulator.commands(CARER)]
-    assert carer_commands == ["handover", "illness", "late", "contacts", "cancel", "help"]
+    assert carer_commands == [
+        "handover",
+        "illness",
+        "late",
+        "cantcome",
+        "contacts",
+        "cancel",
+        "help",
+    ]
     calls = sum(1 for method, _ in h.emulator.calls if method.lower() == "setmycommands")
     assert calls == sent + 1  # the worker's list had not changed: not sent again
     h.assert_no_unexpected_messages()
