@@ -36,7 +36,7 @@ def _initials(data: Data) -> str:
 
 
 def _listed(data: Data) -> list[list[str]]:
-    listed: list[list[str]] = data["child_sessions"].get(data.get("child"), [])
+    listed: list[list[str]] = data.get("child_sessions", {}).get(data.get("child"), [])
     return listed
 
 
