@@ -64,6 +64,8 @@ async def _brief_on_cancelled(uow: AsyncSession, ctx: ServiceContext, now: datet
         briefing = reminder_times(ctx.config.reminders, ctx.zone, booked.starts_at)[WORKER_BRIEFING]
         if worker_id is None or briefing > now:
             continue
+        if booked.status != SessionStatus.CANCELLED.value:
+            continue  # called off during this tick: loaded above as it was; the next tick sees it
         if booked.cancelled_at is not None and booked.cancelled_at >= briefing:
             continue  # called off after the briefing time: the worker was told just then
         if not await can_reach(uow, worker_id):
