@@ -199,4 +199,3 @@ async def _social_worker(uow: AsyncSession, child: Child) -> Person | None:
         return None
     person = await uow.get(Person, child.social_worker_id)
     return person if person is not None and person.is_active else None
-
