@@ -1,8 +1,8 @@
 """Everything a person can do, one line each, in the order menus, commands and /help show them.
 
 A new flow is a new module under conversations/flows/ declaring its Capability, plus one line
-here. Reserved for the next issue: `cantcome` ("❌ Can't make it"), a carer cancelling a session
-(`/cancel` stays "stop what you are doing").
+here. A carer calls off a session with `cantcome` ("❌ Can't make it"): `/cancel` stays "stop
+what you are doing".
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 from conversations.alert_buttons import ALERT_BUTTONS
 from conversations.alert_list import OPEN_ALERTS
 from conversations.flows.alert import RAISE_ALERT
+from conversations.flows.cantcome import CANT_COME
 from conversations.flows.handover import HANDOVER_CARD, HANDOVER_READ
-from conversations.flows.illness import REPORT_ILLNESS
+from conversations.flows.illness import DECIDE_ILLNESS, REPORT_ILLNESS
 from conversations.flows.late import LATE_NOTED, RUNNING_LATE
 from conversations.flows.previsit import BOOK_PREVISIT
 from conversations.flows.resolve import RESOLVE_ALERT
@@ -27,6 +28,7 @@ REGISTRY = Registry(
         HANDOVER_CARD,
         REPORT_ILLNESS,
         RUNNING_LATE,
+        CANT_COME,
         MY_SESSIONS,
         BOOK_PREVISIT,
         RAISE_ALERT,
@@ -41,6 +43,7 @@ REGISTRY = Registry(
         LATE_NOTED,
         MY_CALENDAR,
         HANDOVER_READ,
+        DECIDE_ILLNESS,
     )
 )
 

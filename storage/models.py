@@ -30,8 +30,10 @@ from storage.people import (
 from storage.previsits import PrevisitBooking
 from storage.retention import PURGED_KINDS, PurgedCount
 from storage.sessions import (
+    CancelReason,
     Contagious,
     HandoverCard,
+    IllnessDecision,
     IllnessReport,
     ReturnCard,
     Session,
@@ -47,11 +49,13 @@ __all__ = [
     "AuditEvent",
     "AuditIsAppendOnly",
     "Base",
+    "CancelReason",
     "Child",
     "Contagious",
     "ConversationState",
     "DeliveryPacing",
     "HandoverCard",
+    "IllnessDecision",
     "IllnessReport",
     "InboxUpdate",
     "Invite",

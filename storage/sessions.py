@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.base import Base, UTCDateTime
@@ -42,8 +42,31 @@ class Session(Base):
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default=SessionStatus.SCHEDULED.value)
     supervision_level: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Set when the session is called off: when, by whom, why (a code) and the words given.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    cancel_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    cancel_note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     children: Mapped[list[Child]] = relationship(secondary=session_children)
+
+
+class CancelReason(enum.StrEnum):
+    """Why a session was called off (stored; never renamed)."""
+
+    UNWELL = "unwell"
+    TRANSPORT = "transport"
+    APPOINTMENT = "appointment"
+    REFUSED = "refused"  # the child doesn't want to go
+    OTHER = "other"
+    ILLNESS = "illness"  # an illness report: catching, or a senior decided
+
+
+class IllnessDecision(enum.StrEnum):
+    """A senior's answer to a "not sure" illness report."""
+
+    KEEP = "keep"
+    CANCEL = "cancel"
 
 
 class Contagious(enum.StrEnum):
@@ -66,6 +89,11 @@ class IllnessReport(Base):
     contagious: Mapped[str] = mapped_column(String(10))
     description: Mapped[str] = mapped_column(Text)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The sessions the carer said it affects (ids), and a senior's decision when not sure.
+    affected_session_ids: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
+    decision: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class HandoverCard(Base):

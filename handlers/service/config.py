@@ -143,6 +143,17 @@ class Illness(_Strict):
     """Which session an illness report is about: without a lookahead, the child's next one."""
 
     lookahead_days: float | None = Field(default=None, gt=0)
+    # The child's sessions starting within this are listed for the carer to say which it affects.
+    affects_days: float = Field(default=7, gt=0)
+
+
+class Cancellation(_Strict):
+    """A carer calling off a session: which they can pick, late notice, repeated refusals."""
+
+    lookahead_days: float = Field(default=14, gt=0)
+    late_notice_hours: float = Field(default=24, ge=0)
+    refusal_repeat_count: int = Field(default=2, ge=2)
+    refusal_period_days: int = Field(default=28, ge=1)
 
 
 class Watchdog(_Strict):
@@ -201,6 +212,7 @@ class ServiceConfig(_Strict):
     handover: Handover = Handover()
     illness: Illness = Illness()
     my_sessions: MySessions = MySessions()
+    cancellation: Cancellation = Cancellation()
     retention: Retention = Retention()
     previsits: Previsits = Previsits()
     watchdog: Watchdog = Watchdog()

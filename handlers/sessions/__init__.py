@@ -1,8 +1,22 @@
-"""The carers' side of a family time session: illness, handover and return cards, reminders,
-pre-visits, a carer's own sessions and changes made by the service."""
+"""The carers' side of a family time session: illness, handover and return cards, calling off,
+reminders, pre-visits, a carer's own sessions and changes made by the service."""
 
 from __future__ import annotations
 
+from handlers.sessions.cancelling import (
+    CallOff,
+    NotScheduled,
+    SessionCalledOff,
+    call_off_session,
+)
+from handlers.sessions.cantcome import (
+    CANTCOME_START,
+    CARER_REASONS,
+    NOTE_MAX_LENGTH,
+    NotCallable,
+    cancel_for_carer,
+    sessions_to_call_off,
+)
 from handlers.sessions.handover import (
     HANDOVER_START,
     READ_PREFIX,
@@ -22,6 +36,15 @@ from handlers.sessions.illness import (
     NotYourChild,
     children_of_carer,
     report_illness,
+)
+from handlers.sessions.illness_decisions import (
+    Decision,
+    IllnessDecided,
+    decide_illness,
+)
+from handlers.sessions.illness_plan import (
+    DECIDE_PREFIX,
+    sessions_it_may_affect,
 )
 from handlers.sessions.lateness import (
     LATE_MINUTES,
@@ -73,20 +96,29 @@ from handlers.sessions.service_changes import SessionFacts, tell_session_changed
 from handlers.sessions.staff_cancellation import StaffCancelled, cancel_session_by_service
 
 __all__ = [
+    "CANTCOME_START",
+    "CARER_REASONS",
     "CONTAGIOUS_WORDS",
+    "DECIDE_PREFIX",
     "HANDOVER_START",
     "LATE_MINUTES",
     "LATE_START",
     "MY_CALENDAR_START",
     "MY_SESSIONS_START",
     "NOTED_PREFIX",
+    "NOTE_MAX_LENGTH",
     "PREVISIT_COLUMNS",
     "PREVISIT_START",
     "READ_PREFIX",
     "RETURN_START",
+    "CallOff",
+    "Decision",
     "HandoverAnswers",
     "HandoverSent",
+    "IllnessDecided",
+    "NotCallable",
     "NotRunningToday",
+    "NotScheduled",
     "NotYourBooking",
     "NotYourChild",
     "NotYourRecentSession",
@@ -94,16 +126,20 @@ __all__ = [
     "PrevisitAnswers",
     "Read",
     "ReturnAnswers",
+    "SessionCalledOff",
     "SessionFacts",
     "SessionNotOpen",
     "SlotTaken",
     "StaffCancelled",
     "book_previsit",
+    "call_off_session",
+    "cancel_for_carer",
     "cancel_previsit",
     "cancel_session_by_service",
     "cards_already_sent",
     "carers_sessions_ahead",
     "children_of_carer",
+    "decide_illness",
     "describe_previsit",
     "export_previsits",
     "free_previsit_slots",
@@ -120,6 +156,8 @@ __all__ = [
     "send_return_card",
     "sessions_for_handover",
     "sessions_for_return_card",
+    "sessions_it_may_affect",
+    "sessions_to_call_off",
     "sessions_today",
     "slot_start",
     "submit_handover",

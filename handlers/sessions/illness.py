@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,6 +15,12 @@ from handlers.delivery.outbox import queue_delivery
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from handlers.service.labels import place_line
+from handlers.sessions.illness_plan import (
+    ask_deciders,
+    call_off_for_illness,
+    plan_line,
+    sessions_it_may_affect,
+)
 from storage.models import (
     Child,
     Contagious,
@@ -82,14 +89,22 @@ async def report_illness(
     contagious: Contagious,
     description: str,
     ctx: ServiceContext,
+    affected_session_ids: Sequence[int] = (),
 ) -> IllnessReported:
-    """Store the report, tell the next session's worker and the coordinators, answer the carer."""
+    """Store the report, act on the sessions it affects, tell staff, answer the carer.
+
+    Catching: the affected sessions are called off. Not sure: the seniors decide. Not catching:
+    they go ahead. Their workers (or, with none picked, the next session's) and the
+    coordinators get the report.
+    """
     children = {c.id: c for c in await children_of_carer(uow, carer.id)}
     child = children.get(child_id)
     if child is None:
         raise NotYourChild(child_id)
     now = ctx.now()
-    upcoming = await next_session_of_child(uow, child.id, ctx)
+    wanted = set(affected_session_ids)
+    affected = [s for s in await sessions_it_may_affect(uow, child.id, ctx) if s.id in wanted]
+    upcoming = affected[0] if affected else await next_session_of_child(uow, child.id, ctx)
     report = IllnessReport(
         child_id=child.id,
         reported_by_id=carer.id,
@@ -97,6 +112,7 @@ async def report_illness(
         contagious=contagious.value,
         description=description,
         reported_at=now,
+        affected_session_ids=[s.id for s in affected],
     )
     uow.add(report)
     await uow.flush()
@@ -109,11 +125,22 @@ async def report_illness(
         child_id=child.id,
         session_id=upcoming.id if upcoming else None,
         contagious=contagious.value,
+        affected_session_ids=[s.id for s in affected],
     )
     notice = await _staff_notice(uow, child, contagious, description, upcoming, carer, ctx)
+    notice = "\n".join(x for x in (notice, plan_line(contagious, affected, ctx)) if x)
+    is_calling_off = contagious is Contagious.YES and bool(affected)
+    asked: list[Person] = []
+    if contagious is Contagious.NOT_SURE and affected:
+        asked = await ask_deciders(uow, report, notice, affected, ctx)
     key = f"illness:{report.id}"
-    worker = await _worker_to_tell(uow, upcoming)
-    if worker is not None:
+    told = {p.id for p in asked}
+    # The workers of sessions called off read it in the cancellation notice that follows.
+    going_ahead = [] if is_calling_off else affected or ([upcoming] if upcoming else [])
+    for worker in await _workers_to_tell(uow, going_ahead):
+        if worker.id in told:
+            continue
+        told.add(worker.id)
         await queue_delivery(
             uow,
             SendMessage(notice, protect_content=True),
@@ -121,18 +148,23 @@ async def report_illness(
             person_id=worker.id,
             dedupe_key=f"{key}:person:{worker.id}",
         )
-    await tell_coordinators(
-        uow, notice, key=key, now=now, leaving_out={worker.id} if worker else set()
-    )
-    return IllnessReported(report, _carer_reply(child, contagious, upcoming, ctx))
+    await tell_coordinators(uow, notice, key=key, now=now, leaving_out=told)
+    called_off: list[Session] = []
+    if is_calling_off:
+        why = f"{child.label} is ill and could pass it on ({description})"
+        called_off = await call_off_for_illness(uow, affected, child, carer, why, ctx)
+    reply = _carer_reply(child, contagious, upcoming, ctx, affected, called_off)
+    return IllnessReported(report, reply)
 
 
-async def _worker_to_tell(uow: AsyncSession, upcoming: Session | None) -> Person | None:
-    """The next session's worker, if still active (the coordinators hear anyway)."""
-    if upcoming is None or upcoming.worker_id is None:
-        return None
-    worker = await uow.get(Person, upcoming.worker_id)
-    return worker if worker is not None and worker.is_active else None
+async def _workers_to_tell(uow: AsyncSession, sessions: Sequence[Session]) -> list[Person]:
+    """The sessions' workers still active, once each (the coordinators hear anyway)."""
+    workers: dict[int, Person] = {}
+    for booked in sessions:
+        worker = await uow.get(Person, booked.worker_id) if booked.worker_id else None
+        if worker is not None and worker.is_active:
+            workers.setdefault(worker.id, worker)
+    return list(workers.values())
 
 
 async def _staff_notice(
@@ -160,16 +192,36 @@ async def _staff_notice(
 
 
 def _carer_reply(
-    child: Child, contagious: Contagious, upcoming: Session | None, ctx: ServiceContext
+    child: Child,
+    contagious: Contagious,
+    upcoming: Session | None,
+    ctx: ServiceContext,
+    affected: Sequence[Session] = (),
+    called_off: Sequence[Session] = (),
 ) -> str:
     """What happens next, in words a busy carer can take in at a glance."""
     lines = [f"Thank you. I've passed this on about {child.initials} to the Family Time team."]
-    if upcoming is not None:
+    when = ", ".join(ctx.show_time(s.starts_at) for s in affected)
+    if called_off:
+        off = ", ".join(ctx.show_time(s.starts_at) for s in called_off)
+        lines.append(
+            f"As it could be catching, these sessions are off: {off}. Please don't bring "
+            f"{child.initials} to the centre while they could pass it on; no reminders will "
+            "come for them."
+        )
+    elif affected and contagious is Contagious.NOT_SURE:
+        lines.append(
+            f"A senior will decide whether the sessions go ahead ({when}) and I'll tell you "
+            "as soon as they have."
+        )
+    elif affected:
+        lines.append(f"The sessions go ahead ({when}); the worker knows.")
+    elif upcoming is not None:
         lines.append(
             f"Their next session is {ctx.show_time(upcoming.starts_at)}; "
             "the team will contact you about it."
         )
-    if contagious != Contagious.NO:
+    if contagious is Contagious.NOT_SURE or (contagious is Contagious.YES and not called_off):
         lines.append(
             "If it could be catching, please don't bring them to the centre until the team "
             "has spoken to you."

@@ -18,6 +18,7 @@ from handlers.delivery.reachability import can_reach
 from handlers.delivery.start_buttons import start_button
 from handlers.service.context import ServiceContext
 from handlers.service.labels import place_line
+from handlers.sessions.cantcome import CANTCOME_START
 from handlers.sessions.handover import HANDOVER_START, card_lines, cards_for
 from handlers.sessions.illness import contagious_phrase
 from handlers.sessions.lateness import LATE_START
@@ -63,6 +64,10 @@ async def _brief_on_cancelled(uow: AsyncSession, ctx: ServiceContext, now: datet
         briefing = reminder_times(ctx.config.reminders, ctx.zone, booked.starts_at)[WORKER_BRIEFING]
         if worker_id is None or briefing > now:
             continue
+        if booked.status != SessionStatus.CANCELLED.value:
+            continue  # called off during this tick: loaded above as it was; the next tick sees it
+        if booked.cancelled_at is not None and booked.cancelled_at >= briefing:
+            continue  # called off after the briefing time: the worker was told just then
         if not await can_reach(uow, worker_id):
             continue
         place = await place_line(uow, booked.venue_code)
@@ -135,10 +140,11 @@ async def withdraw_queued_reminders(uow: AsyncSession, session_id: int, *, now: 
 
 
 def _carer_buttons(booked: Session, kind: str) -> Keyboard:
-    """The handover card, and shortly before the session a way to say they're running late."""
+    """The handover card, a way to call the session off, and shortly before it "running late"."""
     rows = [(start_button("📝 Fill in the handover card", HANDOVER_START),)]
     if kind == CARER_SOON:
         rows.append((start_button("⏰ Running late", LATE_START, str(booked.id)),))
+    rows.append((start_button("❌ Can't make it", CANTCOME_START, str(booked.id)),))
     return tuple(rows)
 
 
@@ -159,8 +165,8 @@ async def _carer_text(
         lines += [x for x in (venue.address, venue.parking, venue.arrival) if x]
     lines.append("Please bring what the children need (nappies, a bottle, any medicine).")
     lines.append(
-        "If a child is ill, send /illness; if you can't come, call "
-        f"{ctx.config.contacts.office_phone}."
+        "If a child is ill, send /illness; if you can't come, tap Can't make it (or call "
+        f"{ctx.config.contacts.office_phone})."
     )
     return "\n".join(lines)
 

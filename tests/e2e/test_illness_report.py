@@ -35,7 +35,10 @@ async def test_carer_reports_illness_and_only_the_worker_and_coordinator_hear(
     await h.press(CARER, "A.B.")
     edited, question = h.unread(CARER)
     assert "✔ A.B." in edited.text and not edited.buttons
-    assert "pass it on" in question.text
+    assert question.text.startswith("Which of A.B.'s sessions coming up could this affect?")
+    assert [label for label, _ in question.buttons][:2] == ["Tue 24 Nov, 10:00", "None of them"]
+    await h.press(CARER, "None of them")  # the sessions stay as they are; the team will call
+    assert "pass it on" in h.unread(CARER)[-1].text
     await h.press(CARER, "Yes")
     h.unread(CARER)
     await h.send(CARER, "temperature and a cough since last night")
@@ -97,6 +100,7 @@ async def test_a_repeated_update_changes_nothing(harness: Harness) -> None:
     await link(h, COORDINATOR, "K1")
     await h.send(CARER, "/illness")
     await h.press(CARER, "A.B.")
+    await h.press(CARER, "None of them")
     await h.press(CARER, "No")
     await h.send(CARER, "a bit of a cold")
     send_press = await h.press(CARER, "Send")

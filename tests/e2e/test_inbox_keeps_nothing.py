@@ -42,6 +42,7 @@ async def test_an_illness_report_leaves_no_text_in_the_inbox(harness: Harness) -
     await h.send(CARER, f"/start {await h.invite('C1')}")
     await h.send(CARER, "/illness")
     await h.press(CARER, "A.B.")
+    await h.press(CARER, "None of them")  # which sessions it affects
     await h.press(CARER, "Yes")
     await h.send(CARER, ILLNESS)
     await h.press(CARER, "Send")
@@ -50,7 +51,7 @@ async def test_an_illness_report_leaves_no_text_in_the_inbox(harness: Harness) -
     inbox = await table_text(h.db, InboxUpdate.__table__)  # type: ignore[arg-type]
     assert ILLNESS not in inbox and "/illness" not in inbox
     rows = await _inbox(h)
-    assert len(rows) == 6 and all(row.event == {} for row in rows)
+    assert len(rows) == 7 and all(row.event == {} for row in rows)
     async with h.db.unit_of_work() as uow:  # what was said lives on where it was used
         assert await uow.scalar(select(IllnessReport.description)) == ILLNESS
     h.assert_no_unexpected_messages()

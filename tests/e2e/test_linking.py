@@ -119,6 +119,7 @@ async def test_at_start_up_linked_people_get_the_command_list_of_this_release(
         "handover",
         "illness",
         "late",
+        "cantcome",
         "mysessions",
         "previsit",
         "contacts",

@@ -39,6 +39,7 @@ async def test_media_at_a_choice_or_without_a_caption_is_refused_and_nothing_is_
     await h.link(CARER, "C1")
     await h.send(CARER, "/illness")
     await h.press(CARER, "A.B.")
+    await h.press(CARER, "None of them")  # which sessions it affects
     h.unread(CARER)
     await h.send_media(CARER, "voice")
     retired, again = h.unread(CARER)

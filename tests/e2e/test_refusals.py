@@ -18,6 +18,7 @@ async def test_a_carer_unlinked_from_the_child_mid_report_is_told_what_to_do(
     await h.link(WORKER, "W1")
     await h.send(CARER, "/illness")
     await h.press(CARER, "A.B.")
+    await h.press(CARER, "None of them")  # which sessions it affects
     await h.press(CARER, "No")
     await h.send(CARER, "a bit of a cold")
     h.unread(CARER)
@@ -47,6 +48,7 @@ async def test_a_nul_typed_into_a_report_is_dropped_not_answered_with_an_apology
     await h.link(CARER, "C1")
     await h.send(CARER, "/illness")
     await h.press(CARER, "A.B.")
+    await h.press(CARER, "None of them")  # which sessions it affects
     await h.press(CARER, "No")
     await h.send(CARER, "a bit\x00 of a\x1b cold\tsince Sunday")
     summary = h.unread(CARER)[-1].text

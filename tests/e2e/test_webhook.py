@@ -79,6 +79,7 @@ async def test_a_carer_links_and_reports_through_the_webhook(harness: Harness) -
     await h.send(CARER, "/illness")
     assert h.unread(CARER)[0].text == "Which child is ill?"
     await h.press(CARER, "A.B.")
+    await h.press(CARER, "None of them")  # which sessions it affects
     assert "pass it on" in h.unread(CARER)[-1].text
     assert all(200 <= status < 300 for _, status in h.emulator.state.webhook_posts)
     h.assert_no_unexpected_messages()

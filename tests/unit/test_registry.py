@@ -16,13 +16,14 @@ CARER_COMMANDS = (
     ("handover", "Fill in the handover card for a session"),
     ("illness", "Tell us a child is ill"),
     ("late", "Tell the worker you're running late"),
+    ("cantcome", "Call off a session you can't make"),
     ("mysessions", "Your children's sessions coming up"),
     ("previsit", "Book, see, move or cancel your pre-visit"),
     ("contacts", "Phone numbers and opening hours"),
     ("cancel", "Stop what you are doing"),
     ("help", "What I can do"),
 )
-STAFF_COMMANDS = CARER_COMMANDS[5:]
+STAFF_COMMANDS = CARER_COMMANDS[6:]
 ALERT = ("alert", "Raise a safeguarding alert")
 ALERTS = ("alerts", "Alerts not yet resolved")
 PREVISITS = ("previsits", "Pre-visits booked")
@@ -103,6 +104,7 @@ def test_someone_not_linked_is_offered_start_and_contacts() -> None:
                 ("📝 Handover card", "m:handover"),
                 ("🤒 Report a child is ill", "m:illness"),
                 ("⏰ Running late", "m:late"),
+                ("❌ Can't make it", "m:cantcome"),
                 ("🗓 My sessions", "m:mysessions"),
                 ("📅 Book pre-visit", "m:previsit"),
                 ("📞 Contacts", "m:contacts"),
@@ -178,7 +180,7 @@ def test_a_start_button_cannot_carry_anything_but_a_short_opaque_id(
 
 def test_only_capabilities_that_take_an_argument_are_offered_one() -> None:
     takers = {c.name for c in REGISTRY.capabilities if c.takes_argument}
-    assert takers == {"late", "returncard"}
+    assert takers == {"late", "cantcome", "returncard"}
 
 
 def _event(text: str | None = None, data: str | None = None) -> ChatEvent:

@@ -5,8 +5,8 @@ sent again for the same session names the one it updates). `return_cards` keeps 
 worker tells the carers after a session. `children.is_independently_mobile` is false for a
 child who can't get about on their own (a mark on them raises a safeguarding alert).
 
-Revision ID: 0013
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-03 13:40:00
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
