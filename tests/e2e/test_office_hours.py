@@ -67,6 +67,7 @@ async def test_a_form_sent_out_of_hours_says_once_when_the_office_will_see_it(
 
     await h.send(CARER, "/illness")
     await h.press(CARER, "A.B.")
+    await h.press(CARER, "None of them")
     await h.press(CARER, "No")
     await h.send(CARER, "a bad cold")
     await h.press(CARER, "Send")
