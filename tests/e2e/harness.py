@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from bot.app import FamilyTimeApp, Webhook
@@ -159,39 +159,15 @@ class Harness:
         self._sent_updates.clear()  # all handled, for good (the retention purge may drop them)
 
     async def _is_settled(self) -> bool:
-        now = self.clock.now()
+        if self.emulator.state.pending:  # the bot has not fetched them yet
+            return False
         async with self.db.unit_of_work() as uow:
-            processed = await uow.scalar(
-                select(func.count()).where(
-                    InboxUpdate.update_id.in_(self._sent_updates),
-                    InboxUpdate.processed_at.is_not(None),
+            row = (
+                await uow.execute(
+                    _SETTLED, {"now": self.clock.now(), "sent": list(self._sent_updates)}
                 )
-            )
-            earlier = aliased(OutboxMessage)
-            waiting = await uow.scalar(
-                select(func.count()).where(
-                    OutboxMessage.status == OutboxStatus.PENDING.value,
-                    or_(
-                        # Due, and not held behind an earlier message to the same chat that
-                        # waits to be retried (the dispatcher keeps each chat in order).
-                        and_(
-                            OutboxMessage.not_before <= now,
-                            ~exists().where(
-                                earlier.status == OutboxStatus.PENDING.value,
-                                earlier.not_before > now,
-                                earlier.id < OutboxMessage.id,
-                                _chat_of(earlier) == _chat_of(OutboxMessage),
-                            ),
-                        ),
-                        OutboxMessage.last_error == SENDING,  # on its way
-                    ),
-                )
-            )
-            due_alerts = await uow.scalar(
-                select(func.count()).where(
-                    Alert.status != AlertStatus.RESOLVED.value, Alert.due_at <= now
-                )
-            )
+            ).one()
+        processed, waiting, due_alerts = row
         return processed == len(self._sent_updates) and waiting == 0 and due_alerts == 0
 
     async def advance(self, delta: timedelta) -> None:
@@ -253,3 +229,50 @@ def _chat_of(row: type[OutboxMessage]) -> ColumnElement[int]:
     """The chat an outbox row goes to: its own, or its person's linked chat."""
     linked = select(TelegramLink.chat_id).where(TelegramLink.person_id == row.person_id)
     return func.coalesce(row.chat_id, linked.correlate_except(TelegramLink).scalar_subquery())
+
+
+def _settled_query() -> Select[tuple[int, int, int]]:
+    """One round trip: updates sent and handled, messages due and not yet sent, alerts due.
+
+    Built once: a scenario asks it after every step, many times while the bot works.
+    """
+    now = bindparam("now", type_=OutboxMessage.not_before.type)
+    processed = (
+        select(func.count())
+        .where(
+            InboxUpdate.update_id.in_(bindparam("sent", expanding=True)),
+            InboxUpdate.processed_at.is_not(None),
+        )
+        .scalar_subquery()
+    )
+    earlier = aliased(OutboxMessage)
+    waiting = (
+        select(func.count())
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            or_(
+                # Due, and not held behind an earlier message to the same chat that waits to
+                # be retried (the dispatcher keeps each chat in order).
+                and_(
+                    OutboxMessage.not_before <= now,
+                    ~exists().where(
+                        earlier.status == OutboxStatus.PENDING.value,
+                        earlier.not_before > now,
+                        earlier.id < OutboxMessage.id,
+                        _chat_of(earlier) == _chat_of(OutboxMessage),
+                    ),
+                ),
+                OutboxMessage.last_error == SENDING,  # on its way
+            ),
+        )
+        .scalar_subquery()
+    )
+    due_alerts = (
+        select(func.count())
+        .where(Alert.status != AlertStatus.RESOLVED.value, Alert.due_at <= now)
+        .scalar_subquery()
+    )
+    return select(processed, waiting, due_alerts)
+
+
+_SETTLED = _settled_query()
