@@ -42,8 +42,15 @@ async def test_contacts_give_hours_and_email_and_put_the_eswt_first_when_closed(
         *EMERGENCY,
         *OFFICE,
     ]
+    h.assert_no_unexpected_messages()
 
-    h.clock.set(datetime(2026, 12, 25, 10, 0, tzinfo=UTC))  # Christmas Day, a Friday
+
+async def test_contacts_on_a_bank_holiday_give_the_next_working_day(harness: Harness) -> None:
+    h = harness
+    # Christmas Day, a Friday, set before anything is sent: a month's jump of the clock with
+    # the chat's earlier replies behind it would be a month's wait to the watchdog.
+    h.clock.set(datetime(2026, 12, 25, 10, 0, tzinfo=UTC))
+    await h.link(COORDINATOR, "K1")
     await h.send(COORDINATOR, "/contacts")  # Boxing Day is a Saturday: Monday 28th is off too
     (holiday,) = h.unread(COORDINATOR)
     assert holiday.text.splitlines()[1] == "The office is closed now; it opens Tuesday 09:00."
