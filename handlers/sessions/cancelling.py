@@ -11,21 +11,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.delivery.chat import SendMessage
 from handlers.delivery.coordinators import active_coordinators
-from handlers.delivery.outbox import queue_delivery
+from handlers.delivery.outbox import queue_delivery, withdraw_waiting
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from handlers.service.labels import place_line, role_label
 from handlers.sessions.cancellation_rules import is_late_notice, repeated_refusals
+from handlers.sessions.reminder_schedule import reminder_key_prefix
 from storage.models import (
     CancelReason,
     Child,
-    OutboxMessage,
-    OutboxStatus,
     Person,
     Session,
     SessionStatus,
@@ -33,8 +32,6 @@ from storage.models import (
 )
 
 CANCELLED = "session.cancelled"
-WITHDRAWN = "withdrawn: the session was cancelled"
-_IN_FLIGHT = "sending"  # the dispatcher's mark on a row it may be sending right now
 
 
 class NotScheduled(Exception):
@@ -75,7 +72,7 @@ async def call_off_session(
     booked.cancelled_by_id = call_off.by.id
     booked.cancel_reason = call_off.reason.value
     booked.cancel_note = call_off.note
-    withdrawn = await _withdraw_reminders(uow, booked.id)
+    withdrawn = await withdraw_waiting(uow, reminder_key_prefix(booked.id), now=now)
     is_late = is_late_notice(booked.starts_at, now, ctx.config.cancellation)
     refusals = await _repeated_refusals(uow, booked, call_off, ctx)
     notice = await _notice(uow, booked, call_off, ctx)
@@ -115,21 +112,6 @@ async def call_off_session(
         told=sorted(told),
     )
     return SessionCalledOff(booked, is_late, tuple(sorted(told)))
-
-
-async def _withdraw_reminders(uow: AsyncSession, session_id: int) -> int:
-    """Reminders for the session queued but not yet sent go no further; returns how many."""
-    result = await uow.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.dedupe_key.like(f"reminder:{session_id}:%"),
-            OutboxMessage.status == OutboxStatus.PENDING.value,
-            or_(OutboxMessage.last_error.is_(None), OutboxMessage.last_error != _IN_FLIGHT),
-        )
-        .values(status=OutboxStatus.FAILED.value, last_error=WITHDRAWN)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def _repeated_refusals(

@@ -54,3 +54,8 @@ def due_reminders(
     if WORKER_SOON in due:
         due.discard(WORKER_BRIEFING)
     return frozenset(due)
+
+
+def reminder_key_prefix(session_id: int) -> str:
+    """The start of every reminder's dedupe key for one session (to withdraw them together)."""
+    return f"reminder:{session_id}:"

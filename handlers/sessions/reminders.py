@@ -27,6 +27,7 @@ from handlers.sessions.reminder_schedule import (
     CARER_SOON,
     WORKER_BRIEFING,
     due_reminders,
+    reminder_key_prefix,
     reminder_times,
 )
 from storage.models import (
@@ -97,7 +98,7 @@ async def _queue(
     else:
         people = {booked.worker_id} if booked.worker_id else set()
     when = f"{booked.starts_at:%Y%m%d%H%M}"  # a moved session gets fresh reminders
-    keys = {p: f"{_key_prefix(booked.id)}{when}:{kind}:person:{p}" for p in sorted(people)}
+    keys = {p: f"{reminder_key_prefix(booked.id)}{when}:{kind}:person:{p}" for p in sorted(people)}
     queued = set(
         await uow.scalars(
             select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys.values()))
@@ -129,14 +130,10 @@ async def _queue(
     return added
 
 
-def _key_prefix(session_id: int) -> str:
-    return f"reminder:{session_id}:"
-
-
 async def withdraw_queued_reminders(uow: AsyncSession, session_id: int, *, now: datetime) -> int:
     """Drop the session's reminders still waiting to go (it changed, or was cancelled); the next
     tick queues them again for the session as it now is."""
-    return await withdraw_waiting(uow, _key_prefix(session_id), now=now)
+    return await withdraw_waiting(uow, reminder_key_prefix(session_id), now=now)
 
 
 def _carer_buttons(booked: Session, kind: str) -> Keyboard:
