@@ -1,4 +1,5 @@
-"""End-to-end fixtures: every scenario runs on both runtimes and both databases."""
+"""End-to-end fixtures: every scenario runs on both runtimes and both databases (crossed: see
+tests/conftest.py)."""
 
 from __future__ import annotations
 
