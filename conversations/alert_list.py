@@ -22,6 +22,7 @@ from handlers.alerts import (
 )
 from handlers.delivery.chat import Button
 from handlers.service.context import ServiceContext
+from handlers.service.labels import counted
 from storage.models import Alert, AlertStatus, Person, Severity, Venue
 
 LIST_LIMIT = 20
@@ -54,7 +55,7 @@ async def list_open_alerts(
     if not alerts:
         await reply.say("✅ No open alerts.")
         return "alerts_none"
-    lines, rows = [f"{len(alerts)} alert(s) not yet resolved:"], []
+    lines, rows = [f"{counted(len(alerts), 'alert')} not yet resolved:"], []
     for alert in alerts[:LIST_LIMIT]:
         is_held = alert.status == AlertStatus.ACKNOWLEDGED.value and alert.acknowledged_by_id
         holder = await uow.get(Person, alert.acknowledged_by_id) if is_held else None

@@ -20,6 +20,7 @@ from handlers.alerts.messages import alert_facts, ping_text
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from handlers.service.hours import is_open
+from handlers.service.labels import counted
 from storage.models import (
     Alert,
     AlertPing,
@@ -205,7 +206,7 @@ def timeline_lines(events: list[AuditEvent], ctx: ServiceContext) -> list[str]:
     ]
     if refused:
         lines.append(
-            f"  {len(refused)} refused tap(s) by people not handling it, "
+            f"  {counted(len(refused), 'refused tap')} by people not handling it, "
             f"{ctx.local(refused[0].at):%H:%M}–{ctx.local(refused[-1].at):%H:%M}"
         )
     return lines

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.delivery.coordinators import tell_coordinators
 from handlers.delivery.health import Health, check_health
 from handlers.service.context import ServiceContext
+from handlers.service.labels import counted
 from storage.models import Priority
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ async def watch_delivery(uow: AsyncSession, ctx: ServiceContext, now: datetime) 
     window = int(now.timestamp() // (ctx.config.watchdog.warn_every_minutes * 60))
     text = (
         "⚠️ The bot is behind: "
-        f"{health.outbox_depth} message(s) waiting, the oldest for "
+        f"{counted(health.outbox_depth, 'message')} waiting, the oldest for "
         f"{health.oldest_unsent_seconds / 60:.0f} min; the most overdue alert escalation is "
         f"{health.escalation_lag_seconds:.0f} s late. It keeps retrying. Please check "
         "`familytime outbox status`, and phone anyone who must hear something urgently."

@@ -18,6 +18,11 @@ ROLE_TITLES: dict[str, str] = {
 UNKNOWN_VENUE = "Venue not known"
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """"1 alert", "3 alerts": a number and its noun, as people write them."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def role_title(role: str) -> str:
     """A role in full, as a greeting says it: 'senior Family Time Worker'."""
     return ROLE_TITLES.get(role, role)

@@ -89,7 +89,7 @@ async def test_details_of_a_long_alert_reach_the_manager_in_parts_with_refusals_
         alert = await uow.get(Alert, alert_id)
         assert alert is not None
         text = await alert_details(uow, alert, ctx)
-        assert "400 refused tap(s)" in text and text.count("access_refused") == 0
+        assert "400 refused taps" in text and text.count("access_refused") == 0
         manager = await _person(uow, "M1")
         await queue_delivery(
             uow, SendMessage(text, protect_content=True), now=ctx.now(), person_id=manager.id
