@@ -58,8 +58,9 @@ class Session(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
     cancel_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The parents or others allowed to attend, by initials and reference (never names; they
-    # are not users of the bot): a list of [initials, ref].
-    attendees: Mapped[list[list[str]] | None] = mapped_column(JSON, nullable=True)
+    # are not users of the bot), as imported: "M.B.:PA-101;J.B.:PA-102". Text, not JSON, so
+    # a DISTINCT over sessions works on PostgreSQL.
+    attendees: Mapped[str | None] = mapped_column(Text, nullable=True)
     # Parent and carer must not meet: each has their own arrival and departure times.
     is_no_meet: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     parent_arrives_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

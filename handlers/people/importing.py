@@ -199,7 +199,7 @@ async def _import_sessions(
         record.worker_id = worker.id if worker else None
         record.supervision_level = row.supervision or None
         record.children = [c for c in kids if c is not None]
-        record.attendees = [list(pair) for pair in row.attendees] or None
+        record.attendees = ";".join(f"{i}:{ref}" for i, ref in row.attendees) or None
         record.is_no_meet = row.no_meet
         record.parent_arrives_at = _on_day(row, row.parent_arrives, zone)
         record.parent_leaves_at = _on_day(row, row.parent_leaves, zone)

@@ -135,7 +135,8 @@ async def _card(uow: AsyncSession, booked: Session, ctx: ServiceContext) -> tupl
 
 def attendee_line(booked: Session) -> str:
     """The parents or others allowed to attend, by initials and reference."""
-    people = [f"{initials} ({ref})" for initials, ref in booked.attendees or []]
+    pairs = (item.partition(":") for item in (booked.attendees or "").split(";") if item)
+    people = [f"{initials} ({ref})" for initials, _, ref in pairs]
     return ", ".join(people) or "not recorded"
 
 

@@ -69,7 +69,7 @@ async def test_attendees_and_a_no_meet_arrangement_are_stored_with_local_times(
 ) -> None:
     await _import(database, service_config, children=CHILDREN, sessions=HEADER + NO_MEET + PLAIN)
     s1 = await _session(database, "S1")
-    assert s1.attendees == [["M.B.", "PA-101"], ["J.B.", "PA-102"]]
+    assert s1.attendees == "M.B.:PA-101;J.B.:PA-102"
     assert s1.is_no_meet
     # London is on GMT in November: local times are UTC.
     assert s1.parent_arrives_at == datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -77,7 +77,7 @@ async def test_attendees_and_a_no_meet_arrangement_are_stored_with_local_times(
     assert s1.carer_arrives_at == datetime(2026, 11, 24, 9, 45, tzinfo=UTC)
     assert s1.carer_leaves_at == datetime(2026, 11, 24, 11, 30, tzinfo=UTC)
     s2 = await _session(database, "S2")
-    assert s2.attendees == [["R.T.", "PA-301"]]
+    assert s2.attendees == "R.T.:PA-301"
     assert not s2.is_no_meet and s2.parent_arrives_at is None
 
 

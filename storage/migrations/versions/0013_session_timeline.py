@@ -29,7 +29,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("needs", sa.Text(), nullable=True))
         batch.add_column(sa.Column("risks", sa.Text(), nullable=True))
     with op.batch_alter_table("sessions") as batch:
-        batch.add_column(sa.Column("attendees", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("attendees", sa.Text(), nullable=True))
         batch.add_column(
             sa.Column("is_no_meet", sa.Boolean(), nullable=False, server_default=sa.false())
         )
