@@ -14,6 +14,7 @@ from conversations.flows.cantcome import CANT_COME
 from conversations.flows.handover import HANDOVER_CARD, HANDOVER_READ
 from conversations.flows.illness import DECIDE_ILLNESS, REPORT_ILLNESS
 from conversations.flows.late import LATE_NOTED, RUNNING_LATE
+from conversations.flows.parent_wait import PARENT_QUESTION, WAIT_FOR_PARENT
 from conversations.flows.previsit import BOOK_PREVISIT
 from conversations.flows.resolve import RESOLVE_ALERT
 from conversations.flows.return_card import SEND_RETURN_CARD
@@ -21,6 +22,7 @@ from conversations.menus import CANCEL, CONTACTS, HELP, START
 from conversations.my_sessions import MY_CALENDAR, MY_SESSIONS
 from conversations.previsit_list import UPCOMING_PREVISITS
 from conversations.registry import Registry
+from conversations.today import TODAY, TODAY_BUTTONS
 
 REGISTRY = Registry(
     (
@@ -32,6 +34,7 @@ REGISTRY = Registry(
         MY_SESSIONS,
         BOOK_PREVISIT,
         RAISE_ALERT,
+        TODAY,
         OPEN_ALERTS,
         UPCOMING_PREVISITS,
         RESOLVE_ALERT,
@@ -44,6 +47,9 @@ REGISTRY = Registry(
         MY_CALENDAR,
         HANDOVER_READ,
         DECIDE_ILLNESS,
+        TODAY_BUTTONS,
+        PARENT_QUESTION,
+        WAIT_FOR_PARENT,
     )
 )
 

@@ -16,7 +16,7 @@ from handlers.alerts import (
 )
 from handlers.delivery.watchdog import watch_delivery
 from handlers.service.context import ServiceContext
-from handlers.sessions import send_due_reminders
+from handlers.sessions import ask_about_missing_parents, send_due_reminders
 from scheduler.retention import RetentionPurge
 from storage.database import Database
 
@@ -59,6 +59,11 @@ class DueWork:
                 handled += await send_due_reminders(uow, self._ctx, self._ctx.now())
         except IntegrityError:
             log.info("another instance queued these reminders first")
+        try:
+            async with self._db.unit_of_work() as uow:
+                handled += await ask_about_missing_parents(uow, self._ctx, self._ctx.now())
+        except IntegrityError:
+            log.info("another instance asked about these parents first")
         try:
             async with self._db.unit_of_work() as uow:
                 await watch_delivery(uow, self._ctx, self._ctx.now())

@@ -40,6 +40,7 @@ from storage.sessions import (
     SessionStatus,
     session_children,
 )
+from storage.timeline import EventKind, SessionEvent
 
 __all__ = [
     "PURGED_KINDS",
@@ -54,6 +55,7 @@ __all__ = [
     "Contagious",
     "ConversationState",
     "DeliveryPacing",
+    "EventKind",
     "HandoverCard",
     "IllnessDecision",
     "IllnessReport",
@@ -72,6 +74,7 @@ __all__ = [
     "RotaShift",
     "SenderPacing",
     "Session",
+    "SessionEvent",
     "SessionStatus",
     "Severity",
     "TelegramLink",

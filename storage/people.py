@@ -5,7 +5,17 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, String, Table, true
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.base import Base, UTCDateTime
@@ -112,6 +122,9 @@ class Child(Base):
     is_independently_mobile: Mapped[bool] = mapped_column(
         Boolean, default=True, server_default=true()
     )
+    # What the worker must know before a session, shown only on a Details tap.
+    needs: Mapped[str | None] = mapped_column(Text, nullable=True)
+    risks: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     carers: Mapped[list[Person]] = relationship(secondary=child_carers)
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.base import Base, UTCDateTime
@@ -47,6 +57,16 @@ class Session(Base):
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
     cancel_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
     cancel_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The parents or others allowed to attend, by initials and reference (never names; they
+    # are not users of the bot), as imported: "M.B.:PA-101;J.B.:PA-102". Text, not JSON, so
+    # a DISTINCT over sessions works on PostgreSQL.
+    attendees: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Parent and carer must not meet: each has their own arrival and departure times.
+    is_no_meet: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    parent_arrives_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    parent_leaves_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    carer_arrives_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    carer_leaves_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     children: Mapped[list[Child]] = relationship(secondary=session_children)
 
@@ -60,6 +80,7 @@ class CancelReason(enum.StrEnum):
     REFUSED = "refused"  # the child doesn't want to go
     OTHER = "other"
     ILLNESS = "illness"  # an illness report: catching, or a senior decided
+    PARENT_LATE = "parent_late"  # no parent by the deadline before the start (15-minute rule)
 
 
 class IllnessDecision(enum.StrEnum):

@@ -24,6 +24,8 @@ CHILDREN_COLUMNS = (
     "social_worker_ref",
     "carer_refs",
     "not_independently_mobile",
+    "needs",
+    "risks",
 )
 SESSIONS_COLUMNS = (
     "ref",
@@ -36,9 +38,16 @@ SESSIONS_COLUMNS = (
     "child_refs",
     "supervision",
     "status",
+    "attendees",
+    "no_meet",
+    "parent_arrives",
+    "parent_leaves",
+    "carer_arrives",
+    "carer_leaves",
 )
 INITIALS_PUNCTUATION = frozenset(".-' ")
 MAX_INITIALS_LETTERS = 4
+MAX_NEEDS_LENGTH = 1000  # needs, and risks, of one child
 
 
 def _fits(column: Any, *, required: bool = True) -> Any:
@@ -48,6 +57,8 @@ def _fits(column: Any, *, required: bool = True) -> Any:
 
 
 _REF = Annotated[str, _fits(Person.__table__.c.ref)]
+MAX_REF_LENGTH = 40
+MAX_ATTENDEES = 10
 
 
 class ImportRow(BaseModel):
@@ -98,19 +109,28 @@ class ChildRow(ImportRow):
     def _blank_is_no(cls, value: Any) -> Any:
         return False if isinstance(value, str) and not value.strip() else value
 
+    # What the worker must know (shown only on a Details tap); column left out: as it was.
+    needs: Annotated[str, Field(max_length=MAX_NEEDS_LENGTH)] | None = None
+    risks: Annotated[str, Field(max_length=MAX_NEEDS_LENGTH)] | None = None
+
     @field_validator("initials")
     @classmethod
     def _initials_only(cls, value: str) -> str:
-        letters = [c for c in value if c not in INITIALS_PUNCTUATION]
-        if not (
-            1 <= len(letters) <= MAX_INITIALS_LETTERS
-            and all(c.isalpha() and c.isupper() for c in letters)
-        ):
-            raise ValueError(
-                f"initials must be 1 to {MAX_INITIALS_LETTERS} capital letters, e.g. A.B. "
-                "(never a name)"
-            )
-        return value
+        return check_initials(value)
+
+
+def check_initials(value: str) -> str:
+    """Initials only (1 to 4 capital letters, with dots, spaces, hyphens, apostrophes)."""
+    letters = [c for c in value if c not in INITIALS_PUNCTUATION]
+    if not (
+        1 <= len(letters) <= MAX_INITIALS_LETTERS
+        and all(c.isalpha() and c.isupper() for c in letters)
+    ):
+        raise ValueError(
+            f"initials must be 1 to {MAX_INITIALS_LETTERS} capital letters, e.g. A.B. "
+            "(never a name)"
+        )
+    return value
 
 
 class SessionRow(ImportRow):
@@ -128,6 +148,55 @@ class SessionRow(ImportRow):
     # Left blank, a session keeps its status (a new one is scheduled); "cancelled" calls it off
     # and "scheduled" puts a cancelled one back on. Either way its carers and worker are told.
     status: Literal["", "scheduled", "cancelled"] = ""
+    # The parents or others allowed to attend: `initials:ref`, `;`-separated (never names).
+    attendees: list[tuple[str, str]] = Field(default_factory=list, max_length=MAX_ATTENDEES)
+    # Parent and carer must not meet: each one's arrival and departure (local times that day).
+    no_meet: bool = False
+    parent_arrives: time | None = None
+    parent_leaves: time | None = None
+    carer_arrives: time | None = None
+    carer_leaves: time | None = None
+
+    @field_validator("no_meet", mode="before")
+    @classmethod
+    def _blank_is_no(cls, value: Any) -> Any:
+        return False if isinstance(value, str) and not value.strip() else value
+
+    @field_validator(
+        "parent_arrives", "parent_leaves", "carer_arrives", "carer_leaves", mode="before"
+    )
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("attendees", mode="before")
+    @classmethod
+    def _attendees(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        attendees = []
+        for item in split_refs(value):
+            initials, _, ref = (part.strip() for part in item.partition(":"))
+            if not ref or len(ref) > MAX_REF_LENGTH:
+                raise ValueError(
+                    "each attendee is initials:reference, e.g. M.B.:PA-101 "
+                    f"(a reference up to {MAX_REF_LENGTH} characters)"
+                )
+            attendees.append((check_initials(initials), ref))
+        return attendees
+
+    @model_validator(mode="after")
+    def _windows_with_no_meet(self) -> SessionRow:
+        times = (self.parent_arrives, self.parent_leaves, self.carer_arrives, self.carer_leaves)
+        if self.no_meet and None in times:
+            raise ValueError(
+                "no_meet: give parent_arrives, parent_leaves, carer_arrives and carer_leaves"
+            )
+        if not self.no_meet and any(t is not None for t in times):
+            raise ValueError(
+                "parent_arrives, parent_leaves, carer_arrives, carer_leaves: only with no_meet"
+            )
+        return self
 
 
 def split_refs(text: str) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -120,6 +120,10 @@ async def import_records(
         child.carers = [p for p in carers if p is not None]
         if row.not_independently_mobile is not None:
             child.is_independently_mobile = not row.not_independently_mobile
+        if row.needs is not None:
+            child.needs = row.needs or None
+        if row.risks is not None:
+            child.risks = row.risks or None
         summary.children += 1
     await uow.flush()
     changed = await _import_sessions(
@@ -195,5 +199,16 @@ async def _import_sessions(
         record.worker_id = worker.id if worker else None
         record.supervision_level = row.supervision or None
         record.children = [c for c in kids if c is not None]
+        record.attendees = ";".join(f"{i}:{ref}" for i, ref in row.attendees) or None
+        record.is_no_meet = row.no_meet
+        record.parent_arrives_at = _on_day(row, row.parent_arrives, zone)
+        record.parent_leaves_at = _on_day(row, row.parent_leaves, zone)
+        record.carer_arrives_at = _on_day(row, row.carer_arrives, zone)
+        record.carer_leaves_at = _on_day(row, row.carer_leaves, zone)
         summary.sessions += 1
     return updated
+
+
+def _on_day(row: SessionRow, at: time | None, zone: ZoneInfo) -> datetime | None:
+    """A local time on the session's day, if given."""
+    return datetime.combine(row.date, at, zone) if at is not None else None

@@ -156,6 +156,14 @@ class Cancellation(_Strict):
     refusal_period_days: int = Field(default=28, ge=1)
 
 
+class Arrivals(_Strict):
+    """The 15-minute rule: when the worker is asked about a parent not yet here, and no-shows."""
+
+    parent_deadline_minutes: int = Field(default=15, ge=0, le=120)
+    # A parent's second no-show (cancelled for lateness) within this is flagged.
+    no_show_period_days: int = Field(default=28, ge=1)
+
+
 class Watchdog(_Strict):
     """When the bot counts as behind (health turns red, the coordinators are warned)."""
 
@@ -213,6 +221,7 @@ class ServiceConfig(_Strict):
     illness: Illness = Illness()
     my_sessions: MySessions = MySessions()
     cancellation: Cancellation = Cancellation()
+    arrivals: Arrivals = Arrivals()
     retention: Retention = Retention()
     previsits: Previsits = Previsits()
     watchdog: Watchdog = Watchdog()

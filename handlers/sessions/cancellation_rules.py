@@ -16,6 +16,7 @@ REASON_WORDS = {
     CancelReason.REFUSED: "the child doesn't want to go",
     CancelReason.OTHER: "another reason",
     CancelReason.ILLNESS: "illness",
+    CancelReason.PARENT_LATE: "the parent didn't arrive in time (15-minute rule)",
 }
 
 

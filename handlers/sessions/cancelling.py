@@ -1,8 +1,10 @@
-"""Calling off a session, written once: a carer's "can't make it", illness, later the service.
+"""Calling off a session, written once: a carer's "can't make it", illness, a parent not there
+in time (the 15-minute rule), later the service.
 
 The session is marked cancelled with who, why and when; its reminders still queued are
-withdrawn (and no new ones are worked out for a cancelled session); the worker, the
-coordinators and each child's social worker are told, children by initials and reference.
+withdrawn (and no new ones are worked out for a cancelled session); the worker (unless they
+called it off), the coordinators and each child's social worker are told, children by initials
+and reference; a child's repeated refusals, and a parent's repeated no-shows, are flagged.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from handlers.delivery.outbox import queue_delivery, withdraw_waiting
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from handlers.service.labels import place_line, role_label
+from handlers.sessions.arrival_rules import repeated_no_shows
 from handlers.sessions.cancellation_rules import is_late_notice, repeated_refusals
 from handlers.sessions.reminder_schedule import reminder_key_prefix
 from storage.models import (
@@ -73,14 +76,19 @@ async def call_off_session(
     booked.cancel_reason = call_off.reason.value
     booked.cancel_note = call_off.note
     withdrawn = await withdraw_waiting(uow, reminder_key_prefix(booked.id), now=now)
-    is_late = is_late_notice(booked.starts_at, now, ctx.config.cancellation)
+    # Notice is the carer's to give; a parent not there in time is a no-show, flagged apart.
+    is_late = call_off.reason is not CancelReason.PARENT_LATE and is_late_notice(
+        booked.starts_at, now, ctx.config.cancellation
+    )
     refusals = await _repeated_refusals(uow, booked, call_off, ctx)
     notice = await _notice(uow, booked, call_off, ctx)
     told: dict[int, str] = {}
     worker = await uow.get(Person, booked.worker_id) if booked.worker_id else None
-    if worker is not None and worker.is_active:
-        told[worker.id] = notice
+    if worker is not None and worker.is_active and worker.id != call_off.by.id:
+        told[worker.id] = notice  # a worker who called it off needs no notice of it
+    no_shows = await _repeated_no_shows(uow, booked, call_off, ctx)
     flags = _refusal_lines(booked.children, refusals, ctx)
+    flags += _no_show_lines(booked.children, no_shows, ctx)
     late = _late_line(booked, now, ctx) if is_late else ""
     for coordinator in await active_coordinators(uow):
         told.setdefault(coordinator.id, "\n".join(x for x in (late, notice, *flags) if x))
@@ -88,6 +96,7 @@ async def call_off_session(
         social_worker = await _social_worker(uow, child)
         if social_worker is not None and social_worker.id not in told:
             lines = _refusal_lines([child], refusals, ctx)
+            lines += _no_show_lines([child], no_shows, ctx)
             told[social_worker.id] = "\n".join((notice, *lines))
     for person_id, text in told.items():
         await queue_delivery(
@@ -108,6 +117,7 @@ async def call_off_session(
         reason=call_off.reason.value,
         late_notice=is_late,
         repeated_refusals=refusals,
+        repeated_no_shows=no_shows,
         reminders_withdrawn=withdrawn,
         told=sorted(told),
     )
@@ -125,20 +135,58 @@ async def _repeated_refusals(
     since = now - timedelta(days=rules.refusal_period_days)
     counts: dict[str, int] = {}
     for child in booked.children:
-        earlier = await uow.scalars(
-            select(Session.cancelled_at)
-            .join(session_children, session_children.c.session_id == Session.id)
-            .where(
-                session_children.c.child_id == child.id,
-                Session.cancel_reason == CancelReason.REFUSED.value,
-                Session.cancelled_at >= since,
-                Session.id != booked.id,
-            )
-        )
-        count = repeated_refusals([*(at for at in earlier if at), now], now, rules)
+        earlier = await _earlier_cancellations(uow, booked, child, CancelReason.REFUSED, since)
+        count = repeated_refusals([*earlier, now], now, rules)
         if count is not None:
             counts[child.ref] = count
     return counts
+
+
+async def _repeated_no_shows(
+    uow: AsyncSession, booked: Session, call_off: CallOff, ctx: ServiceContext
+) -> dict[str, int]:
+    """For the parent's lateness: each child's no-shows in the period, once there are two."""
+    if call_off.reason is not CancelReason.PARENT_LATE:
+        return {}
+    rules = ctx.config.arrivals
+    now = ctx.now()
+    since = now - timedelta(days=rules.no_show_period_days)
+    counts: dict[str, int] = {}
+    for child in booked.children:
+        earlier = await _earlier_cancellations(uow, booked, child, CancelReason.PARENT_LATE, since)
+        count = repeated_no_shows([*earlier, now], now, rules)
+        if count is not None:
+            counts[child.ref] = count
+    return counts
+
+
+async def _earlier_cancellations(
+    uow: AsyncSession, booked: Session, child: Child, reason: CancelReason, since: datetime
+) -> list[datetime]:
+    """When the child's other sessions were called off for this reason since `since`."""
+    earlier = await uow.scalars(
+        select(Session.cancelled_at)
+        .join(session_children, session_children.c.session_id == Session.id)
+        .where(
+            session_children.c.child_id == child.id,
+            Session.cancel_reason == reason.value,
+            Session.cancelled_at >= since,
+            Session.id != booked.id,
+        )
+    )
+    return [at for at in earlier if at]
+
+
+def _no_show_lines(
+    children: Sequence[Child], no_shows: dict[str, int], ctx: ServiceContext
+) -> list[str]:
+    days = ctx.config.arrivals.no_show_period_days
+    return [
+        f"⚠️ Repeated no-show: the parent didn't arrive in time for {child.label}'s session "
+        f"{no_shows[child.ref]} times in the last {days} days."
+        for child in children
+        if child.ref in no_shows
+    ]
 
 
 def _refusal_lines(

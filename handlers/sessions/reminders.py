@@ -178,7 +178,7 @@ async def _worker_text(uow: AsyncSession, ctx: ServiceContext, booked: Session) 
         f"Children: {children or 'none listed'}",
         f"Supervision: {booked.supervision_level or 'not recorded'}",
     ]
-    lines += await _illness_lines(uow, ctx, booked)
+    lines += await illness_lines(uow, ctx, booked)
     cards = await cards_for(uow, booked.id)
     for card in cards:
         lines.append(f"📝 Handover card in at {ctx.local(card.submitted_at):%H:%M}:")
@@ -189,7 +189,7 @@ async def _worker_text(uow: AsyncSession, ctx: ServiceContext, booked: Session) 
     return "\n".join(lines)
 
 
-async def _illness_lines(uow: AsyncSession, ctx: ServiceContext, booked: Session) -> list[str]:
+async def illness_lines(uow: AsyncSession, ctx: ServiceContext, booked: Session) -> list[str]:
     """Illness the carers reported in the week before the session, for the worker to weigh up."""
     children = {child.id: child for child in booked.children}
     if not children:

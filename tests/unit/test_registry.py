@@ -28,6 +28,7 @@ ALERT = ("alert", "Raise a safeguarding alert")
 ALERTS = ("alerts", "Alerts not yet resolved")
 PREVISITS = ("previsits", "Pre-visits booked")
 RETURN_CARD = ("returncard", "Send the carer a return card after a session")
+TODAY = ("today", "Your sessions today: what to know, and arrivals")
 
 
 def test_every_capability_has_its_own_name_and_every_family_its_own_prefix() -> None:
@@ -72,8 +73,8 @@ def test_a_registry_refuses_a_name_or_prefix_that_could_mean_two_things() -> Non
     ("role", "commands"),
     [
         (Role.CARER, CARER_COMMANDS),
-        (Role.WORKER, (ALERT, RETURN_CARD, *STAFF_COMMANDS)),
-        (Role.SENIOR, (ALERT, ALERTS, PREVISITS, *STAFF_COMMANDS)),
+        (Role.WORKER, (ALERT, TODAY, RETURN_CARD, *STAFF_COMMANDS)),
+        (Role.SENIOR, (ALERT, TODAY, ALERTS, PREVISITS, *STAFF_COMMANDS)),
         (Role.MANAGER, (ALERT, ALERTS, *STAFF_COMMANDS)),
         (Role.COORDINATOR, (ALERTS, PREVISITS, *STAFF_COMMANDS)),
         (Role.ADMIN, (ALERTS, *STAFF_COMMANDS)),
@@ -114,6 +115,7 @@ def test_someone_not_linked_is_offered_start_and_contacts() -> None:
             Role.WORKER,
             [
                 ("🚨 Raise an alert", "m:alert"),
+                ("📋 Today", "m:today"),
                 ("📝 Return card", "m:returncard"),
                 ("📞 Contacts", "m:contacts"),
             ],
@@ -122,6 +124,7 @@ def test_someone_not_linked_is_offered_start_and_contacts() -> None:
             Role.SENIOR,
             [
                 ("🚨 Raise an alert", "m:alert"),
+                ("📋 Today", "m:today"),
                 ("📋 Open alerts", "m:alerts"),
                 ("📞 Contacts", "m:contacts"),
             ],

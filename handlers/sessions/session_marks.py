@@ -1,0 +1,80 @@
+"""The worker's marks on a session's timeline: one tap each, kept with its time, never changed."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.service.context import ServiceContext
+from storage.models import EventKind, Person, Session, SessionEvent, SessionStatus
+
+# What each mark reads as, in the order of a session's life.
+MARK_WORDS = {
+    EventKind.PARENT_ARRIVED: "Parent arrived",
+    EventKind.CHILD_ARRIVED: "Child arrived (with the carer)",
+    EventKind.STARTED: "Session started",
+    EventKind.PARENT_LEFT: "Parent left",
+    EventKind.CHILD_RETURNED: "Child handed back",
+    EventKind.WAITED_FOR_PARENT: "Waited for the parent",
+}
+
+
+class Mark(enum.StrEnum):
+    """What became of a tap on a mark."""
+
+    DONE = "done"
+    ALREADY = "already"  # marked before: the time it was marked is kept
+    NOT_WORKER = "not_worker"  # only the session's worker marks it
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Marked:
+    """The outcome of a mark, with the time it stands at."""
+
+    outcome: Mark
+    booked: Session
+    at: datetime | None = None
+
+
+async def marks_of(uow: AsyncSession, session_id: int) -> dict[str, SessionEvent]:
+    """The session's marks so far, by kind."""
+    rows = await uow.scalars(
+        select(SessionEvent).where(SessionEvent.session_id == session_id).order_by(SessionEvent.at)
+    )
+    return {row.kind: row for row in rows}
+
+
+async def mark_session(
+    uow: AsyncSession, *, worker: Person, booked: Session, kind: EventKind, ctx: ServiceContext
+) -> Marked:
+    """Put one mark on the session's timeline, unless it is there already."""
+    if booked.worker_id != worker.id:
+        return Marked(Mark.NOT_WORKER, booked)
+    if booked.status == SessionStatus.CANCELLED.value:
+        return Marked(Mark.CANCELLED, booked)
+    earlier = (await marks_of(uow, booked.id)).get(kind.value)
+    if earlier is not None:
+        return Marked(Mark.ALREADY, booked, earlier.at)
+    now = ctx.now()
+    uow.add(SessionEvent(session_id=booked.id, kind=kind.value, at=now, by_person_id=worker.id))
+    await uow.flush()
+    return Marked(Mark.DONE, booked, now)
+
+
+async def record_event(
+    uow: AsyncSession, booked: Session, kind: EventKind, by: Person, note: str | None, at: datetime
+) -> SessionEvent | None:
+    """Add a mark (with words) unless the session has one of that kind; returns the new one."""
+    if kind.value in await marks_of(uow, booked.id):
+        return None
+    event = SessionEvent(
+        session_id=booked.id, kind=kind.value, at=at, by_person_id=by.id, note=note
+    )
+    uow.add(event)
+    await uow.flush()
+    return event
