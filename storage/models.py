@@ -29,6 +29,7 @@ from storage.people import (
 )
 from storage.previsits import PrevisitBooking
 from storage.retention import PURGED_KINDS, PurgedCount
+from storage.session_notes import NoteKind, NotesAreAppendOnly, SessionNote
 from storage.sessions import (
     CancelReason,
     Contagious,
@@ -60,6 +61,8 @@ __all__ = [
     "InboxUpdate",
     "Invite",
     "InviteFailure",
+    "NoteKind",
+    "NotesAreAppendOnly",
     "OutboxMessage",
     "OutboxStatus",
     "Person",
@@ -72,6 +75,7 @@ __all__ = [
     "RotaShift",
     "SenderPacing",
     "Session",
+    "SessionNote",
     "SessionStatus",
     "Severity",
     "TelegramLink",

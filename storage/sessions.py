@@ -47,6 +47,12 @@ class Session(Base):
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
     cancel_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
     cancel_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Set when the worker ends it: the actual end, by whom, how (on time or early) and why.
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    end_kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    end_note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     children: Mapped[list[Child]] = relationship(secondary=session_children)
 
