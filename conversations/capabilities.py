@@ -10,12 +10,13 @@ from __future__ import annotations
 from conversations.alert_buttons import ALERT_BUTTONS
 from conversations.alert_list import OPEN_ALERTS
 from conversations.flows.alert import RAISE_ALERT
+from conversations.flows.amend_note import AMEND_NOTE
 from conversations.flows.cantcome import CANT_COME
 from conversations.flows.end_session import END_SESSION
 from conversations.flows.handover import HANDOVER_CARD, HANDOVER_READ
 from conversations.flows.illness import DECIDE_ILLNESS, REPORT_ILLNESS
 from conversations.flows.late import LATE_NOTED, RUNNING_LATE
-from conversations.flows.notes import AMEND_NOTE, WRITE_NOTE
+from conversations.flows.notes import WRITE_NOTE
 from conversations.flows.previsit import BOOK_PREVISIT
 from conversations.flows.resolve import RESOLVE_ALERT
 from conversations.flows.return_card import SEND_RETURN_CARD
