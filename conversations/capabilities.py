@@ -10,10 +10,13 @@ from __future__ import annotations
 from conversations.alert_buttons import ALERT_BUTTONS
 from conversations.alert_list import OPEN_ALERTS
 from conversations.flows.alert import RAISE_ALERT
+from conversations.flows.amend_note import AMEND_NOTE
 from conversations.flows.cantcome import CANT_COME
+from conversations.flows.end_session import END_SESSION
 from conversations.flows.handover import HANDOVER_CARD, HANDOVER_READ
 from conversations.flows.illness import DECIDE_ILLNESS, REPORT_ILLNESS
 from conversations.flows.late import LATE_NOTED, RUNNING_LATE
+from conversations.flows.notes import WRITE_NOTE
 from conversations.flows.parent_wait import PARENT_QUESTION, WAIT_FOR_PARENT
 from conversations.flows.previsit import BOOK_PREVISIT
 from conversations.flows.resolve import RESOLVE_ALERT
@@ -38,6 +41,8 @@ REGISTRY = Registry(
         OPEN_ALERTS,
         UPCOMING_PREVISITS,
         RESOLVE_ALERT,
+        WRITE_NOTE,
+        END_SESSION,
         SEND_RETURN_CARD,
         CONTACTS,
         CANCEL,
@@ -50,6 +55,7 @@ REGISTRY = Registry(
         TODAY_BUTTONS,
         PARENT_QUESTION,
         WAIT_FOR_PARENT,
+        AMEND_NOTE,
     )
 )
 

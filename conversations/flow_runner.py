@@ -17,7 +17,7 @@ from conversations.put_aside import (
     offer_forms_put_aside,
     put_aside_keyboard,
 )
-from conversations.registry import FlowSpec, Reopen
+from conversations.registry import Done, FlowSpec, Reopen
 from conversations.replies import Reply
 from conversations.state_store import as_flow_state, save_state
 from handlers.service.context import ServiceContext
@@ -154,7 +154,10 @@ async def apply_turn(
             tag = row.tag if row is not None and row.tag else new_nonce()
             again = await reopened(uow, spec, person.id, ctx, answer, tag)
             return await apply_turn(uow, person, None, spec, again, reply, ctx)
-        await reply.say(with_office_hours(answer, person, ctx), main_menu(person.role))
+        if isinstance(answer, Done):
+            await reply.say(answer.text, answer.keyboard + main_menu(person.role))
+        else:
+            await reply.say(with_office_hours(answer, person, ctx), main_menu(person.role))
         await offer_forms_put_aside(uow, person.id, reply, ctx, titles())
         return f"{spec.flow.name}_done"
     return "flow_step"

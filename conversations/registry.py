@@ -45,7 +45,17 @@ class Reopen:
     return_to: str | None = None
 
 
-Finish = Callable[[AsyncSession, Person, dict[str, Any], ServiceContext], Awaitable[str | Reopen]]
+@dataclass(frozen=True)
+class Done:
+    """A finish's reply with buttons of its own (a note's *End session*), above the menu."""
+
+    text: str
+    keyboard: Keyboard = ()
+
+
+Finish = Callable[
+    [AsyncSession, Person, dict[str, Any], ServiceContext], Awaitable[str | Reopen | Done]
+]
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from storage.people import (
 )
 from storage.previsits import PrevisitBooking
 from storage.retention import PURGED_KINDS, PurgedCount
+from storage.session_notes import NoteKind, NotesAreAppendOnly, SessionNote
 from storage.sessions import (
     CancelReason,
     Contagious,
@@ -62,6 +63,8 @@ __all__ = [
     "InboxUpdate",
     "Invite",
     "InviteFailure",
+    "NoteKind",
+    "NotesAreAppendOnly",
     "OutboxMessage",
     "OutboxStatus",
     "Person",
@@ -75,6 +78,7 @@ __all__ = [
     "SenderPacing",
     "Session",
     "SessionEvent",
+    "SessionNote",
     "SessionStatus",
     "Severity",
     "TelegramLink",

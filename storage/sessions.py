@@ -67,6 +67,12 @@ class Session(Base):
     parent_leaves_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     carer_arrives_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     carer_leaves_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when the worker ends it: the actual end, by whom, how (on time or early) and why.
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    end_kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    end_note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     children: Mapped[list[Child]] = relationship(secondary=session_children)
 

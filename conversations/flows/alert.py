@@ -82,11 +82,13 @@ ALERT = Flow(
 async def prepare_alert(
     uow: AsyncSession, person: Person, ctx: ServiceContext, argument: str | None
 ) -> dict[str, Any] | str:
-    """Today's sessions for the worker, with the current one preselected."""
+    """Today's sessions for the worker, with the current one preselected (or the one a button
+    names, when it is among them: any other argument is ignored, never holding the alert up)."""
     found, current = await sessions_to_alert_about(uow, person, ctx)
     sessions = [
         [str(s.id), f"{s.ref} {ctx.local(s.starts_at):%H:%M} {s.room or ''}".strip()] for s in found
     ]
+    current = next((s for s in found if str(s.id) == argument), current)
     return {"sessions": sessions, "session": str(current.id) if current else NO_SESSION}
 
 
@@ -126,4 +128,5 @@ RAISE_ALERT = Capability(
     description="Raise a safeguarding alert",
     label="🚨 Raise an alert",
     is_urgent=True,
+    takes_argument=True,  # a session's id, from "Raise an alert" on an early end for risk
 )

@@ -164,6 +164,27 @@ class Arrivals(_Strict):
     no_show_period_days: int = Field(default=28, ge=1)
 
 
+class Notes(_Strict):
+    """The worker's notes: which session is "now", and words that read as an opinion.
+
+    A session is "now" from `before_minutes` before its start until `after_minutes` after its
+    end; an *observed* note with one of `opinion_words` gets a nudge asking what was seen.
+    """
+
+    before_minutes: int = Field(default=30, ge=0, le=24 * 60)
+    after_minutes: int = Field(default=60, ge=0, le=24 * 60)
+    opinion_words: tuple[str, ...] = (
+        "appeared",
+        "seemed",
+        "looked like",
+        "clearly",
+        "obviously",
+        "upset",
+        "angry",
+        "inappropriate",
+    )
+
+
 class Watchdog(_Strict):
     """When the bot counts as behind (health turns red, the coordinators are warned)."""
 
@@ -225,6 +246,7 @@ class ServiceConfig(_Strict):
     retention: Retention = Retention()
     previsits: Previsits = Previsits()
     watchdog: Watchdog = Watchdog()
+    notes: Notes = Notes()
     conversation_idle_minutes: int = Field(default=30, ge=1)
     # A form put aside (left idle, or for another one) is discarded after this, answers and all.
     put_aside_days: int = Field(default=7, ge=1, le=90)

@@ -29,6 +29,8 @@ ALERTS = ("alerts", "Alerts not yet resolved")
 PREVISITS = ("previsits", "Pre-visits booked")
 RETURN_CARD = ("returncard", "Send the carer a return card after a session")
 TODAY = ("today", "Your sessions today: what to know, and arrivals")
+NOTE = ("note", "Write a note during your session")
+END_SESSION = ("endsession", "End the session you're in (on time or early)")
 
 
 def test_every_capability_has_its_own_name_and_every_family_its_own_prefix() -> None:
@@ -73,7 +75,7 @@ def test_a_registry_refuses_a_name_or_prefix_that_could_mean_two_things() -> Non
     ("role", "commands"),
     [
         (Role.CARER, CARER_COMMANDS),
-        (Role.WORKER, (ALERT, TODAY, RETURN_CARD, *STAFF_COMMANDS)),
+        (Role.WORKER, (ALERT, TODAY, NOTE, END_SESSION, RETURN_CARD, *STAFF_COMMANDS)),
         (Role.SENIOR, (ALERT, TODAY, ALERTS, PREVISITS, *STAFF_COMMANDS)),
         (Role.MANAGER, (ALERT, ALERTS, *STAFF_COMMANDS)),
         (Role.COORDINATOR, (ALERTS, PREVISITS, *STAFF_COMMANDS)),
@@ -116,6 +118,7 @@ def test_someone_not_linked_is_offered_start_and_contacts() -> None:
             [
                 ("🚨 Raise an alert", "m:alert"),
                 ("📋 Today", "m:today"),
+                ("🖊 Note", "m:note"),
                 ("📝 Return card", "m:returncard"),
                 ("📞 Contacts", "m:contacts"),
             ],
@@ -183,7 +186,15 @@ def test_a_start_button_cannot_carry_anything_but_a_short_opaque_id(
 
 def test_only_capabilities_that_take_an_argument_are_offered_one() -> None:
     takers = {c.name for c in REGISTRY.capabilities if c.takes_argument}
-    assert takers == {"late", "cantcome", "returncard"}
+    assert takers == {
+        "late",
+        "cantcome",
+        "returncard",
+        "alert",  # the session, from "Raise an alert" on a session ended early for risk
+        "note",
+        "amendnote",
+        "endsession",
+    }
 
 
 def _event(text: str | None = None, data: str | None = None) -> ChatEvent:

@@ -57,11 +57,13 @@ def test_a_missing_or_broken_file_says_so(tmp_path: Path) -> None:
 def test_the_example_names_every_rule_a_council_may_change_with_its_default() -> None:
     text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
     example = load_service_config(EXAMPLE_CONFIG)
-    for section in ("escalation", "reminders", "handover", "illness", "watchdog", "retention"):
+    for section in (
+        "escalation", "reminders", "handover", "illness", "notes", "watchdog", "retention"
+    ):
         model = getattr(example, section)
         assert f"[{section}]" in text
         for name in type(model).model_fields:
             assert name in text, f"{section}.{name} is not in the example"
-    for section in ("reminders", "handover", "illness", "watchdog", "retention"):
+    for section in ("reminders", "handover", "illness", "notes", "watchdog", "retention"):
         model = getattr(example, section)
         assert model == type(model)(), f"the example's [{section}] differs from the defaults"
