@@ -45,6 +45,13 @@ class Reopen:
     return_to: str | None = None
 
 
+class NothingSent(str):
+    """A finish's reply when nothing went to anyone (a booking shown, a change refused): out of
+    office hours it says when the office opens, not when they will see it."""
+
+    __slots__ = ()
+
+
 Finish = Callable[[AsyncSession, Person, dict[str, Any], ServiceContext], Awaitable[str | Reopen]]
 
 

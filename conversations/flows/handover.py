@@ -18,7 +18,14 @@ from conversations.flows.session_choice import (
     chosen_session_label,
     session_options,
 )
-from conversations.registry import EVERYONE, ButtonFamily, Call, Capability, FlowSpec
+from conversations.registry import (
+    EVERYONE,
+    ButtonFamily,
+    Call,
+    Capability,
+    FlowSpec,
+    NothingSent,
+)
 from handlers.alerts import raise_carer_concern
 from handlers.service.context import ServiceContext
 from handlers.sessions import (
@@ -195,7 +202,7 @@ async def finish_handover(
             uow, carer=person, session_id=int(data["session"]), answers=answers, ctx=ctx
         )
     except SessionNotOpen:
-        return (
+        return NothingSent(
             "That session has ended or was cancelled, so the card wasn't sent. Please tell "
             f"the team on arrival, or phone {ctx.config.contacts.office_phone}."
         )
