@@ -50,6 +50,16 @@ SHORT_ANSWERS = {
     WELL: "well, nothing to report",
 }
 
+# A typed answer that plainly says there are none is not a mark to raise an alert about.
+_NO_MARKS = frozenset(
+    {"no", "none", "nope", "nothing", "nil", "n/a", "no marks", "no bruises", "no marks or bruises"}
+)
+
+
+def _is_marked(answer: str) -> bool:
+    said = " ".join(answer.lower().replace(",", " ").strip(" .!").split())
+    return answer != NONE and said not in _NO_MARKS
+
 
 def _children(data: Data) -> str:
     return str(data["children"].get(data.get("session"), "the children"))
@@ -195,7 +205,7 @@ async def finish_handover(
         care=_answer(data, "care"),
         wellbeing=_answer(data, "wellbeing"),
         medication=_answer(data, "medication"),
-        is_marked=data["marks"] != NONE,
+        is_marked=_is_marked(str(data["marks"])),
     )
     try:
         sent = await submit_handover(
