@@ -109,7 +109,9 @@ async def decide_illness(
     label = child.label if child is not None else "the child"
     if decision is IllnessDecision.CANCEL and child is not None:
         why = f"{label} is ill and may be catching; {person.first_name} decided not to go ahead"
-        sessions = await call_off_for_illness(uow, sessions, child, person, why, ctx)
+        sessions = await call_off_for_illness(
+            uow, sessions, child, person, why, ctx, reported_by_id=report.reported_by_id
+        )
     line = _decided_line(person, decision)
     await _edit_other_copies(uow, report.id, own_copy.id, line, now)
     if decision is IllnessDecision.KEEP:
