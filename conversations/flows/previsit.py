@@ -225,7 +225,10 @@ async def finish_previsit(
             if data["cancel_sure"] != YES:
                 return NothingSent(f"Your pre-visit on {data['booked']} stays booked.")
             await cancel_previsit(uow, carer=person, booking_id=data["booking"], ctx=ctx)
-            return f"Your pre-visit on {data['booked']} is cancelled; the team has been told."
+            return (
+                f"Your pre-visit on {data['booked']} is cancelled; the team has been told. "
+                "Send /previsit if you'd like to book another."
+            )
         starts_at = slot_start(ctx, data["day"], data["slot"])
         if action == MOVE:
             booking = await move_previsit(

@@ -183,7 +183,8 @@ async def test_a_carer_sees_moves_and_cancels_their_previsit(harness: Harness) -
     entry = calendar_event(calendar)
     assert entry["uid"] == first_uid and str(entry["status"]) == "CANCELLED"
     assert cancelled.text == (
-        "Your pre-visit on Thu 26 Nov, 14:00 at Greenleys is cancelled; the team has been told."
+        "Your pre-visit on Thu 26 Nov, 14:00 at Greenleys is cancelled; the team has been told. "
+        "Send /previsit if you'd like to book another."
     )
     (notice,) = h.unread(COORDINATOR)
     assert notice.text.startswith("❌ Pre-visit cancelled: Thu 26 Nov, 14:00–15:00 at Greenleys")
