@@ -214,6 +214,7 @@ async def test_a_mark_on_a_child_not_independently_mobile_goes_to_the_on_site_ma
     details = one_ping(h, SENIOR)
     assert "A.B. (CH1)" in details.text and "not independently mobile" in details.text
     assert "The carer says: small bruise on the left cheek, bumped the cot" in details.text
+    assert "Note from the carer: Handover card:" in details.text  # not "from the worker"
 
     await h.advance(timedelta(minutes=5, seconds=1))  # nobody acknowledged: it climbs
     for user_id in (MANAGER, TEAM_MANAGER, COORDINATOR):
