@@ -17,7 +17,7 @@ from conversations.put_aside import (
     offer_forms_put_aside,
     put_aside_keyboard,
 )
-from conversations.registry import Done, FlowSpec, Reopen
+from conversations.registry import Done, FlowSpec, NothingSent, Reopen
 from conversations.replies import Reply
 from conversations.state_store import as_flow_state, save_state
 from handlers.service.context import ServiceContext
@@ -238,7 +238,10 @@ async def retire_prompt(
 def with_office_hours(answer: str, person: Person, ctx: ServiceContext) -> str:
     """A carer's finished form, out of office hours: one line on when the office will see it
     (said once, at the end of the form; never to staff, who know the hours)."""
-    closed = office_closed_line(ctx.config, ctx.now()) if person.role == Role.CARER else None
+    if person.role != Role.CARER:
+        return answer
+    is_sent = not isinstance(answer, NothingSent)
+    closed = office_closed_line(ctx.config, ctx.now(), is_sent=is_sent)
     return f"{answer}\n{closed}" if closed else answer
 
 

@@ -45,6 +45,14 @@ class Reopen:
     return_to: str | None = None
 
 
+class NothingSent(str):
+    """A finish's reply when nothing went to anyone (a booking shown, a change refused): out of
+    office hours it says when the office opens, not when they will see it."""
+
+    __slots__ = ()
+
+
+
 @dataclass(frozen=True)
 class Done:
     """A finish's reply with buttons of its own (a note's *End session*), above the menu."""

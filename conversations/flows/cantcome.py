@@ -13,7 +13,7 @@ from conversations.flows.session_choice import (
     chosen_session_label,
     session_options,
 )
-from conversations.registry import Capability, FlowSpec
+from conversations.registry import Capability, FlowSpec, NothingSent
 from handlers.service.context import ServiceContext
 from handlers.sessions import (
     CANTCOME_START,
@@ -121,7 +121,7 @@ async def finish_cantcome(
             ctx=ctx,
         )
     except NotCallable:
-        return (
+        return NothingSent(
             "That session has started or was cancelled meanwhile, so nothing was changed; "
             f"phone the office on {ctx.config.contacts.office_phone} if you need to."
         )

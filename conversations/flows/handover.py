@@ -18,7 +18,14 @@ from conversations.flows.session_choice import (
     chosen_session_label,
     session_options,
 )
-from conversations.registry import EVERYONE, ButtonFamily, Call, Capability, FlowSpec
+from conversations.registry import (
+    EVERYONE,
+    ButtonFamily,
+    Call,
+    Capability,
+    FlowSpec,
+    NothingSent,
+)
 from handlers.alerts import raise_carer_concern
 from handlers.service.context import ServiceContext
 from handlers.sessions import (
@@ -42,6 +49,16 @@ SHORT_ANSWERS = {
     AS_USUAL: "fed and changed as usual",
     WELL: "well, nothing to report",
 }
+
+# A typed answer that plainly says there are none is not a mark to raise an alert about.
+_NO_MARKS = frozenset(
+    {"no", "none", "nope", "nothing", "nil", "n/a", "no marks", "no bruises", "no marks or bruises"}
+)
+
+
+def _is_marked(answer: str) -> bool:
+    said = " ".join(answer.lower().replace(",", " ").strip(" .!").split())
+    return answer != NONE and said not in _NO_MARKS
 
 
 def _children(data: Data) -> str:
@@ -188,14 +205,14 @@ async def finish_handover(
         care=_answer(data, "care"),
         wellbeing=_answer(data, "wellbeing"),
         medication=_answer(data, "medication"),
-        is_marked=data["marks"] != NONE,
+        is_marked=_is_marked(str(data["marks"])),
     )
     try:
         sent = await submit_handover(
             uow, carer=person, session_id=int(data["session"]), answers=answers, ctx=ctx
         )
     except SessionNotOpen:
-        return (
+        return NothingSent(
             "That session has ended or was cancelled, so the card wasn't sent. Please tell "
             f"the team on arrival, or phone {ctx.config.contacts.office_phone}."
         )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import Choose, Data, Flow, FreeText, Option, Step, confirm_step
-from conversations.registry import ButtonFamily, Call, Capability, FlowSpec
+from conversations.registry import ButtonFamily, Call, Capability, FlowSpec, NothingSent
 from handlers.service.context import ServiceContext
 from handlers.sessions import (
     CONTAGIOUS_WORDS,
@@ -150,7 +150,7 @@ async def finish_illness(
             ],
         )
     except NotYourChild:  # the team changed who looks after the child while this was open
-        return (
+        return NothingSent(
             f"I couldn't send this: our records no longer show you as {_initials(data)}'s "
             f"carer. Please phone the office on {ctx.config.contacts.office_phone} to tell "
             "them the child is ill."

@@ -13,7 +13,14 @@ from conversations.flows.session_choice import (
     chosen_session_label,
     session_options,
 )
-from conversations.registry import EVERYONE, ButtonFamily, Call, Capability, FlowSpec
+from conversations.registry import (
+    EVERYONE,
+    ButtonFamily,
+    Call,
+    Capability,
+    FlowSpec,
+    NothingSent,
+)
 from handlers.service.context import ServiceContext
 from handlers.sessions import (
     LATE_MINUTES,
@@ -94,7 +101,7 @@ async def finish_late(
             ctx=ctx,
         )
     except NotRunningToday:
-        return (
+        return NothingSent(
             "That session has ended or was cancelled meanwhile, so I haven't told anyone; "
             f"phone the office on {ctx.config.contacts.office_phone} if you need to."
         )

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.engine import FINISH, Choose, Data, Flow, FreeText, Option, Step, confirm_step
 from conversations.pickers import PickDay, PickTime, day_label
-from conversations.registry import Capability, FlowSpec, Reopen
+from conversations.registry import Capability, FlowSpec, NothingSent, Reopen
 from handlers.service.context import ServiceContext
 from handlers.sessions import (
     PREVISIT_START,
@@ -218,12 +218,17 @@ async def finish_previsit(
             if booking is None or booking.id != data["booking"]:
                 raise NotYourBooking(data["booking"])
             details = await describe_previsit(uow, booking, ctx)
-            return f"Your pre-visit:\n{details}\n\nSend /previsit to move or cancel it."
+            return NothingSent(
+                f"Your pre-visit:\n{details}\n\nSend /previsit to move or cancel it."
+            )
         if action == CANCEL_IT:
             if data["cancel_sure"] != YES:
-                return f"Your pre-visit on {data['booked']} stays booked."
+                return NothingSent(f"Your pre-visit on {data['booked']} stays booked.")
             await cancel_previsit(uow, carer=person, booking_id=data["booking"], ctx=ctx)
-            return f"Your pre-visit on {data['booked']} is cancelled; the team has been told."
+            return (
+                f"Your pre-visit on {data['booked']} is cancelled; the team has been told. "
+                "Send /previsit if you'd like to book another."
+            )
         starts_at = slot_start(ctx, data["day"], data["slot"])
         if action == MOVE:
             booking = await move_previsit(
@@ -249,7 +254,9 @@ async def finish_previsit(
     except SlotTaken:
         return await _ask_again(uow, data, ctx)
     except NotYourBooking:
-        return "That pre-visit has changed meanwhile; send /previsit to see where it stands."
+        return NothingSent(
+            "That pre-visit has changed meanwhile; send /previsit to see where it stands."
+        )
     details = await describe_previsit(uow, booking, ctx)
     return f"Your pre-visit:\n{details}\n\nSend /previsit to see, move or cancel it."
 

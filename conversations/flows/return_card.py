@@ -26,6 +26,15 @@ SHORT_ANSWERS = {
     EVERYONE_CAME: "everyone expected came",
     NO_INCIDENT: "none",
 }
+# A typed answer that plainly says there was none is no incident: nothing goes to the social worker.
+_NO_INCIDENT_WORDS = frozenset(
+    {"no", "none", "nope", "nothing", "nil", "n/a", "no incident", "no injury", "nothing to report"}
+)
+
+
+def _incident(value: str) -> str | None:
+    said = " ".join(value.lower().replace(",", " ").strip(" .!").split())
+    return None if value == NO_INCIDENT or said in _NO_INCIDENT_WORDS else value
 
 
 def _answer(data: Data, name: str) -> str:
@@ -157,7 +166,7 @@ async def finish_return_card(
         changes=_answer(data, "changes"),
         sleep=_answer(data, "sleep"),
         mood=_answer(data, "mood"),
-        incident=None if data["incident"] == NO_INCIDENT else str(data["incident"]),
+        incident=_incident(str(data["incident"])),
     )
     try:
         return await send_return_card(

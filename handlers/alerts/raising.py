@@ -185,7 +185,9 @@ async def alert_details(uow: AsyncSession, alert: Alert, ctx: ServiceContext) ->
     )
     raised = next((e for e in events if e.action == "alert.raised"), None)
     note = raised.note if raised is not None else alert.note
-    lines.append(f"Note from the worker: {note}" if note else "No note from the worker.")
+    raiser = await uow.get(Person, alert.raised_by_id)
+    who = "the carer" if raiser is not None and raiser.role == Role.CARER.value else "the worker"
+    lines.append(f"Note from {who}: {note}" if note else f"No note from {who}.")
     if alert.outcome:
         lines.append(
             f"Outcome: {alert.outcome}"

@@ -35,5 +35,7 @@ class ServiceContext:
         return at.astimezone(self.zone)
 
     def show_time(self, at: datetime) -> str:
-        """An instant as a person reads it, e.g. 'Tue 24 Nov, 10:00'."""
-        return self.local(at).strftime("%a %d %b, %H:%M")
+        """An instant as a person reads it, e.g. 'Tue 24 Nov, 10:00' ('Fri 4 Dec', as the
+        pre-visit's days are written)."""
+        local = self.local(at)
+        return f"{local:%a} {local.day} {local:%b, %H:%M}"

@@ -88,13 +88,16 @@ def when_office_opens(config: ServiceConfig, at: datetime) -> str:
     return opens.strftime("%A %H:%M" if days_away < 7 else "%A %d %B %H:%M")
 
 
-def office_closed_line(config: ServiceConfig, at: datetime) -> str | None:
-    """Out of office hours, when the office will see what was just sent, and whom to call now;
-    None while the office is open."""
+def office_closed_line(
+    config: ServiceConfig, at: datetime, *, is_sent: bool = True
+) -> str | None:
+    """Out of office hours, when the office will see what was just sent (or, with nothing sent,
+    when it opens), and whom to call now; None while the office is open."""
     if is_open(config, at):
         return None
+    when = when_office_opens(config, at)
+    closed = f"they'll see this from {when}" if is_sent else f"it opens {when}"
     return (
-        f"The office is closed now; they'll see this from {when_office_opens(config, at)}. "
-        "In an emergency call the out-of-hours team (Emergency Social Work Team) on "
-        f"{config.contacts.out_of_hours_phone}."
+        f"The office is closed now; {closed}. In an emergency call the out-of-hours team "
+        f"(Emergency Social Work Team) on {config.contacts.out_of_hours_phone}."
     )

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.delivery.chat import SendMessage
 from handlers.delivery.coordinators import active_coordinators
 from handlers.delivery.outbox import queue_delivery, withdraw_waiting
+from handlers.delivery.reachability import can_reach
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from handlers.service.labels import place_line, role_label
@@ -31,6 +32,7 @@ from storage.models import (
     Person,
     Session,
     SessionStatus,
+    child_carers,
     session_children,
 )
 
@@ -49,6 +51,7 @@ class CallOff:
     reason: CancelReason
     why: str
     note: str | None = None
+    told_apart: tuple[int, ...] = ()  # carers told another way (who reported the illness)
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,11 @@ async def call_off_session(
             lines = _refusal_lines([child], refusals, ctx)
             lines += _no_show_lines([child], no_shows, ctx)
             told[social_worker.id] = "\n".join((notice, *lines))
+    for carer_id, initials in (await _carers_of(uow, booked)).items():
+        if carer_id in (call_off.by.id, *call_off.told_apart, *told):
+            continue
+        if await can_reach(uow, carer_id):
+            told[carer_id] = await _carer_notice(uow, booked, initials, ctx)
     for person_id, text in told.items():
         await queue_delivery(
             uow,
@@ -222,6 +230,34 @@ async def _notice(
     if call_off.note:
         lines.append(f"In their words: {call_off.note}")
     return "\n".join(lines)
+
+
+async def _carers_of(uow: AsyncSession, booked: Session) -> dict[int, str]:
+    """Each carer of the session's children, with the initials of the ones they look after."""
+    by_id = {child.id: child for child in booked.children}
+    rows = await uow.execute(
+        select(child_carers.c.person_id, child_carers.c.child_id)
+        .where(child_carers.c.child_id.in_(by_id))
+        .order_by(child_carers.c.person_id, child_carers.c.child_id)
+    )
+    carers: dict[int, list[str]] = {}
+    for carer_id, child_id in rows:
+        carers.setdefault(carer_id, []).append(by_id[child_id].initials)
+    return {carer_id: ", ".join(initials) for carer_id, initials in carers.items()}
+
+
+async def _carer_notice(
+    uow: AsyncSession, booked: Session, initials: str, ctx: ServiceContext
+) -> str:
+    """What another carer of the session's children reads: their own children only, and no
+    reason (it may be about someone else's child)."""
+    place = await place_line(uow, booked.venue_code, booked.room)
+    return (
+        f"❌ The session for {initials} on {ctx.show_time(booked.starts_at)} at {place} is "
+        "cancelled. Please don't come in for it; no reminders will come for it.\n"
+        "If you have questions about it, please ask the children's social worker or the office "
+        f"on {ctx.config.contacts.office_phone}."
+    )
 
 
 async def _social_worker(uow: AsyncSession, child: Child) -> Person | None:

@@ -152,7 +152,9 @@ async def report_illness(
     called_off: list[Session] = []
     if is_calling_off:
         why = f"{child.label} is ill and could pass it on ({description})"
-        called_off = await call_off_for_illness(uow, affected, child, carer, why, ctx)
+        called_off = await call_off_for_illness(
+            uow, affected, child, carer, why, ctx, reported_by_id=carer.id
+        )
     reply = _carer_reply(child, contagious, upcoming, ctx, affected, called_off)
     return IllnessReported(report, reply)
 

@@ -30,6 +30,7 @@ from storage.models import (
     OutboxMessage,
     Person,
     Session,
+    SessionStatus,
 )
 
 DECIDED = "illness.decided"
@@ -93,19 +94,24 @@ async def decide_illness(
         decision=decision.value,
         session_ids=list(report.affected_session_ids or []),
     )
-    sessions = list(
-        await uow.scalars(
+    # Only sessions still to come: one called off or started meanwhile is not "going ahead".
+    sessions = [
+        s
+        for s in await uow.scalars(
             select(Session)
             .where(Session.id.in_(report.affected_session_ids or []))
             .order_by(Session.starts_at)
             .options(selectinload(Session.children))
         )
-    )
+        if s.status == SessionStatus.SCHEDULED.value and s.starts_at > now
+    ]
     child = await uow.get(Child, report.child_id)
     label = child.label if child is not None else "the child"
     if decision is IllnessDecision.CANCEL and child is not None:
         why = f"{label} is ill and may be catching; {person.first_name} decided not to go ahead"
-        sessions = await call_off_for_illness(uow, sessions, child, person, why, ctx)
+        sessions = await call_off_for_illness(
+            uow, sessions, child, person, why, ctx, reported_by_id=report.reported_by_id
+        )
     line = _decided_line(person, decision)
     await _edit_other_copies(uow, report.id, own_copy.id, line, now)
     if decision is IllnessDecision.KEEP:
@@ -169,18 +175,21 @@ async def _tell_carer(
 ) -> None:
     initials = child.initials if child is not None else "the child"
     when = ", ".join(ctx.show_time(s.starts_at) for s in sessions)
-    if decision is IllnessDecision.KEEP:
+    if not sessions:
+        text = (
+            f"About {initials}'s illness: the team has looked at it. The sessions it affected "
+            "have already started or been called off, so nothing else changes."
+        )
+    elif decision is IllnessDecision.KEEP:
         text = (
             f"About {initials}'s illness: the team has decided the sessions go ahead ({when}). "
             "If they get worse, send /illness again."
         )
-    elif sessions:
+    else:
         text = (
             f"About {initials}'s illness: the team has decided to cancel these sessions: "
             f"{when}. Please keep {initials} at home; no reminders will come for them."
         )
-    else:
-        text = f"About {initials}'s illness: the team has decided not to go ahead."
     await queue_delivery(
         uow,
         SendMessage(text),

@@ -88,12 +88,16 @@ async def call_off_for_illness(
     by: Person,
     why: str,
     ctx: ServiceContext,
+    *,
+    reported_by_id: int,
 ) -> list[Session]:
-    """Call off each session still scheduled; returns those called off."""
+    """Call off each session still scheduled; returns those called off. The carer who
+    reported the illness is told apart; the session's other carers hear here."""
     called_off = []
+    call_off = CallOff(by, CancelReason.ILLNESS, why, told_apart=(reported_by_id,))
     for booked in sessions:
         if booked.status == SessionStatus.SCHEDULED.value:
-            await call_off_session(uow, booked, CallOff(by, CancelReason.ILLNESS, why), ctx)
+            await call_off_session(uow, booked, call_off, ctx)
             called_off.append(booked)
     return called_off
 

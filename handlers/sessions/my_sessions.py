@@ -95,8 +95,8 @@ def my_sessions_reply(views: list[SessionView], ctx: ServiceContext) -> tuple[st
         )
     lines = [f"🗓 Your sessions in {span}:", *(session_text(v, ctx) for v in views)]
     lines.append(
-        "If a session changes, I'll tell you at once. Questions: the office on "
-        f"{ctx.config.contacts.office_phone}."
+        "If a session changes, I'll tell you at once. Can't make one? Send /cantcome. "
+        f"Questions: the office on {ctx.config.contacts.office_phone}."
     )
     going_ahead = any(not v.is_cancelled for v in views)
     keyboard: Keyboard = (

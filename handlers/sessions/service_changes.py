@@ -106,7 +106,8 @@ class Change:
 
 def span_words(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> str:
     """A session's time as a person reads it: 'Tue 24 Nov, 10:00–11:30'."""
-    return f"{starts_at.astimezone(zone):%a %d %b, %H:%M}–{ends_at.astimezone(zone):%H:%M}"
+    starts = starts_at.astimezone(zone)
+    return f"{starts:%a} {starts.day} {starts:%b, %H:%M}–{ends_at.astimezone(zone):%H:%M}"
 
 
 @dataclass(frozen=True)

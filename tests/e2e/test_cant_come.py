@@ -264,3 +264,33 @@ async def test_a_carer_never_sees_or_calls_off_another_carers_session(harness: H
         assert (await session_row(h, ref)).status == "scheduled"
     assert await cancellations(h) == []
     h.assert_no_unexpected_messages()
+
+
+async def test_the_other_carer_of_a_shared_session_is_told_without_the_reason(
+    harness: Harness,
+) -> None:
+    h = harness  # J1 brings A.B. (Casey's) and F.G. (Carmen's) together on Wednesday
+    await h.import_records(
+        sessions=HEADER + "J1,coffee-hall,Room 3,2026-11-25,10:00,11:00,W1,CH1;CH3,full\n"
+    )
+    await link_everyone(h)
+    await h.send(CARER, "/cantcome")
+    await h.press(CARER, "Wed 25 Nov")
+    await h.press(CARER, "Transport problem")
+    await h.press(CARER, "Yes, call it off")
+    assert h.unread(CARER)[-1].text.startswith("Thank you. The session on Wed 25 Nov, 10:00")
+    for staff in (WORKER, COORDINATOR, SOCIAL_WORKER):
+        (told,) = h.unread(staff)
+        assert told.text.startswith("❌ Session J1 on Wed 25 Nov, 10:00 (Coffee Hall, Room 3)")
+
+    (other,) = h.unread(OTHER_CARER)  # Carmen would otherwise bring F.G. to a cancelled session
+    assert other.text == (
+        "❌ The session for F.G. on Wed 25 Nov, 10:00 at Coffee Hall, Room 3 is cancelled. "
+        "Please don't come in for it; no reminders will come for it.\n"
+        "If you have questions about it, please ask the children's social worker or the office "
+        "on 01632 960001."
+    )
+    assert other.protect_content and "A.B." not in other.text and "Casey" not in other.text
+    h.assert_no_unexpected_messages()
+    (event,) = await cancellations(h)
+    assert len(event["told"]) == 4  # type: ignore[arg-type]

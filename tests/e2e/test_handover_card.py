@@ -214,8 +214,32 @@ async def test_a_mark_on_a_child_not_independently_mobile_goes_to_the_on_site_ma
     details = one_ping(h, SENIOR)
     assert "A.B. (CH1)" in details.text and "not independently mobile" in details.text
     assert "The carer says: small bruise on the left cheek, bumped the cot" in details.text
+    assert "Note from the carer: Handover card:" in details.text  # not "from the worker"
 
     await h.advance(timedelta(minutes=5, seconds=1))  # nobody acknowledged: it climbs
     for user_id in (MANAGER, TEAM_MANAGER, COORDINATOR):
         assert "Escalated" in one_ping(h, user_id).text
     h.assert_no_unexpected_messages()  # the carer isn't sent how staff handle it
+
+
+async def test_a_typed_no_for_marks_on_a_baby_raises_no_alert(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    await h.import_records(children=CHILDREN_NOT_MOBILE)
+    await h.link(CARER, "C1")
+
+    await h.send(CARER, "/handover")
+    h.unread(CARER)
+    await h.send(CARER, "No.")  # typed rather than tapped: there are none
+    await h.press(CARER, "All fine: fed and changed")
+    await h.press(CARER, "All fine: well")
+    await h.press(CARER, "No medicine")
+    await h.press(CARER, "Send to the worker")
+    reply = h.unread(CARER)[-1].text
+    assert reply.startswith("Thank you, Wren will read this before the session")
+    assert "safeguarding" not in reply
+    (card,) = h.unread(WORKER)
+    assert "Marks or bruises: No." in card.text
+    h.assert_no_unexpected_messages()  # nobody on the alert chain is pinged
+    async with h.db.unit_of_work() as uow:
+        assert await uow.scalar(select(Alert.id)) is None

@@ -214,3 +214,34 @@ async def test_not_sure_kept_by_a_senior_goes_ahead_and_the_carer_and_worker_hea
     )
     assert await statuses(h) == {"S1": ("scheduled", None), "R1": ("scheduled", None)}
     h.assert_no_unexpected_messages()  # the social worker hears of nothing called off
+
+
+async def test_a_decision_after_the_carer_called_the_session_off_tells_nobody_it_goes_ahead(
+    harness: Harness,
+) -> None:
+    h = harness
+    await setup(h)
+    await report(h, "Only Tue", "Not sure", "a rash, no temperature")
+    for who in (SENIOR, MANAGER, WORKER, COORDINATOR):
+        h.unread(who)
+    await h.send(CARER, "/cantcome")  # the rash got worse: Casey calls Tuesday off herself
+    await h.press(CARER, "Tue 24 Nov")
+    await h.press(CARER, "Child unwell")
+    await h.press(CARER, "Yes, call it off")
+    h.unread(CARER)
+    for who in (WORKER, COORDINATOR, SOCIAL_WORKER):
+        (notice,) = h.unread(who)
+        assert notice.text.startswith("❌ Session S1 on Tue 24 Nov, 10:00")
+
+    await h.press(SENIOR, "Keep")  # the senior had not seen the cancellation
+    (own,) = h.unread(SENIOR)
+    assert own.text.endswith("✔ Sid decided: they go ahead.")
+    (other,) = h.unread(MANAGER)
+    assert other.is_edit
+    (told,) = h.unread(CARER)
+    assert told.text == (
+        "About A.B.'s illness: the team has looked at it. The sessions it affected have "
+        "already started or been called off, so nothing else changes."
+    )
+    assert await statuses(h) == {"S1": ("cancelled", "unwell"), "R1": ("scheduled", None)}
+    h.assert_no_unexpected_messages()  # the worker isn't told the cancelled session goes ahead

@@ -42,7 +42,8 @@ async def test_a_carer_sees_only_their_childrens_sessions_with_cancelled_ones_sa
             "    Greenleys · with Will",
             "❌ Fri 27 Nov, 09:30–10:30 · D.E. · CANCELLED",
             "    Coffee Hall, Room 1",
-            f"If a session changes, I'll tell you at once. {OFFICE}",
+            "If a session changes, I'll tell you at once. Can't make one? Send /cantcome. "
+            + OFFICE,
         ]
     )
     assert listing.protect_content

@@ -183,7 +183,8 @@ async def test_a_carer_sees_moves_and_cancels_their_previsit(harness: Harness) -
     entry = calendar_event(calendar)
     assert entry["uid"] == first_uid and str(entry["status"]) == "CANCELLED"
     assert cancelled.text == (
-        "Your pre-visit on Thu 26 Nov, 14:00 at Greenleys is cancelled; the team has been told."
+        "Your pre-visit on Thu 26 Nov, 14:00 at Greenleys is cancelled; the team has been told. "
+        "Send /previsit if you'd like to book another."
     )
     (notice,) = h.unread(COORDINATOR)
     assert notice.text.startswith("❌ Pre-visit cancelled: Thu 26 Nov, 14:00–15:00 at Greenleys")
@@ -388,4 +389,33 @@ async def test_the_calendar_file_keeps_local_time_across_the_clocks_changing(
     assert calendar.document is not None
     assert "A.B." in str(event["summary"]) and "Casey" not in calendar.document.content.decode()
     h.unread(COORDINATOR), h.unread(SENIOR)
+    h.assert_no_unexpected_messages()
+
+
+async def test_out_of_hours_seeing_or_keeping_the_previsit_says_when_the_office_opens(
+    harness: Harness,
+) -> None:
+    h = harness
+    await join(h)
+    await fill_in_up_to_confirm(h, CARER, "Wed 25 Nov", "10:00")
+    await h.press(CARER, "Confirm")
+    h.unread(CARER), h.unread(COORDINATOR), h.unread(SENIOR)
+    h.clock.set(datetime(2026, 11, 23, 18, 30, tzinfo=UTC))  # Monday evening: closed
+    await h.advance(timedelta(seconds=1))
+    (reminder,) = h.unread(CARER)  # S1's evening reminder (its own scenario)
+    assert reminder.text.startswith("📅")
+    opens = (
+        "The office is closed now; it opens Tuesday 09:00. In an emergency call the "
+        "out-of-hours team (Emergency Social Work Team) on 01632 960999."
+    )
+
+    await h.send(CARER, "/previsit")
+    await h.press(CARER, "See it")  # nothing is sent, so nobody will "see this"
+    *_, seen = h.unread(CARER)
+    assert seen.text.endswith(f"Send /previsit to move or cancel it.\n{opens}")
+    await h.send(CARER, "/previsit")
+    await h.press(CARER, "Cancel it")
+    await h.press(CARER, "No, keep it")
+    *_, kept = h.unread(CARER)
+    assert kept.text == f"Your pre-visit on Wed 25 Nov, 10:00 at Coffee Hall stays booked.\n{opens}"
     h.assert_no_unexpected_messages()

@@ -150,3 +150,21 @@ async def test_bad_input_on_the_return_card_gets_one_sentence_and_loses_nothing(
     )
     assert "Ate or drank: a yoghurt" in h.unread(CARER)[-1].text
     h.assert_no_unexpected_messages()  # Will heard nothing of it
+
+
+async def test_a_typed_none_for_incident_is_no_incident_and_the_social_worker_is_not_sent_it(
+    harness: Harness,
+) -> None:
+    h = harness
+    await book_ended_sessions(
+        h, (CARER, "C1"), (OTHER_CARER, "C2"), (WORKER, "W1"), (SOCIAL_WORKER, "SW1")
+    )
+    await answer_up_to_incident(h)
+    await h.send(WORKER, "None.")  # typed rather than tapped
+    assert "Incident or injury: None." in h.unread(WORKER)[-1].text
+    await h.press(WORKER, "Send to the carer")
+    assert h.unread(WORKER)[-1].text == "📝 Return card sent to Casey (carer), Carmen (carer)."
+    for carer in (CARER, OTHER_CARER):
+        (card,) = h.unread(carer)
+        assert card.text.endswith("Incident or injury: none")
+    h.assert_no_unexpected_messages()  # no "incident or injury" card to the social worker

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from conversations.flow_runner import with_office_hours
+from conversations.registry import NothingSent
 from handlers.service.clock import FakeClock
 from handlers.service.config import load_service_config
 from handlers.service.context import ServiceContext
@@ -27,3 +28,12 @@ def test_only_a_carer_hears_when_the_office_will_see_it_and_only_when_it_is_clos
     assert with_office_hours(
         "Thank you.", carer, ServiceContext(CONFIG, FakeClock(MONDAY_MORNING))
     ) == ("Thank you.")
+
+
+def test_a_form_that_sent_nothing_says_when_the_office_opens_instead() -> None:
+    closed = ServiceContext(CONFIG, FakeClock(SUNDAY_EVENING))
+    carer = Person(role=Role.CARER.value)
+    assert with_office_hours(NothingSent("It stays booked."), carer, closed) == (
+        "It stays booked.\nThe office is closed now; it opens Monday 09:00. In an "
+        "emergency call the out-of-hours team (Emergency Social Work Team) on 01632 960999."
+    )

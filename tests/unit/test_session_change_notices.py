@@ -6,10 +6,15 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from handlers.sessions.service_changes import Change, Notice, SessionFacts
+from handlers.service.clock import FakeClock
+from handlers.service.config import load_service_config
+from handlers.service.context import ServiceContext
+from handlers.sessions.service_changes import Change, Notice, SessionFacts, span_words
 from storage.models import Session, SessionStatus
+from tests.conftest import EXAMPLE_CONFIG
 
 LONDON = ZoneInfo("Europe/London")
+CONFIG = load_service_config(EXAMPLE_CONFIG)
 BEFORE = SessionFacts(
     starts_at=datetime(2026, 11, 24, 10, 0, tzinfo=UTC),
     ends_at=datetime(2026, 11, 24, 11, 30, tzinfo=UTC),
@@ -57,3 +62,9 @@ def test_a_cancellation_handed_on_tells_only_the_old_worker() -> None:
     both = replace(BEFORE, worker_id=2, status=SessionStatus.CANCELLED.value)
     told = notice(both, workers=("Wren", "Will")).for_workers(BOOKED, "A.B. (CH1)", "Closed")
     assert list(told) == [1]
+
+
+def test_a_day_early_in_the_month_reads_as_the_pre_visit_days_do() -> None:
+    early = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+    assert span_words(early, early.replace(hour=11), LONDON) == "Fri 4 Dec, 10:00–11:00"
+    assert ServiceContext(CONFIG, FakeClock(early)).show_time(early) == "Fri 4 Dec, 10:00"
