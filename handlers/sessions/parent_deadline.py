@@ -171,7 +171,10 @@ async def answer_parent_question(
             return ParentAnswered(ParentAnswer.ALREADY_WAITING, booked, question, waited.at)
         return ParentAnswered(ParentAnswer.WAIT, booked, question)
     why = REASON_WORDS[CancelReason.PARENT_LATE]
-    await call_off_session(uow, booked, CallOff(worker, CancelReason.PARENT_LATE, why), ctx)
+    # The carers get words of their own below ("don't bring the child in"), not the general one.
+    carers = tuple(sorted({carer.id for child in booked.children for carer in child.carers}))
+    call_off = CallOff(worker, CancelReason.PARENT_LATE, why, told_apart=carers)
+    await call_off_session(uow, booked, call_off, ctx)
     await _tell_carers(uow, booked, ctx)
     return ParentAnswered(ParentAnswer.CANCELLED, booked, question, ctx.now())
 
