@@ -24,11 +24,14 @@ def is_parent_question_due(
     marked: Collection[str],
     rules: Arrivals,
 ) -> bool:
-    """Whether to ask "Parent not here?": from the deadline until the session ends (a tick
-    missed while the bot was down still asks), unless the parent or the start is marked."""
+    """Whether to ask "Parent not here?": from the deadline until as long after the start (a
+    tick missed while the bot was briefly down still asks), unless the parent or the start is
+    marked. Later, the session is under way or past saving: a worker in the middle of one is
+    not asked to cancel it."""
     if any(kind in _PARENT_IS_HERE for kind in marked):
         return False
-    return parent_question_at(starts_at, rules) <= now < ends_at
+    deadline = parent_question_at(starts_at, rules)
+    return deadline <= now < min(starts_at + (starts_at - deadline), ends_at)
 
 
 def repeated_no_shows(no_shows: Iterable[datetime], now: datetime, rules: Arrivals) -> int | None:

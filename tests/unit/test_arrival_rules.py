@@ -31,12 +31,12 @@ def test_the_question_is_asked_the_configured_minutes_before_the_start() -> None
     [
         (STARTS - timedelta(minutes=15, seconds=1), False),  # not yet
         (STARTS - timedelta(minutes=15), True),  # at the deadline
-        (STARTS + timedelta(minutes=30), True),  # a tick missed while down still asks
-        (ENDS - timedelta(seconds=1), True),
+        (STARTS + timedelta(minutes=10), True),  # a tick missed while down still asks
+        (STARTS + timedelta(minutes=15), False),  # under way: a worker mid-session isn't asked
         (ENDS, False),  # over: nothing to decide
     ],
 )
-def test_the_question_is_due_from_the_deadline_until_the_session_ends(
+def test_the_question_is_due_from_the_deadline_until_as_long_after_the_start(
     now: datetime, is_due: bool
 ) -> None:
     assert is_parent_question_due(STARTS, ENDS, now, set(), RULES) is is_due
