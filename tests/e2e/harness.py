@@ -81,7 +81,7 @@ class Harness:
             self.config,
             self.clock,
             poll_timeout=1,
-            tick_seconds=0.2,
+            tick_seconds=1.0,
             webhook=webhook,
             limits=limits,
             health_listen=health_listen,
