@@ -47,9 +47,18 @@ def _short(example: str, *shortcuts: Option, max_length: int = 300) -> FreeText:
     return FreeText(max_length=max_length, example=example, shortcuts=shortcuts)
 
 
+# A session's children may live in different homes; every carer of them gets the whole card.
+SHARED_WARNING = (
+    "⚠️ These children live in different homes, and each home's carer reads this whole card: "
+    "write nothing about one child that the other home may not know; tell them apart yourself."
+)
+
+
 def _summary(data: Data) -> str:
+    shared = str(data["session"]) in data.get("shared", [])
     return "\n".join(
         [
+            *([SHARED_WARNING] if shared else []),
             "Please check and send to the carer:",
             f"Session: {chosen_session_label(data)}",
             f"Who came: {_answer(data, 'attended')}",
@@ -153,7 +162,12 @@ async def prepare_return_card(
         ]
         for s in sessions
     ]
-    return {"sessions": options}
+    shared = [
+        str(s.id)
+        for s in sessions
+        if len({frozenset(p.id for p in c.carers) for c in s.children}) > 1
+    ]
+    return {"sessions": options, "shared": shared}
 
 
 async def finish_return_card(

@@ -50,6 +50,7 @@ async def test_the_return_card_goes_to_each_childs_carer_and_no_social_worker(
     await answer_up_to_incident(h)
     await h.press(WORKER, "No incident")
     summary = h.unread(WORKER)[-1].text
+    assert summary.startswith("⚠️ These children live in different homes")  # R1: two homes
     assert "Who came: everyone expected came" in summary and "Sleep: nothing to report" in summary
     await h.press(WORKER, "Send to the carer")
     assert h.unread(WORKER)[-1].text == "📝 Return card sent to Casey (carer), Carmen (carer)."
