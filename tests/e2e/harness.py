@@ -26,6 +26,7 @@ from storage.models import (
     InboxUpdate,
     OutboxMessage,
     OutboxStatus,
+    Priority,
     TelegramLink,
 )
 
@@ -251,15 +252,25 @@ def _settled_query() -> Select[tuple[int, int, int]]:
         .where(
             OutboxMessage.status == OutboxStatus.PENDING.value,
             or_(
-                # Due, and not held behind an earlier message to the same chat that waits to
-                # be retried (the dispatcher keeps each chat in order).
+                # Due, and not held behind a message to the same chat that goes before it (as
+                # urgent and earlier, or more urgent) and waits to be sent or retried later: the
+                # dispatcher keeps each chat in order, but an alert ping never waits.
                 and_(
                     OutboxMessage.not_before <= now,
-                    ~exists().where(
-                        earlier.status == OutboxStatus.PENDING.value,
-                        earlier.not_before > now,
-                        earlier.id < OutboxMessage.id,
-                        _chat_of(earlier) == _chat_of(OutboxMessage),
+                    or_(
+                        OutboxMessage.priority == Priority.ALERT.value,
+                        ~exists().where(
+                            earlier.status == OutboxStatus.PENDING.value,
+                            earlier.not_before > now,
+                            or_(
+                                earlier.priority < OutboxMessage.priority,
+                                and_(
+                                    earlier.priority == OutboxMessage.priority,
+                                    earlier.id < OutboxMessage.id,
+                                ),
+                            ),
+                            _chat_of(earlier) == _chat_of(OutboxMessage),
+                        ),
                     ),
                 ),
                 OutboxMessage.last_error == SENDING,  # on its way
