@@ -9,7 +9,7 @@ and reference; a child's repeated refusals, and a parent's repeated no-shows, ar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -83,13 +83,33 @@ async def call_off_session(
     is_late = call_off.reason is not CancelReason.PARENT_LATE and is_late_notice(
         booked.starts_at, now, ctx.config.cancellation
     )
-    refusals = await _repeated_refusals(uow, booked, call_off, ctx)
+    refusals: dict[str, int] = {}
+    if call_off.reason is CancelReason.REFUSED:
+        rules = ctx.config.cancellation
+        refusals = await _repeats(
+            uow,
+            booked,
+            CancelReason.REFUSED,
+            rules.refusal_period_days,
+            lambda times: repeated_refusals(times, now, rules),
+            ctx,
+        )
     notice = await _notice(uow, booked, call_off, ctx)
     told: dict[int, str] = {}
     worker = await uow.get(Person, booked.worker_id) if booked.worker_id else None
     if worker is not None and worker.is_active and worker.id != call_off.by.id:
         told[worker.id] = notice  # a worker who called it off needs no notice of it
-    no_shows = await _repeated_no_shows(uow, booked, call_off, ctx)
+    no_shows: dict[str, int] = {}
+    if call_off.reason is CancelReason.PARENT_LATE:
+        arrivals = ctx.config.arrivals
+        no_shows = await _repeats(
+            uow,
+            booked,
+            CancelReason.PARENT_LATE,
+            arrivals.no_show_period_days,
+            lambda times: repeated_no_shows(times, now, arrivals),
+            ctx,
+        )
     flags = _refusal_lines(booked.children, refusals, ctx)
     flags += _no_show_lines(booked.children, no_shows, ctx)
     late = _late_line(booked, now, ctx) if is_late else ""
@@ -132,39 +152,24 @@ async def call_off_session(
     return SessionCalledOff(booked, is_late, tuple(sorted(told)))
 
 
-async def _repeated_refusals(
-    uow: AsyncSession, booked: Session, call_off: CallOff, ctx: ServiceContext
+async def _repeats(
+    uow: AsyncSession,
+    booked: Session,
+    reason: CancelReason,
+    period_days: int,
+    count: Callable[[list[datetime]], int | None],
+    ctx: ServiceContext,
 ) -> dict[str, int]:
-    """For "doesn't want to go": each child's count in the period, for those it repeats for."""
-    if call_off.reason is not CancelReason.REFUSED:
-        return {}
-    rules = ctx.config.cancellation
+    """Each child's cancellations for `reason` in the period (this one included), for those
+    `count` says repeat: "doesn't want to go", or a parent's no-shows."""
     now = ctx.now()
-    since = now - timedelta(days=rules.refusal_period_days)
+    since = now - timedelta(days=period_days)
     counts: dict[str, int] = {}
     for child in booked.children:
-        earlier = await _earlier_cancellations(uow, booked, child, CancelReason.REFUSED, since)
-        count = repeated_refusals([*earlier, now], now, rules)
-        if count is not None:
-            counts[child.ref] = count
-    return counts
-
-
-async def _repeated_no_shows(
-    uow: AsyncSession, booked: Session, call_off: CallOff, ctx: ServiceContext
-) -> dict[str, int]:
-    """For the parent's lateness: each child's no-shows in the period, once there are two."""
-    if call_off.reason is not CancelReason.PARENT_LATE:
-        return {}
-    rules = ctx.config.arrivals
-    now = ctx.now()
-    since = now - timedelta(days=rules.no_show_period_days)
-    counts: dict[str, int] = {}
-    for child in booked.children:
-        earlier = await _earlier_cancellations(uow, booked, child, CancelReason.PARENT_LATE, since)
-        count = repeated_no_shows([*earlier, now], now, rules)
-        if count is not None:
-            counts[child.ref] = count
+        earlier = await _earlier_cancellations(uow, booked, child, reason, since)
+        repeated = count([*earlier, now])
+        if repeated is not None:
+            counts[child.ref] = repeated
     return counts
 
 
