@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +17,7 @@ from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from handlers.sessions.illness import children_of_carer
 from handlers.sessions.previsit_calendar import send_previsit_calendar
-from handlers.sessions.previsit_notices import tell_staff
+from handlers.sessions.previsit_notices import Change, tell_staff
 from handlers.sessions.previsit_slots import (
     SlotRules,
     bookable_days,
@@ -160,20 +161,7 @@ async def book_previsit(
         booked_at=ctx.now(),
     )
     await _take_seat(uow, booking, venue_code, starts_at, ctx, leaving_out=None)
-    event = record_audit(
-        uow,
-        BOOKED,
-        at=ctx.now(),
-        actor_person_id=carer.id,
-        subject=audit_subject("previsit", booking.id),
-        venue=venue_code,
-        starts_at=booking.starts_at.isoformat(),
-        seat=booking.seat,
-    )
-    await uow.flush()
-    key = f"previsit:{event.id}"
-    await send_previsit_calendar(uow, "booked", booking, carer, ctx, key=key)
-    await tell_staff(uow, "booked", booking, carer, ctx, key=key)
+    await _record_and_tell(uow, "booked", booking, carer, ctx)
     return booking
 
 
@@ -191,20 +179,7 @@ async def move_previsit(
     booking = await _own_booking(uow, carer, booking_id, ctx)
     moved_from = booking.venue_code
     await _take_seat(uow, booking, venue_code, starts_at, ctx, leaving_out=booking.id)
-    event = record_audit(
-        uow,
-        MOVED,
-        at=ctx.now(),
-        actor_person_id=carer.id,
-        subject=audit_subject("previsit", booking.id),
-        venue=venue_code,
-        starts_at=booking.starts_at.isoformat(),
-        seat=booking.seat,
-    )
-    await uow.flush()
-    key = f"previsit:{event.id}"
-    await send_previsit_calendar(uow, "moved", booking, carer, ctx, key=key)
-    await tell_staff(uow, "moved", booking, carer, ctx, key=key, moved_from=moved_from)
+    await _record_and_tell(uow, "moved", booking, carer, ctx, moved_from=moved_from)
     return booking
 
 
@@ -213,21 +188,40 @@ async def cancel_previsit(
 ) -> PrevisitBooking:
     """Cancel the carer's booking: its seat is free at once, and what they typed is deleted."""
     booking = await _own_booking(uow, carer, booking_id, ctx)
+    await _record_and_tell(uow, "cancelled", booking, carer, ctx)
+    await uow.delete(booking)
+    return booking
+
+
+_ACTIONS: dict[Change, str] = {"booked": BOOKED, "moved": MOVED, "cancelled": CANCELLED}
+
+
+async def _record_and_tell(
+    uow: AsyncSession,
+    change: Change,
+    booking: PrevisitBooking,
+    carer: Person,
+    ctx: ServiceContext,
+    *,
+    moved_from: str | None = None,
+) -> None:
+    """On the timeline (the seat too, while it is held), then the carer's calendar file and the
+    staff's notice, both keyed by that event so a retry sends neither twice."""
+    seat: dict[str, Any] = {} if change == "cancelled" else {"seat": booking.seat}
     event = record_audit(
         uow,
-        CANCELLED,
+        _ACTIONS[change],
         at=ctx.now(),
         actor_person_id=carer.id,
         subject=audit_subject("previsit", booking.id),
         venue=booking.venue_code,
         starts_at=booking.starts_at.isoformat(),
+        **seat,
     )
     await uow.flush()
     key = f"previsit:{event.id}"
-    await send_previsit_calendar(uow, "cancelled", booking, carer, ctx, key=key)
-    await tell_staff(uow, "cancelled", booking, carer, ctx, key=key)
-    await uow.delete(booking)
-    return booking
+    await send_previsit_calendar(uow, change, booking, carer, ctx, key=key)
+    await tell_staff(uow, change, booking, carer, ctx, key=key, moved_from=moved_from)
 
 
 async def _own_booking(
