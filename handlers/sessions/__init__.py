@@ -132,7 +132,11 @@ from handlers.sessions.return_card import (
 )
 from handlers.sessions.service_changes import SessionFacts, tell_session_changed
 from handlers.sessions.session_marks import MARK_WORDS, Mark, mark_session
-from handlers.sessions.staff_cancellation import StaffCancelled, cancel_session_by_service
+from handlers.sessions.staff_cancellation import (
+    SERVICE_REASONS,
+    StaffCancelled,
+    cancel_session_by_service,
+)
 from handlers.sessions.today import (
     TODAY_PREFIX,
     TODAY_START,
@@ -170,6 +174,7 @@ __all__ = [
     "READ_PREFIX",
     "REASON_MAX_LENGTH",
     "RETURN_START",
+    "SERVICE_REASONS",
     "SESSION_NOTE_MAX_LENGTH",
     "SOURCE_MAX_LENGTH",
     "TODAY_PREFIX",
