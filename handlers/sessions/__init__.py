@@ -125,8 +125,10 @@ from handlers.sessions.reminders import (
 )
 from handlers.sessions.return_card import (
     RETURN_START,
+    NotOneHome,
     NotYourRecentSession,
     ReturnAnswers,
+    homes_of,
     send_return_card,
     sessions_for_return_card,
 )
@@ -189,6 +191,7 @@ __all__ = [
     "IllnessDecided",
     "Mark",
     "NotCallable",
+    "NotOneHome",
     "NotRunningToday",
     "NotScheduled",
     "NotYourBooking",
@@ -225,6 +228,7 @@ __all__ = [
     "end_session",
     "export_previsits",
     "free_previsit_slots",
+    "homes_of",
     "how_late",
     "list_upcoming_previsits",
     "mark_handover_read",
