@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.emulator import EmulatedMessage
 from storage.models import AuditEvent, PrevisitBooking
-from tests.e2e.fixtures import ALERT_STAFF, CARER, COORDINATOR, OTHER_CARER, SENIOR
+from tests.e2e.fixtures import ALERT_STAFF, CARER, COORDINATOR, MANAGER, OTHER_CARER, SENIOR
 from tests.e2e.harness import Harness
 
 PEOPLE_HEADER = "ref,first_name,last_name,role,venue,phone\n"
@@ -202,11 +202,11 @@ async def test_a_carer_sees_moves_and_cancels_their_previsit(harness: Harness) -
     h.assert_no_unexpected_messages()
 
 
-async def test_the_coordinator_lists_upcoming_previsits_and_a_carer_cannot(
+async def test_coordinators_seniors_and_managers_list_upcoming_previsits_and_a_carer_cannot(
     harness: Harness,
 ) -> None:
     h = harness
-    await join(h)
+    await join(h, (MANAGER, "M1"))
     await h.send(COORDINATOR, "/previsits")
     (empty,) = h.unread(COORDINATOR)
     assert empty.text == "No pre-visits are booked."
@@ -223,8 +223,9 @@ async def test_the_coordinator_lists_upcoming_previsits_and_a_carer_cannot(
         "Routine: up at 7, nap after lunch\nSchool or nursery: not given\n"
         "Clubs: swimming on Thursdays"
     )
-    await h.send(SENIOR, "/previsits")
-    assert [m.text for m in h.unread(SENIOR)] == [listed.text]
+    for staff in (SENIOR, MANAGER):
+        await h.send(staff, "/previsits")
+        assert [m.text for m in h.unread(staff)] == [listed.text]
     await h.send(CARER, "/previsits")
     assert [m.text for m in h.unread(CARER)] == [
         "That isn't available for your role. Send /help to see what I can do."
