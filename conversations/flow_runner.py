@@ -245,6 +245,12 @@ def with_office_hours(answer: str, person: Person, ctx: ServiceContext) -> str:
     return f"{answer}\n{closed}" if closed else answer
 
 
+def refusal(text: str, person: Person, ctx: ServiceContext) -> str:
+    """Why a form can't start; out of office hours a carer also reads when the office opens and
+    the out-of-hours number, since "phone the office" can't be done then."""
+    return with_office_hours(NothingSent(text), person, ctx)
+
+
 def is_idle(row: ConversationState, ctx: ServiceContext) -> bool:
     """Whether the person left this conversation longer than the service allows."""
     idle = ctx.now() - row.updated_at

@@ -65,7 +65,8 @@ class SessionNotOpen(Exception):
 async def sessions_for_handover(
     uow: AsyncSession, carer_id: int, ctx: ServiceContext
 ) -> list[Session]:
-    """The carer's children's sessions that have not ended, today or tomorrow, soonest first."""
+    """The carer's children's sessions that have not ended, starting within the configured
+    days, soonest first."""
     within = timedelta(days=ctx.config.handover.lookahead_days)
     return await upcoming_sessions_of_carer(uow, carer_id, now=ctx.now(), within=within)
 
