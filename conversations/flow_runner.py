@@ -144,7 +144,7 @@ async def apply_turn(
             prompt_key = key
     await save_state(uow, person.id, row, turn.state, now=ctx.now(), prompt_key=prompt_key)
     if turn.is_cancelled:
-        await reply.say("Cancelled. Nothing was sent.", main_menu(person.role))
+        await reply.say("You've left the form. Nothing was sent.", main_menu(person.role))
         await offer_forms_put_aside(uow, person.id, reply, ctx, titles())
         return "cancelled"
     if turn.finished is not None:
@@ -169,7 +169,7 @@ async def cancel_flow(
     """/cancel: end the conversation, nothing sent; its question's buttons go."""
     await retire_prompt(row, reply)
     await save_state(uow, person.id, row, None, now=ctx.now())
-    await reply.say("Cancelled. Nothing was sent.", main_menu(person.role))
+    await reply.say("You've left the form. Nothing was sent.", main_menu(person.role))
     await offer_forms_put_aside(uow, person.id, reply, ctx, titles())
     return "cancelled"
 
