@@ -20,8 +20,11 @@ from handlers.delivery.chat import SendMessage
 from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import can_reach
 from handlers.service.audit import audit_subject, record_audit
+from handlers.service.clock import FixedClock
 from handlers.service.config import ServiceConfig
+from handlers.service.context import ServiceContext
 from handlers.service.labels import place_line
+from handlers.sessions.handover import pass_cards_to_new_worker
 from handlers.sessions.reminders import withdraw_queued_reminders
 from storage.models import Person, Priority, Session, SessionStatus, child_carers
 
@@ -245,6 +248,10 @@ async def tell_session_changed(
         await _tell(
             uow, worker_id, text, key=f"session-change:{event.id}:person:{worker_id}", now=now
         )
+    new_worker = booked.worker_id if change.is_worker_changed else None
+    if new_worker and booked.status == SessionStatus.SCHEDULED and await can_reach(uow, new_worker):
+        ctx = ServiceContext(config, FixedClock(now))
+        await pass_cards_to_new_worker(uow, booked, new_worker, ctx)
     return True
 
 

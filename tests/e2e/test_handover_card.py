@@ -276,8 +276,10 @@ async def test_a_card_already_sent_follows_the_session_to_its_new_worker_and_not
     assert "Worker: Wren → Will" in moved.text
     (no_longer,) = h.unread(WORKER)
     assert "is no longer yours" in no_longer.text
-    handed, briefing = h.unread(OTHER_WORKER)
+    handed, passed_on, briefing = h.unread(OTHER_WORKER)
     assert handed.text.startswith("🗓 You now have session T1")
+    assert passed_on.text == card.text and passed_on.protect_content  # the card, to read
+    assert [label for label, _ in passed_on.buttons] == ["👁 Read"]
     assert "📝 Handover card in at 10:00:\n  Marks or bruises: none" in briefing.text
 
     await h.press_data(WORKER, read)  # Wren's copy: no longer hers to read
@@ -285,7 +287,12 @@ async def test_a_card_already_sent_follows_the_session_to_its_new_worker_and_not
     await h.send(OTHER_WORKER, "/today")
     (today,) = h.unread(OTHER_WORKER)
     assert "session T1" in today.text and "📝 Handover card in (10:00)" in today.text
-    async with h.db.unit_of_work() as uow:
-        (kept,) = list(await uow.scalars(select(HandoverCard)))
-        assert kept.read_at is None  # nobody has read it for the carer yet
     h.assert_no_unexpected_messages()  # the carer heard nothing of Wren's tap
+
+    await h.press(OTHER_WORKER, "Read")  # Will's copy: his to read now
+    (read_by_will,) = h.unread(CARER)
+    assert read_by_will.text == (
+        "👁 Your handover card for Mon 23 Nov, 11:00 · A.B. was read by Will at 10:00."
+    )
+    h.unread(OTHER_WORKER)  # his copy, marked read
+    h.assert_no_unexpected_messages()
