@@ -48,9 +48,7 @@ def sessions_cancel(
 
     async def _cancel(db: Database) -> StaffCancelled:
         async with db.unit_of_work() as uow:
-            return await cancel_session_by_service(
-                uow, ctx, ref=ref, reason=reason, note=note
-            )
+            return await cancel_session_by_service(uow, ctx, ref=ref, reason=reason, note=note)
 
     outcome = with_database(settings, _cancel)
     print(_ANSWERS[outcome].format(ref=ref))

@@ -90,9 +90,7 @@ async def call_off_session(
     is_late = (
         call_off.by is not None
         and call_off.reason is not CancelReason.PARENT_LATE
-        and is_late_notice(
-            booked.starts_at, now, ctx.config.cancellation
-        )
+        and is_late_notice(booked.starts_at, now, ctx.config.cancellation)
     )
     refusals: dict[str, int] = {}
     if call_off.reason is CancelReason.REFUSED:
