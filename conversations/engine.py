@@ -45,6 +45,9 @@ __all__ = [
 FLOW_PREFIX = "f:"
 BACK = "back"
 CANCEL = "cancel"
+# Leaving a form, on every question: never "Cancel", which a carer could read as calling a
+# session off. Only the label; the stored button data (`CANCEL`) stays.
+LEAVE_LABEL = "✖ Leave this form"
 
 
 def start_flow(flow: Flow, data: Data, nonce: str) -> Turn:
@@ -163,7 +166,7 @@ def _go_back(flow: Flow, state: FlowState) -> Turn:
 
 
 def _prompt(step: Step, state: FlowState, problem: str | None) -> SendMessage:
-    """The question with its buttons, plus Back and Cancel, all tied to the current nonce."""
+    """The question with its buttons, plus Back and Leave this form, tied to the current nonce."""
     text = step.ask(state.data)
     if problem:
         text = f"{problem}\n\n{text}"
@@ -176,7 +179,7 @@ def _prompt(step: Step, state: FlowState, problem: str | None) -> SendMessage:
         text = f"{text}\n\nYour answer now: {current.label}"
         rows.append((_button(state.nonce, KEEP, "✔ Keep this answer"),))
     # Cancel carries the conversation's tag, not the prompt's nonce: an old one still cancels.
-    controls = [_button(state.tag or state.nonce, CANCEL, "✖ Cancel")]
+    controls = [_button(state.tag or state.nonce, CANCEL, LEAVE_LABEL)]
     if state.history:
         controls.insert(0, _button(state.nonce, BACK, "◀ Back"))
     rows.append(tuple(controls))

@@ -144,7 +144,7 @@ async def apply_turn(
             prompt_key = key
     await save_state(uow, person.id, row, turn.state, now=ctx.now(), prompt_key=prompt_key)
     if turn.is_cancelled:
-        await reply.say("Cancelled. Nothing was sent.", main_menu(person.role))
+        await reply.say("You've left the form. Nothing was sent.", main_menu(person.role))
         await offer_forms_put_aside(uow, person.id, reply, ctx, titles())
         return "cancelled"
     if turn.finished is not None:
@@ -169,7 +169,7 @@ async def cancel_flow(
     """/cancel: end the conversation, nothing sent; its question's buttons go."""
     await retire_prompt(row, reply)
     await save_state(uow, person.id, row, None, now=ctx.now())
-    await reply.say("Cancelled. Nothing was sent.", main_menu(person.role))
+    await reply.say("You've left the form. Nothing was sent.", main_menu(person.role))
     await offer_forms_put_aside(uow, person.id, reply, ctx, titles())
     return "cancelled"
 
@@ -243,6 +243,12 @@ def with_office_hours(answer: str, person: Person, ctx: ServiceContext) -> str:
     is_sent = not isinstance(answer, NothingSent)
     closed = office_closed_line(ctx.config, ctx.now(), is_sent=is_sent)
     return f"{answer}\n{closed}" if closed else answer
+
+
+def refusal(text: str, person: Person, ctx: ServiceContext) -> str:
+    """Why a form can't start; out of office hours a carer also reads when the office opens and
+    the out-of-hours number, since "phone the office" can't be done then."""
+    return with_office_hours(NothingSent(text), person, ctx)
 
 
 def is_idle(row: ConversationState, ctx: ServiceContext) -> bool:

@@ -15,7 +15,7 @@ async def show_previsits(call: Call) -> str:
 
 UPCOMING_PREVISITS = Capability(
     "previsits",
-    frozenset({Role.COORDINATOR.value, Role.SENIOR.value}),
+    frozenset({Role.COORDINATOR.value, Role.SENIOR.value, Role.MANAGER.value}),
     Command(show_previsits),
     description="Pre-visits booked",
 )

@@ -12,6 +12,7 @@ from conversations.flow_runner import (
     is_idle,
     new_nonce,
     refreshed,
+    refusal,
     retire_prompt,
 )
 from conversations.put_aside import (
@@ -104,7 +105,7 @@ async def press_put_aside_button(
         await uow.flush()  # a form of this flow may be put aside again at once
         prepared = await spec.prepare(uow, person, ctx, None)
         if isinstance(prepared, str):
-            await reply.say(prepared)
+            await reply.say(refusal(prepared, person, ctx))
             return "flow_unavailable"
         return await begin_flow(uow, spec, prepared, person, row, reply, ctx)
     state = as_state(form, new_nonce())

@@ -12,6 +12,7 @@ from conversations.command_menus import publish_commands
 from conversations.flow_runner import (
     begin_flow,
     press_flow_button,
+    refusal,
     remind_current,
     take_flow_input,
 )
@@ -206,7 +207,7 @@ async def _start_flow(call: Call, spec: FlowSpec) -> str:
         return "flow_resumed"
     prepared = await spec.prepare(call.uow, call.person, call.ctx, call.argument)
     if isinstance(prepared, str):
-        await reply.say(prepared)
+        await reply.say(refusal(prepared, call.person, call.ctx))
         if row is not None:
             await remind_current(row, reply)
         return "flow_unavailable"

@@ -87,6 +87,11 @@ class CancelReason(enum.StrEnum):
     OTHER = "other"
     ILLNESS = "illness"  # an illness report: catching, or a senior decided
     PARENT_LATE = "parent_late"  # no parent by the deadline before the start (15-minute rule)
+    # The service's own (`familytime sessions cancel`), each with fixed words for the carers.
+    WORKER_UNAVAILABLE = "worker_unavailable"
+    VENUE_UNAVAILABLE = "venue_unavailable"
+    PARENT_CANCELLED = "parent_cancelled"
+    DECISION = "decision"  # a court's or the social worker's decision
 
 
 class IllnessDecision(enum.StrEnum):

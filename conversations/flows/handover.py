@@ -28,6 +28,7 @@ from conversations.registry import (
 )
 from handlers.alerts import raise_carer_concern
 from handlers.service.context import ServiceContext
+from handlers.service.labels import within_days
 from handlers.sessions import (
     HANDOVER_START,
     READ_PREFIX,
@@ -178,13 +179,15 @@ HANDOVER = Flow(
 async def prepare_handover(
     uow: AsyncSession, person: Person, ctx: ServiceContext, argument: str | None
 ) -> dict[str, Any] | str:
-    """The carer's sessions today and tomorrow as choices, or why there is nothing to fill in."""
+    """The carer's sessions in the configured window as choices, or why there is nothing to
+    fill in."""
     sessions = await sessions_for_handover(uow, person.id, ctx)
     mine = {child.id for child in await children_of_carer(uow, person.id)}
     if not sessions:
         return (
-            "I can't find a session today or tomorrow for the children you look after. If "
-            f"that's wrong, please phone the office on {ctx.config.contacts.office_phone}."
+            f"I can't find a session {within_days(ctx.config.handover.lookahead_days)} for the "
+            "children you look after. If that's wrong, please phone the office on "
+            f"{ctx.config.contacts.office_phone}."
         )
     children = {str(booked.id): carers_children(booked, mine) for booked in sessions}
     options = [

@@ -31,7 +31,7 @@ from storage.models import Person, Role
 
 BOOK, SEE, MOVE, CANCEL_IT = "book", "see", "move", "drop"  # "cancel" is the engine's
 ALL, SKIP, YES = "all", "skip", "yes"
-_ACTIONS = ((SEE, "👀 See it"), (MOVE, "🔁 Move it"), (CANCEL_IT, "❌ Cancel it"))
+_ACTIONS = ((SEE, "👀 See it"), (MOVE, "🔁 Move it"), (CANCEL_IT, "❌ Cancel the pre-visit"))
 _SKIPPED = "not given"
 
 

@@ -1,4 +1,8 @@
-"""The worker's return card after a session: who came, food, changes, sleep, mood, incident."""
+"""The worker's return card after a session: who came, food, changes, sleep, mood, incident.
+
+A session whose children live in different homes is offered once for each home (its children
+by initials), so each card reaches only that home's carers.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,10 @@ from conversations.registry import Capability, FlowSpec
 from handlers.service.context import ServiceContext
 from handlers.sessions import (
     RETURN_START,
+    NotOneHome,
     NotYourRecentSession,
     ReturnAnswers,
+    homes_of,
     send_return_card,
     sessions_for_return_card,
 )
@@ -47,18 +53,18 @@ def _short(example: str, *shortcuts: Option, max_length: int = 300) -> FreeText:
     return FreeText(max_length=max_length, example=example, shortcuts=shortcuts)
 
 
-# A session's children may live in different homes; every carer of them gets the whole card.
-SHARED_WARNING = (
-    "⚠️ These children live in different homes, and each home's carer reads this whole card: "
-    "write nothing about one child that the other home may not know; tell them apart yourself."
-)
+def _which_session(data: Data) -> str:
+    if not data.get("shared"):
+        return "Which session is this return card for?"
+    return (
+        "Which session is this return card for? Children of one session who live in different "
+        "homes each get their own card: pick one home's children now, the other afterwards."
+    )
 
 
 def _summary(data: Data) -> str:
-    shared = str(data["session"]) in data.get("shared", [])
     return "\n".join(
         [
-            *([SHARED_WARNING] if shared else []),
             "Please check and send to the carer:",
             f"Session: {chosen_session_label(data)}",
             f"Who came: {_answer(data, 'attended')}",
@@ -77,7 +83,7 @@ RETURN_CARD = Flow(
     steps=(
         Step(
             name="session",
-            ask=lambda _: "Which session is this return card for?",
+            ask=_which_session,
             expects=Choose(session_options, skip_when_single=True),
             save_as="session",
             label="Session",
@@ -154,20 +160,31 @@ async def prepare_return_card(
         return (
             "You have no session under way or ended in the last few days to send a return card for."
         )
-    options = [
-        [
-            str(s.id),
-            f"{s.ref} {ctx.show_time(s.starts_at)} · "
-            + (", ".join(c.initials for c in s.children) or "no children listed"),
-        ]
-        for s in sessions
+    options: list[list[str]] = []
+    homes: dict[str, list[int]] = {}
+    for booked in sessions:
+        when = f"{booked.ref} {ctx.show_time(booked.starts_at)} · "
+        for number, home in enumerate(homes_of(booked)):
+            key = f"{booked.id}:{number}"  # a button's key stays short; the ids stay here
+            options.append([key, when + ", ".join(c.initials for c in home)])
+            homes[key] = [c.id for c in home]
+        if not booked.children:
+            options.append([f"{booked.id}:0", when + "no children listed"])
+    shared = [str(s.id) for s in sessions if len(homes_of(s)) > 1]
+    return {"sessions": options, "homes": homes, "shared": shared}
+
+
+def _other_homes(data: Data) -> str:
+    """What the worker still has to do for the session's other homes, if any."""
+    session_id = str(data["session"]).partition(":")[0]
+    others = [
+        label.partition(" · ")[2]
+        for key, label in data["sessions"]
+        if key.partition(":")[0] == session_id and key != data["session"]
     ]
-    shared = [
-        str(s.id)
-        for s in sessions
-        if len({frozenset(p.id for p in c.carers) for c in s.children}) > 1
-    ]
-    return {"sessions": options, "shared": shared}
+    if not others:
+        return ""
+    return f" Send /returncard again for the other home's card ({' or '.join(others)})."
 
 
 async def finish_return_card(
@@ -182,15 +199,28 @@ async def finish_return_card(
         mood=_answer(data, "mood"),
         incident=_incident(str(data["incident"])),
     )
+    session_id = str(data["session"]).partition(":")[0]
+    child_ids = frozenset(data.get("homes", {}).get(str(data["session"]), []))
     try:
-        return await send_return_card(
-            uow, worker=person, session_id=int(data["session"]), answers=answers, ctx=ctx
+        sent = await send_return_card(
+            uow,
+            worker=person,
+            session_id=int(session_id),
+            child_ids=child_ids,
+            answers=answers,
+            ctx=ctx,
+        )
+    except NotOneHome:
+        return (
+            "The children's homes have changed since you started, so the return card wasn't "
+            "sent; please send /returncard again and pick one home's children."
         )
     except NotYourRecentSession:
         return (
             "That session is no longer one of yours from the last few days, so the return card "
             f"wasn't sent; please phone the office on {ctx.config.contacts.office_phone}."
         )
+    return sent + _other_homes(data)
 
 
 SEND_RETURN_CARD = Capability(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -20,6 +21,17 @@ class SystemClock:
     def now(self) -> datetime:
         """The current instant, timezone-aware in UTC."""
         return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class FixedClock:
+    """One instant: for work handed `now` (an import) that calls a use case taking a context."""
+
+    at: datetime
+
+    def now(self) -> datetime:
+        """The instant, timezone-aware in UTC."""
+        return self.at
 
 
 class FakeClock:

@@ -23,6 +23,13 @@ def counted(count: int, noun: str, plural: str | None = None) -> str:
     return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
+def within_days(days: float) -> str:
+    """A configured window as a person reads it: 'in the next 2 days', 'in the next 36 hours'."""
+    if days == int(days):
+        return "in the next day" if days == 1 else f"in the next {int(days)} days"
+    return f"in the next {counted(round(days * 24), 'hour')}"
+
+
 def role_title(role: str) -> str:
     """A role in full, as a greeting says it: 'senior Family Time Worker'."""
     return ROLE_TITLES.get(role, role)

@@ -125,14 +125,20 @@ from handlers.sessions.reminders import (
 )
 from handlers.sessions.return_card import (
     RETURN_START,
+    NotOneHome,
     NotYourRecentSession,
     ReturnAnswers,
+    homes_of,
     send_return_card,
     sessions_for_return_card,
 )
 from handlers.sessions.service_changes import SessionFacts, tell_session_changed
 from handlers.sessions.session_marks import MARK_WORDS, Mark, mark_session
-from handlers.sessions.staff_cancellation import StaffCancelled, cancel_session_by_service
+from handlers.sessions.staff_cancellation import (
+    SERVICE_REASONS,
+    StaffCancelled,
+    cancel_session_by_service,
+)
 from handlers.sessions.today import (
     TODAY_PREFIX,
     TODAY_START,
@@ -170,6 +176,7 @@ __all__ = [
     "READ_PREFIX",
     "REASON_MAX_LENGTH",
     "RETURN_START",
+    "SERVICE_REASONS",
     "SESSION_NOTE_MAX_LENGTH",
     "SOURCE_MAX_LENGTH",
     "TODAY_PREFIX",
@@ -184,6 +191,7 @@ __all__ = [
     "IllnessDecided",
     "Mark",
     "NotCallable",
+    "NotOneHome",
     "NotRunningToday",
     "NotScheduled",
     "NotYourBooking",
@@ -220,6 +228,7 @@ __all__ = [
     "end_session",
     "export_previsits",
     "free_previsit_slots",
+    "homes_of",
     "how_late",
     "list_upcoming_previsits",
     "mark_handover_read",

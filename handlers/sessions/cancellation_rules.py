@@ -17,6 +17,20 @@ REASON_WORDS = {
     CancelReason.OTHER: "another reason",
     CancelReason.ILLNESS: "illness",
     CancelReason.PARENT_LATE: "the parent didn't arrive in time (15-minute rule)",
+    CancelReason.WORKER_UNAVAILABLE: "no worker available",
+    CancelReason.VENUE_UNAVAILABLE: "the venue isn't available",
+    CancelReason.PARENT_CANCELLED: "the parent cancelled",
+    CancelReason.DECISION: "a court or social worker decision",
+}
+
+# The service's reasons, and the only words a carer ever reads of one (the office's own note
+# stays with the staff): fixed, naming no one, safe for every home.
+SERVICE_REASON_WORDS = {
+    CancelReason.WORKER_UNAVAILABLE: "no worker is available to supervise it",
+    CancelReason.VENUE_UNAVAILABLE: "the venue isn't available",
+    CancelReason.PARENT_CANCELLED: "the parent has cancelled",
+    CancelReason.DECISION: "a decision by the court or the children's social worker",
+    CancelReason.OTHER: "the service can't run it",
 }
 
 

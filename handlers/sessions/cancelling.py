@@ -1,5 +1,5 @@
 """Calling off a session, written once: a carer's "can't make it", illness, a parent not there
-in time (the 15-minute rule), later the service.
+in time (the 15-minute rule), the service (`familytime sessions cancel`).
 
 The session is marked cancelled with who, why and when; its reminders still queued are
 withdrawn (and no new ones are worked out for a cancelled session); the worker (unless they
@@ -45,13 +45,19 @@ class NotScheduled(Exception):
 
 @dataclass(frozen=True)
 class CallOff:
-    """Why a session is called off and by whom; `why` is how staff read the reason."""
+    """Why a session is called off and by whom (None: the service itself); `why` is how staff
+    read the reason, `carer_reason` the fixed words a carer may read of it (none: no reason)."""
 
-    by: Person
+    by: Person | None
     reason: CancelReason
     why: str
     note: str | None = None
     told_apart: tuple[int, ...] = ()  # carers told another way (who reported the illness)
+    carer_reason: str | None = None
+
+    @property
+    def by_id(self) -> int | None:
+        return self.by.id if self.by is not None else None
 
 
 @dataclass(frozen=True)
@@ -75,13 +81,16 @@ async def call_off_session(
     now = ctx.now()
     booked.status = SessionStatus.CANCELLED.value
     booked.cancelled_at = now
-    booked.cancelled_by_id = call_off.by.id
+    booked.cancelled_by_id = call_off.by_id
     booked.cancel_reason = call_off.reason.value
     booked.cancel_note = call_off.note
     withdrawn = await withdraw_waiting(uow, reminder_key_prefix(booked.id), now=now)
-    # Notice is the carer's to give; a parent not there in time is a no-show, flagged apart.
-    is_late = call_off.reason is not CancelReason.PARENT_LATE and is_late_notice(
-        booked.starts_at, now, ctx.config.cancellation
+    # Notice is the carer's to give (not the service's); a parent not there in time is a
+    # no-show, flagged apart.
+    is_late = (
+        call_off.by is not None
+        and call_off.reason is not CancelReason.PARENT_LATE
+        and is_late_notice(booked.starts_at, now, ctx.config.cancellation)
     )
     refusals: dict[str, int] = {}
     if call_off.reason is CancelReason.REFUSED:
@@ -97,7 +106,7 @@ async def call_off_session(
     notice = await _notice(uow, booked, call_off, ctx)
     told: dict[int, str] = {}
     worker = await uow.get(Person, booked.worker_id) if booked.worker_id else None
-    if worker is not None and worker.is_active and worker.id != call_off.by.id:
+    if worker is not None and worker.is_active and worker.id != call_off.by_id:
         told[worker.id] = notice  # a worker who called it off needs no notice of it
     no_shows: dict[str, int] = {}
     if call_off.reason is CancelReason.PARENT_LATE:
@@ -122,10 +131,10 @@ async def call_off_session(
             lines += _no_show_lines([child], no_shows, ctx)
             told[social_worker.id] = "\n".join((notice, *lines))
     for carer_id, initials in (await _carers_of(uow, booked)).items():
-        if carer_id in (call_off.by.id, *call_off.told_apart, *told):
+        if carer_id in (call_off.by_id, *call_off.told_apart, *told):
             continue
         if await can_reach(uow, carer_id):
-            told[carer_id] = await _carer_notice(uow, booked, initials, ctx)
+            told[carer_id] = await _carer_notice(uow, booked, initials, call_off, ctx)
     for person_id, text in told.items():
         await queue_delivery(
             uow,
@@ -138,7 +147,7 @@ async def call_off_session(
         uow,
         CANCELLED,
         at=now,
-        actor_person_id=call_off.by.id,
+        actor_person_id=call_off.by_id,
         subject=audit_subject("session", booked.id),
         note=call_off.note,
         session_id=booked.id,
@@ -226,14 +235,16 @@ async def _notice(
     """What staff read: children by initials and reference, the place, who called it off, why."""
     children = ", ".join(child.label for child in booked.children) or "no children listed"
     place = await place_line(uow, booked.venue_code, booked.room)
+    by = call_off.by
+    who = f"{by.first_name} ({role_label(by.role)})" if by is not None else "the service"
     lines = [
         f"❌ Session {booked.ref} on {ctx.show_time(booked.starts_at)} ({place}) is cancelled.",
         f"Children: {children}",
-        f"Called off by {call_off.by.first_name} ({role_label(call_off.by.role)}) at "
-        f"{ctx.show_time(ctx.now())}: {call_off.why}.",
+        f"Called off by {who} at {ctx.show_time(ctx.now())}: {call_off.why}.",
     ]
     if call_off.note:
-        lines.append(f"In their words: {call_off.note}")
+        said = "In their words" if by is not None else "The office's note"
+        lines.append(f"{said}: {call_off.note}")
     return "\n".join(lines)
 
 
@@ -252,17 +263,23 @@ async def _carers_of(uow: AsyncSession, booked: Session) -> dict[int, str]:
 
 
 async def _carer_notice(
-    uow: AsyncSession, booked: Session, initials: str, ctx: ServiceContext
+    uow: AsyncSession, booked: Session, initials: str, call_off: CallOff, ctx: ServiceContext
 ) -> str:
-    """What another carer of the session's children reads: their own children only, and no
-    reason (it may be about someone else's child)."""
+    """What a carer of the session's children reads: their own children only, and no reason
+    but the service's fixed words (another's may be about someone else's child)."""
     place = await place_line(uow, booked.venue_code, booked.room)
-    return (
+    cancelled = "cancelled by the service" if call_off.by is None else "cancelled"
+    lines = [
         f"❌ The session for {initials} on {ctx.show_time(booked.starts_at)} at {place} is "
-        "cancelled. Please don't come in for it; no reminders will come for it.\n"
+        f"{cancelled}. Please don't come in for it; no reminders will come for it."
+    ]
+    if call_off.carer_reason:
+        lines.append(f"Reason: {call_off.carer_reason}.")
+    lines.append(
         "If you have questions about it, please ask the children's social worker or the office "
         f"on {ctx.config.contacts.office_phone}."
     )
+    return "\n".join(lines)
 
 
 async def _social_worker(uow: AsyncSession, child: Child) -> Person | None:

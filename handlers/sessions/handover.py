@@ -65,7 +65,8 @@ class SessionNotOpen(Exception):
 async def sessions_for_handover(
     uow: AsyncSession, carer_id: int, ctx: ServiceContext
 ) -> list[Session]:
-    """The carer's children's sessions that have not ended, today or tomorrow, soonest first."""
+    """The carer's children's sessions that have not ended, starting within the configured
+    days, soonest first."""
     within = timedelta(days=ctx.config.handover.lookahead_days)
     return await upcoming_sessions_of_carer(uow, carer_id, now=ctx.now(), within=within)
 
@@ -155,6 +156,31 @@ async def submit_handover(
         booked.id,
         marked,
     )
+
+
+async def pass_cards_to_new_worker(
+    uow: AsyncSession, booked: Session, worker_id: int, ctx: ServiceContext
+) -> None:
+    """A session given to another worker: the handover cards already in go to them, oldest
+    first, each with *Read* while nobody has read it, so the carer still hears who read it."""
+    earlier: HandoverCard | None = None
+    for card in await cards_for(uow, booked.id):
+        carer = await uow.get(Person, card.carer_id)
+        if carer is not None:
+            unread = card.read_at is None
+            await queue_delivery(
+                uow,
+                SendMessage(
+                    card_text(card, booked, carer, ctx, earlier),
+                    keyboard=((Button("👁 Read", read_data(card.id)),),) if unread else (),
+                    protect_content=True,
+                ),
+                now=ctx.now(),
+                person_id=worker_id,
+                priority=Priority.REPLY,
+                dedupe_key=f"handover:{card.id}:person:{worker_id}",
+            )
+        earlier = card
 
 
 async def _carers_children(uow: AsyncSession, booked: Session, carer: Person) -> list[Child]:

@@ -1,8 +1,9 @@
 """The worker's return card: after a session, the carers hear how it went for their children.
 
-Who came, what the child ate or drank, changes, sleep, mood, and any incident or injury. The
-carers of the session's children get it; an incident or injury also goes to each child's social
-worker, protected.
+Who came, what the child ate or drank, changes, sleep, mood, and any incident or injury. A card
+is for one home: the children of the session who share their carers. Those carers get it; an
+incident or injury also goes to those children's social workers, protected. A session whose
+children live in different homes gets one card for each, so no home reads about another's child.
 """
 
 from __future__ import annotations
@@ -49,6 +50,19 @@ class NotYourRecentSession(Exception):
     """The session isn't this worker's, was cancelled, hasn't started or ended too long ago."""
 
 
+class NotOneHome(Exception):
+    """The children named aren't exactly one home's children in the session (their carers
+    changed meanwhile, or the choice was forged)."""
+
+
+def homes_of(booked: Session) -> list[list[Child]]:
+    """The session's children grouped by home (the same carers), in the session's order."""
+    homes: dict[frozenset[int], list[Child]] = {}
+    for child in booked.children:
+        homes.setdefault(frozenset(p.id for p in child.carers), []).append(child)
+    return list(homes.values())
+
+
 async def sessions_for_return_card(
     uow: AsyncSession, worker_id: int, ctx: ServiceContext
 ) -> list[Session]:
@@ -74,16 +88,21 @@ async def send_return_card(
     *,
     worker: Person,
     session_id: int,
+    child_ids: frozenset[int],
     answers: ReturnAnswers,
     ctx: ServiceContext,
 ) -> str:
-    """Keep the card and send it to the carers (and, for an incident, the social workers)."""
+    """Keep one home's card and send it to its carers (and, for an incident, the children's
+    social workers)."""
     booked = next(
         (s for s in await sessions_for_return_card(uow, worker.id, ctx) if s.id == session_id),
         None,
     )
     if booked is None:
         raise NotYourRecentSession(session_id)
+    home = next((h for h in homes_of(booked) if {c.id for c in h} == child_ids), None)
+    if home is None:
+        raise NotOneHome(session_id)
     now = ctx.now()
     card = ReturnCard(
         session_id=booked.id,
@@ -98,9 +117,9 @@ async def send_return_card(
     )
     uow.add(card)
     await uow.flush()
-    everyone = {p.id: p for c in booked.children for p in c.carers if p.is_active}
+    everyone = {p.id: p for c in home for p in c.carers if p.is_active}
     if answers.incident:
-        for child in booked.children:
+        for child in home:
             social_worker = (
                 await uow.get(Person, child.social_worker_id) if child.social_worker_id else None
             )
@@ -117,11 +136,12 @@ async def send_return_card(
         actor_person_id=worker.id,
         subject=audit_subject("session", booked.id),
         card=card.id,
+        children=[c.ref for c in home],
         incident=answers.incident is not None,
         told=sorted([*carers, *social_workers]),
     )
     for carer in carers.values():
-        theirs = [c.initials for c in booked.children if any(p.id == carer.id for p in c.carers)]
+        theirs = [c.initials for c in home if any(p.id == carer.id for p in c.carers)]
         await queue_delivery(
             uow,
             SendMessage(return_text(card, booked, worker, ", ".join(theirs), ctx)),
@@ -131,7 +151,7 @@ async def send_return_card(
             dedupe_key=f"return:{card.id}:person:{carer.id}",
         )
     for social_worker in social_workers.values():
-        theirs = [c.label for c in booked.children if c.social_worker_id == social_worker.id]
+        theirs = [c.label for c in home if c.social_worker_id == social_worker.id]
         await queue_delivery(
             uow,
             SendMessage(

@@ -1,4 +1,4 @@
-"""When the service changes a session (a re-import, a cancellation by staff): who is told what.
+"""When the service changes a session by a re-import: who is told what.
 
 The carers of the session's children get one message naming what changed, old → new; the
 worker hears too, and when the worker changes, the new one is told they now have it and the old
@@ -20,8 +20,11 @@ from handlers.delivery.chat import SendMessage
 from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import can_reach
 from handlers.service.audit import audit_subject, record_audit
+from handlers.service.clock import FixedClock
 from handlers.service.config import ServiceConfig
+from handlers.service.context import ServiceContext
 from handlers.service.labels import place_line
+from handlers.sessions.handover import pass_cards_to_new_worker
 from handlers.sessions.reminders import withdraw_queued_reminders
 from storage.models import Person, Priority, Session, SessionStatus, child_carers
 
@@ -139,20 +142,15 @@ class Notice:
             )
         return lines
 
-    def for_carer(self, initials: str, reason: str | None, office_phone: str) -> str:
+    def for_carer(self, initials: str, office_phone: str) -> str:
         """One message to a carer about their children's session."""
         if self.change.is_cancelled:
-            lines = [
+            return (
                 f"❌ The service has cancelled the session for {initials} on {self.when} at "
-                f"{self.places[1]}. Please don't come in for it."
-            ]
-            if reason:
-                lines.append(f"Reason: {reason}")
-            lines.append(
+                f"{self.places[1]}. Please don't come in for it.\n"
                 "If you have questions about it, please ask the children's social worker or "
                 f"the office on {office_phone}."
             )
-            return "\n".join(lines)
         if self.change.is_back_on:
             head = f"✅ The session for {initials} on {self.when} at {self.places[1]} is back on."
             return "\n".join([head, *self.lines()])
@@ -166,7 +164,7 @@ class Notice:
             ]
         )
 
-    def for_workers(self, booked: Session, labels: str, reason: str | None) -> dict[int, str]:
+    def for_workers(self, booked: Session, labels: str) -> dict[int, str]:
         """The worker's message, by person: the old and new one each their own on a handover."""
         before, after = self.change.before, self.change.after
         told: dict[int, str] = {}
@@ -181,9 +179,8 @@ class Notice:
             return told
         if self.change.is_cancelled:
             if not self.change.is_worker_changed:
-                cancelled = f"❌ {ref} ({self.when}, {self.places[1]}) is cancelled by the service."
-                told[after.worker_id] = "\n".join(
-                    [cancelled, *([f"Reason: {reason}"] if reason else [])]
+                told[after.worker_id] = (
+                    f"❌ {ref} ({self.when}, {self.places[1]}) is cancelled by the service."
                 )
             return told
         if self.change.is_worker_changed:
@@ -210,7 +207,6 @@ async def tell_session_changed(
     before: SessionFacts,
     *,
     now: datetime,
-    reason: str | None = None,
     actor_person_id: int | None = None,
 ) -> bool:
     """Record and announce one session's change by the service; False when nothing changed
@@ -228,7 +224,6 @@ async def tell_session_changed(
         session_id=booked.id,
         before=_as_json(change.before),
         after=_as_json(change.after),
-        reason=reason,
     )
     await withdraw_queued_reminders(uow, booked.id, now=now)
     if max(before.ends_at, booked.ends_at) <= now:
@@ -244,15 +239,19 @@ async def tell_session_changed(
         (await _first_name(uow, before.worker_id), await _first_name(uow, booked.worker_id)),
     )
     for carer_id, initials in (await _carers_of(uow, booked)).items():
-        text = notice.for_carer(initials, reason, config.contacts.office_phone)
+        text = notice.for_carer(initials, config.contacts.office_phone)
         await _tell(
             uow, carer_id, text, key=f"session-change:{event.id}:person:{carer_id}", now=now
         )
     labels = ", ".join(child.label for child in booked.children) or "none listed"
-    for worker_id, text in notice.for_workers(booked, labels, reason).items():
+    for worker_id, text in notice.for_workers(booked, labels).items():
         await _tell(
             uow, worker_id, text, key=f"session-change:{event.id}:person:{worker_id}", now=now
         )
+    new_worker = booked.worker_id if change.is_worker_changed else None
+    if new_worker and booked.status == SessionStatus.SCHEDULED and await can_reach(uow, new_worker):
+        ctx = ServiceContext(config, FixedClock(now))
+        await pass_cards_to_new_worker(uow, booked, new_worker, ctx)
     return True
 
 

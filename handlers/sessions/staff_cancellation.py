@@ -1,20 +1,34 @@
-"""The service calls a session off (`familytime sessions cancel`): everyone concerned is told."""
+"""The service calls a session off (`familytime sessions cancel`): everyone concerned is told.
+
+The reason is one of a fixed list, and a carer reads only its fixed words; the office's own note,
+if any, goes to the audit timeline and the staff told (the worker, the coordinators, the
+social workers), never to a carer.
+"""
 
 from __future__ import annotations
 
 import enum
 import unicodedata
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from handlers.service.config import ServiceConfig
-from handlers.sessions.service_changes import SessionFacts, tell_session_changed
-from storage.models import Session, SessionStatus
+from handlers.service.context import ServiceContext
+from handlers.sessions.cancellation_rules import REASON_WORDS, SERVICE_REASON_WORDS
+from handlers.sessions.cancelling import CallOff, call_off_session
+from storage.models import CancelReason, Session, SessionStatus
 
-MAX_REASON_CHARS = 300
+MAX_NOTE_CHARS = 300
+
+# What the office types after `--reason`, and the reason it stands for (stored names apart).
+SERVICE_REASONS = {
+    "worker": CancelReason.WORKER_UNAVAILABLE,
+    "venue": CancelReason.VENUE_UNAVAILABLE,
+    "parent": CancelReason.PARENT_CANCELLED,
+    "decision": CancelReason.DECISION,
+    "other": CancelReason.OTHER,
+}
 
 
 class StaffCancelled(enum.StrEnum):
@@ -24,17 +38,21 @@ class StaffCancelled(enum.StrEnum):
     UNKNOWN = "unknown"  # no session with that reference
     ALREADY = "already"  # cancelled before
     OVER = "over"  # it has ended: there is nothing to call off
-    BAD_REASON = "bad_reason"  # blank, too long, or not plain text
+    BAD_REASON = "bad_reason"  # not one of the service's reasons
+    BAD_NOTE = "bad_note"  # too long, or not plain text
 
 
 async def cancel_session_by_service(
-    uow: AsyncSession, config: ServiceConfig, *, ref: str, reason: str, now: datetime
+    uow: AsyncSession, ctx: ServiceContext, *, ref: str, reason: str, note: str | None = None
 ) -> StaffCancelled:
-    """Cancel one session by its reference; its carers and worker hear at once, with the reason,
-    and its reminders still waiting are withdrawn."""
-    reason = reason.strip()
-    if not reason or len(reason) > MAX_REASON_CHARS or _has_control(reason):
+    """Cancel one session by its reference, as any cancellation is: its reminders withdrawn, its
+    carers (the reason's fixed words), worker, coordinators and social workers told at once."""
+    chosen = SERVICE_REASONS.get(reason.strip().lower())
+    if chosen is None:
         return StaffCancelled.BAD_REASON
+    note = (note or "").strip() or None
+    if note is not None and (len(note) > MAX_NOTE_CHARS or _has_control(note)):
+        return StaffCancelled.BAD_NOTE
     booked = await uow.scalar(
         select(Session).where(Session.ref == ref).options(selectinload(Session.children))
     )
@@ -42,11 +60,16 @@ async def cancel_session_by_service(
         return StaffCancelled.UNKNOWN
     if booked.status == SessionStatus.CANCELLED:
         return StaffCancelled.ALREADY
-    if booked.ends_at <= now or booked.status == SessionStatus.COMPLETED:
+    if booked.ends_at <= ctx.now() or booked.status != SessionStatus.SCHEDULED:
         return StaffCancelled.OVER
-    before = SessionFacts.of(booked)
-    booked.status = SessionStatus.CANCELLED.value
-    await tell_session_changed(uow, config, booked, before, now=now, reason=reason)
+    call_off = CallOff(
+        None,
+        chosen,
+        REASON_WORDS[chosen],
+        note=note,
+        carer_reason=SERVICE_REASON_WORDS[chosen],
+    )
+    await call_off_session(uow, booked, call_off, ctx)
     return StaffCancelled.DONE
 
 

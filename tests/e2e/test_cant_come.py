@@ -236,7 +236,7 @@ async def test_a_carer_never_sees_or_calls_off_another_carers_session(harness: H
     (question,) = h.unread(OTHER_CARER)
     assert question.text.startswith("Why can't the session at Wed 25 Nov, 14:00 · F.G.")
     await h.send(OTHER_CARER, "/cancel")
-    assert "Cancelled. Nothing was sent." in h.unread(OTHER_CARER)[-1].text
+    assert "You've left the form. Nothing was sent." in h.unread(OTHER_CARER)[-1].text
 
     await h.press_data(OTHER_CARER, f"m:cantcome:{s1}")  # forged: Casey's session
     (forged,) = h.unread(OTHER_CARER)
@@ -258,7 +258,7 @@ async def test_a_carer_never_sees_or_calls_off_another_carers_session(harness: H
     assert refused.text.startswith("Please tap one of the buttons below (or send /cancel to stop).")
     assert refused.text.endswith("Which session can't you make?")
     await h.send(CARER, "/cancel")  # midway: nothing is called off, nobody is told
-    assert "Cancelled. Nothing was sent." in h.unread(CARER)[-1].text
+    assert "You've left the form. Nothing was sent." in h.unread(CARER)[-1].text
 
     for ref in ("S1", "S2"):
         assert (await session_row(h, ref)).status == "scheduled"

@@ -152,7 +152,7 @@ async def test_an_old_cancel_still_cancels(harness: Harness) -> None:
     await h.link(CARER, "C1")
     await h.send(CARER, "/handover")
     (marks,) = h.unread(CARER)
-    old_cancel = next(data for text, data in marks.buttons if "Cancel" in text)
+    old_cancel = next(data for text, data in marks.buttons if text == "✖ Leave this form")
     await h.press(CARER, "No marks")
     h.unread(CARER)
 
@@ -161,7 +161,7 @@ async def test_an_old_cancel_still_cancels(harness: Harness) -> None:
     await h.press_on(CARER, marks.message_id, old_cancel)  # a tap that was already on its way
     retired, cancelled = h.unread(CARER)
     assert "last bottle or meal" in retired.text and not retired.buttons
-    assert "Cancelled. Nothing was sent." in cancelled.text
+    assert "You've left the form. Nothing was sent." in cancelled.text
     h.assert_no_unexpected_messages()
 
 

@@ -243,3 +243,56 @@ async def test_a_typed_no_for_marks_on_a_baby_raises_no_alert(harness: Harness) 
     h.assert_no_unexpected_messages()  # nobody on the alert chain is pinged
     async with h.db.unit_of_work() as uow:
         assert await uow.scalar(select(Alert.id)) is None
+
+
+TODAY_HEADER = "ref,venue,room,date,start,end,worker_ref,child_refs,supervision\n"
+T1_WITH_WREN = TODAY_HEADER + "T1,coffee-hall,Room 3,2026-11-23,11:00,12:00,W1,CH1,full\n"
+T1_WITH_WILL = TODAY_HEADER + "T1,coffee-hall,Room 3,2026-11-23,11:00,12:00,W2,CH1,full\n"
+
+
+async def test_a_card_already_sent_follows_the_session_to_its_new_worker_and_not_the_old(
+    harness: Harness,
+) -> None:
+    h = harness  # Monday 10:00; T1 today at 11:00 with Wren
+    for user_id, ref in ((CARER, "C1"), (WORKER, "W1"), (OTHER_WORKER, "W2")):
+        await h.link(user_id, ref)
+    await h.import_records(sessions=T1_WITH_WREN)
+    await h.advance(timedelta(seconds=1))
+    h.unread(CARER), h.unread(WORKER)  # T1's reminder and briefing, as ever
+    await h.send(CARER, "/handover")
+    await h.press(CARER, "Mon 23 Nov, 11:00")
+    await h.press(CARER, "All fine: no marks")
+    await h.press(CARER, "All fine: fed and changed")
+    await h.press(CARER, "All fine: well")
+    await h.press(CARER, "No medicine")
+    await h.press(CARER, "Send to the worker")
+    h.unread(CARER)
+    (card,) = h.unread(WORKER)
+    read = dict(card.buttons)["👁 Read"]
+
+    await h.import_records(sessions=T1_WITH_WILL)  # the service gives T1 to Will
+    await h.advance(timedelta(seconds=1))
+    (moved,) = h.unread(CARER)
+    assert "Worker: Wren → Will" in moved.text
+    (no_longer,) = h.unread(WORKER)
+    assert "is no longer yours" in no_longer.text
+    handed, passed_on, briefing = h.unread(OTHER_WORKER)
+    assert handed.text.startswith("🗓 You now have session T1")
+    assert passed_on.text == card.text and passed_on.protect_content  # the card, to read
+    assert [label for label, _ in passed_on.buttons] == ["👁 Read"]
+    assert "📝 Handover card in at 10:00:\n  Marks or bruises: none" in briefing.text
+
+    await h.press_data(WORKER, read)  # Wren's copy: no longer hers to read
+    assert [m.text for m in h.unread(WORKER)] == [READ_REFUSED]
+    await h.send(OTHER_WORKER, "/today")
+    (today,) = h.unread(OTHER_WORKER)
+    assert "session T1" in today.text and "📝 Handover card in (10:00)" in today.text
+    h.assert_no_unexpected_messages()  # the carer heard nothing of Wren's tap
+
+    await h.press(OTHER_WORKER, "Read")  # Will's copy: his to read now
+    (read_by_will,) = h.unread(CARER)
+    assert read_by_will.text == (
+        "👁 Your handover card for Mon 23 Nov, 11:00 · A.B. was read by Will at 10:00."
+    )
+    h.unread(OTHER_WORKER)  # his copy, marked read
+    h.assert_no_unexpected_messages()

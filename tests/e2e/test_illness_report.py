@@ -143,7 +143,7 @@ async def test_carer_fills_in_the_handover_card_and_only_the_worker_reads_it(
 
     await h.send(OTHER_CARER, "/handover")  # their session is the day after tomorrow
     (nothing,) = h.unread(OTHER_CARER)
-    assert "can't find a session today or tomorrow" in nothing.text
+    assert "can't find a session in the next 2 days for the children" in nothing.text
 
     await h.send(CARER, "/handover")  # one session in reach (S1, tomorrow), so no choice to make
     assert "marks or bruises on A.B. already" in h.unread(CARER)[-1].text

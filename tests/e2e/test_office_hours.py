@@ -100,3 +100,27 @@ async def test_a_form_sent_out_of_hours_says_once_when_the_office_will_see_it(
     (notice,) = h.unread(COORDINATOR)
     assert "D.E. (CH2)" in notice.text
     h.assert_no_unexpected_messages()
+
+
+async def test_a_refusal_before_a_form_starts_gives_the_eswt_and_the_opening_out_of_hours(
+    harness: Harness,
+) -> None:
+    h = harness  # Monday 23 November, 10:00: open; Casey's only session is tomorrow
+    await h.link(CARER, "C1")
+    await h.send(CARER, "/late")
+    (open_now,) = h.unread(CARER)
+    assert open_now.text == (
+        "I can't find a session today for the children you look after, so please phone the "
+        "office on 01632 960001 to say you're running late."
+    )
+
+    h.clock.set(datetime(2026, 11, 23, 18, 30, tzinfo=UTC))  # Monday evening: closed
+    await h.send(CARER, "/late")
+    (closed,) = h.unread(CARER)
+    assert closed.text.splitlines() == [
+        "I can't find a session today for the children you look after, so please phone the "
+        "office on 01632 960001 to say you're running late.",
+        "The office is closed now; it opens Tuesday 09:00. In an emergency call the "
+        "out-of-hours team (Emergency Social Work Team) on 01632 960999.",
+    ]
+    h.assert_no_unexpected_messages()

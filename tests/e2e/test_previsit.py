@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.emulator import EmulatedMessage
 from storage.models import AuditEvent, PrevisitBooking
-from tests.e2e.fixtures import ALERT_STAFF, CARER, COORDINATOR, OTHER_CARER, SENIOR
+from tests.e2e.fixtures import ALERT_STAFF, CARER, COORDINATOR, MANAGER, OTHER_CARER, SENIOR
 from tests.e2e.harness import Harness
 
 PEOPLE_HEADER = "ref,first_name,last_name,role,venue,phone\n"
@@ -78,12 +78,12 @@ async def test_a_carer_books_a_previsit_and_the_coordinator_and_senior_are_told(
     await h.send(CARER, "/previsit")
     (venue,) = h.unread(CARER)
     assert venue.text == "Where would you like the pre-visit?"
-    assert labels(venue) == ["Coffee Hall", "Greenleys", "✖ Cancel"]
+    assert labels(venue) == ["Coffee Hall", "Greenleys", "✖ Leave this form"]
 
     await h.press(CARER, "Coffee Hall")
     _, day = h.unread(CARER)
     assert day.text == "Which day would you like to come to Coffee Hall?"
-    assert labels(day) == [*DAYS, "◀ Back", "✖ Cancel"]  # no Sundays; Saturdays open
+    assert labels(day) == [*DAYS, "◀ Back", "✖ Leave this form"]  # no Sundays; Saturdays open
 
     await h.send(CARER, "25/11")  # typed, and offered
     edited, slot = h.unread(CARER)
@@ -146,7 +146,12 @@ async def test_a_carer_sees_moves_and_cancels_their_previsit(harness: Harness) -
     assert menu.text == (
         "Your pre-visit is booked: Wed 25 Nov, 10:00 at Coffee Hall. What would you like to do?"
     )
-    assert labels(menu) == ["👀 See it", "🔁 Move it", "❌ Cancel it", "✖ Cancel"]
+    assert labels(menu) == [
+        "👀 See it",
+        "🔁 Move it",
+        "❌ Cancel the pre-visit",
+        "✖ Leave this form",
+    ]
     await h.press(CARER, "See it")
     _, seen = h.unread(CARER)
     assert seen.text.startswith("Your pre-visit:\nWhen: Wed 25 Nov, 10:00–11:00\n")
@@ -174,7 +179,7 @@ async def test_a_carer_sees_moves_and_cancels_their_previsit(harness: Harness) -
     h.assert_no_unexpected_messages()
 
     await h.send(CARER, "/previsit")
-    await h.press(CARER, "Cancel it")
+    await h.press(CARER, "Cancel the pre-visit")
     *_, sure = h.unread(CARER)
     assert sure.text == "Cancel your pre-visit on Thu 26 Nov, 14:00 at Greenleys?"
     await h.press(CARER, "Yes, cancel it")
@@ -202,11 +207,11 @@ async def test_a_carer_sees_moves_and_cancels_their_previsit(harness: Harness) -
     h.assert_no_unexpected_messages()
 
 
-async def test_the_coordinator_lists_upcoming_previsits_and_a_carer_cannot(
+async def test_coordinators_seniors_and_managers_list_upcoming_previsits_and_a_carer_cannot(
     harness: Harness,
 ) -> None:
     h = harness
-    await join(h)
+    await join(h, (MANAGER, "M1"))
     await h.send(COORDINATOR, "/previsits")
     (empty,) = h.unread(COORDINATOR)
     assert empty.text == "No pre-visits are booked."
@@ -223,8 +228,9 @@ async def test_the_coordinator_lists_upcoming_previsits_and_a_carer_cannot(
         "Routine: up at 7, nap after lunch\nSchool or nursery: not given\n"
         "Clubs: swimming on Thursdays"
     )
-    await h.send(SENIOR, "/previsits")
-    assert [m.text for m in h.unread(SENIOR)] == [listed.text]
+    for staff in (SENIOR, MANAGER):
+        await h.send(staff, "/previsits")
+        assert [m.text for m in h.unread(staff)] == [listed.text]
     await h.send(CARER, "/previsits")
     assert [m.text for m in h.unread(CARER)] == [
         "That isn't available for your role. Send /help to see what I can do."
@@ -245,7 +251,7 @@ async def test_bad_input_gets_one_sentence_and_keeps_what_was_entered(harness: H
         "Fri 20 Nov has passed; please pick a day from tomorrow on below.\n\n"
         "Which day would you like to come to Coffee Hall?"
     )
-    assert labels(again) == [*DAYS, "◀ Back", "✖ Cancel"]
+    assert labels(again) == [*DAYS, "◀ Back", "✖ Leave this form"]
     await h.send(CARER, "29/11")  # a Sunday: closed
     assert h.unread(CARER)[-1].text.startswith(
         "There's no free pre-visit on Sun 29 Nov (closed or fully booked); please pick a day"
@@ -282,7 +288,7 @@ async def test_bad_input_gets_one_sentence_and_keeps_what_was_entered(harness: H
 
     await h.send(CARER, "/cancel")
     *_, cancelled = h.unread(CARER)
-    assert cancelled.text == "Cancelled. Nothing was sent."
+    assert cancelled.text == "You've left the form. Nothing was sent."
     assert await bookings(h) == []
     h.assert_no_unexpected_messages()
 
@@ -414,7 +420,7 @@ async def test_out_of_hours_seeing_or_keeping_the_previsit_says_when_the_office_
     *_, seen = h.unread(CARER)
     assert seen.text.endswith(f"Send /previsit to move or cancel it.\n{opens}")
     await h.send(CARER, "/previsit")
-    await h.press(CARER, "Cancel it")
+    await h.press(CARER, "Cancel the pre-visit")
     await h.press(CARER, "No, keep it")
     *_, kept = h.unread(CARER)
     assert kept.text == f"Your pre-visit on Wed 25 Nov, 10:00 at Coffee Hall stays booked.\n{opens}"

@@ -1,5 +1,6 @@
 """The worker's return card after a session: the carers hear how it went; an incident or injury
-also goes to the child's social worker."""
+also goes to the child's social worker. A session with children of two homes gets a card for
+each home, and neither home reads the other's."""
 
 from __future__ import annotations
 
@@ -26,11 +27,19 @@ async def book_ended_sessions(h: Harness, *linked: tuple[int, str]) -> None:
     await h.import_records(sessions=ENDED_TODAY)
 
 
-async def answer_up_to_incident(h: Harness) -> None:
-    """/returncard (R1 is Wren's only recent session, so it is chosen) and the usual answers."""
+async def answer_up_to_incident(h: Harness, home: str = "A.B.") -> None:
+    """/returncard, one home of R1 (Wren's only recent session, its children in two homes), and
+    the usual answers."""
     await h.send(WORKER, "/returncard")
-    (first,) = h.unread(WORKER)
-    assert first.text.startswith("📝 Return card for R1 Mon 23 Nov, 08:00 · A.B., F.G.")
+    (which,) = h.unread(WORKER)
+    assert which.text.startswith("Which session is this return card for? Children of one session")
+    assert [label for label, _ in which.buttons[:2]] == [
+        "R1 Mon 23 Nov, 08:00 · A.B.",
+        "R1 Mon 23 Nov, 08:00 · F.G.",
+    ]
+    await h.press(WORKER, f"· {home}")
+    first = h.unread(WORKER)[-1]
+    assert first.text.startswith(f"📝 Return card for R1 Mon 23 Nov, 08:00 · {home}")
     assert "Who came to the session?" in first.text
     await h.press(WORKER, "Everyone expected")
     await h.send(WORKER, "bottle at 8:30, half a banana")
@@ -40,7 +49,7 @@ async def answer_up_to_incident(h: Harness) -> None:
     h.unread(WORKER)
 
 
-async def test_the_return_card_goes_to_each_childs_carer_and_no_social_worker(
+async def test_each_home_gets_only_its_own_childs_return_card_and_no_social_worker(
     harness: Harness,
 ) -> None:
     h = harness
@@ -50,10 +59,13 @@ async def test_the_return_card_goes_to_each_childs_carer_and_no_social_worker(
     await answer_up_to_incident(h)
     await h.press(WORKER, "No incident")
     summary = h.unread(WORKER)[-1].text
-    assert summary.startswith("⚠️ These children live in different homes")  # R1: two homes
+    assert "Session: R1 Mon 23 Nov, 08:00 · A.B.\n" in summary
     assert "Who came: everyone expected came" in summary and "Sleep: nothing to report" in summary
     await h.press(WORKER, "Send to the carer")
-    assert h.unread(WORKER)[-1].text == "📝 Return card sent to Casey (carer), Carmen (carer)."
+    assert h.unread(WORKER)[-1].text == (
+        "📝 Return card sent to Casey (carer). Send /returncard again for the other home's "
+        "card (F.G.)."
+    )
 
     (card,) = h.unread(CARER)
     assert card.text.splitlines() == [
@@ -65,24 +77,32 @@ async def test_the_return_card_goes_to_each_childs_carer_and_no_social_worker(
         "Mood: happy, a little tired at the end",
         "Incident or injury: none",
     ]
+    h.assert_no_unexpected_messages()  # Carmen (F.G.'s home) sees nothing of A.B.'s card
+
+    await answer_up_to_incident(h, home="F.G.")  # then the other home's own card
+    await h.send(WORKER, "no")
+    await h.press(WORKER, "Send to the carer")
+    assert h.unread(WORKER)[-1].text.startswith("📝 Return card sent to Carmen (carer).")
     (theirs,) = h.unread(OTHER_CARER)
     assert theirs.text.startswith("📝 Return card from Wren (worker) after the session on")
     assert "· F.G." in theirs.text and "A.B." not in theirs.text
-    h.assert_no_unexpected_messages()  # not the social worker
+    assert "half a banana" in theirs.text  # this card's own answers
+    h.assert_no_unexpected_messages()  # not Casey again, not the social worker
 
 
 async def test_an_injury_on_the_return_card_also_goes_to_the_social_worker_protected(
     harness: Harness,
 ) -> None:
     h = harness
-    await book_ended_sessions(h, (CARER, "C1"), (WORKER, "W1"), (SOCIAL_WORKER, "SW1"))
+    await book_ended_sessions(
+        h, (CARER, "C1"), (OTHER_CARER, "C2"), (WORKER, "W1"), (SOCIAL_WORKER, "SW1")
+    )
     await answer_up_to_incident(h)
     await h.send(WORKER, "bumped head on the table at 08:40, cold compress, no mark")
     await h.press(WORKER, "Send to the carer")
-    # Carmen (F.G.'s carer) isn't linked: the worker is asked to tell her another way.
-    assert h.unread(WORKER)[-1].text == (
+    assert h.unread(WORKER)[-1].text.startswith(
         "📝 Return card sent to Casey (carer). The incident or injury also went to "
-        "Sam (social worker). Not on the bot, so please tell them another way: Carmen (carer)."
+        "Sam (social worker). Send /returncard again for the other home's card (F.G.)."
     )
     (card,) = h.unread(CARER)
     assert "Incident or injury: bumped head on the table at 08:40" in card.text
@@ -90,13 +110,13 @@ async def test_an_injury_on_the_return_card_also_goes_to_the_social_worker_prote
     assert to_social_worker.text.startswith(
         "⚠ An incident or injury is on this return card (session R1)."
     )
-    assert "A.B. (CH1), F.G. (CH3)" in to_social_worker.text
+    assert "· A.B. (CH1)\n" in to_social_worker.text and "F.G." not in to_social_worker.text
     assert "bumped head on the table" in to_social_worker.text
     assert to_social_worker.protect_content
     async with h.db.unit_of_work() as uow:
         (saved,) = list(await uow.scalars(select(ReturnCard)))
         assert saved.incident and saved.incident.startswith("bumped head")
-    h.assert_no_unexpected_messages()
+    h.assert_no_unexpected_messages()  # Carmen, of the other home, sees nothing of the injury
 
 
 async def test_bad_input_on_the_return_card_gets_one_sentence_and_loses_nothing(
@@ -118,6 +138,8 @@ async def test_bad_input_on_the_return_card_gets_one_sentence_and_loses_nothing(
     assert "isn't available for your role" in h.unread(CARER)[-1].text
 
     await h.send(WORKER, "/returncard")
+    h.unread(WORKER)
+    await h.press(WORKER, "· A.B.")
     h.unread(WORKER)
     await h.press(WORKER, "Everyone expected")
     (_, food) = h.unread(WORKER)
@@ -145,10 +167,7 @@ async def test_bad_input_on_the_return_card_gets_one_sentence_and_loses_nothing(
     summary = h.unread(WORKER)[-1].text
     assert "Ate or drank: a yoghurt" in summary  # the typed answer kept through it all
     await h.press(WORKER, "Send to the carer")
-    assert h.unread(WORKER)[-1].text == (
-        "📝 Return card sent to Casey (carer). Not on the bot, so please tell them another way: "
-        "Carmen (carer)."
-    )
+    assert h.unread(WORKER)[-1].text.startswith("📝 Return card sent to Casey (carer).")
     assert "Ate or drank: a yoghurt" in h.unread(CARER)[-1].text
     h.assert_no_unexpected_messages()  # Will heard nothing of it
 
@@ -164,8 +183,7 @@ async def test_a_typed_none_for_incident_is_no_incident_and_the_social_worker_is
     await h.send(WORKER, "None.")  # typed rather than tapped
     assert "Incident or injury: None." in h.unread(WORKER)[-1].text
     await h.press(WORKER, "Send to the carer")
-    assert h.unread(WORKER)[-1].text == "📝 Return card sent to Casey (carer), Carmen (carer)."
-    for carer in (CARER, OTHER_CARER):
-        (card,) = h.unread(carer)
-        assert card.text.endswith("Incident or injury: none")
+    assert h.unread(WORKER)[-1].text.startswith("📝 Return card sent to Casey (carer).")
+    (card,) = h.unread(CARER)
+    assert card.text.endswith("Incident or injury: none")
     h.assert_no_unexpected_messages()  # no "incident or injury" card to the social worker

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from handlers.service.context import ServiceContext
 from handlers.sessions import StaffCancelled, cancel_session_by_service, send_due_reminders
-from storage.models import AuditEvent
+from storage.models import AuditEvent, Session
 from tests.e2e.fixtures import (
     CARER,
     COORDINATOR,
@@ -19,6 +19,8 @@ from tests.e2e.fixtures import (
     WORKER,
 )
 from tests.e2e.harness import Harness
+
+SOCIAL_WORKER = 7005  # Sam (SW1), the social worker of every child in the fixtures
 
 HEADER = "ref,venue,room,date,start,end,worker_ref,child_refs,supervision,status\n"
 # S1 was Tuesday 24 November 10:00–11:30 at Coffee Hall, Room 2, with Wren (W1).
@@ -35,6 +37,7 @@ async def link_everyone(h: Harness) -> None:
         (WORKER, "W1"),
         (OTHER_WORKER, "W2"),
         (COORDINATOR, "K1"),
+        (SOCIAL_WORKER, "SW1"),
     ):
         await h.link(user_id, ref)
 
@@ -146,41 +149,53 @@ async def test_a_reminder_queued_before_a_change_is_never_sent_with_the_old_room
     h.assert_no_unexpected_messages()
 
 
-async def test_a_staff_cancellation_tells_the_carer_and_worker_and_stops_the_reminders(
+async def test_a_staff_cancellation_tells_everyone_concerned_and_the_carer_only_fixed_words(
     harness: Harness,
 ) -> None:
     h = harness
     await link_everyone(h)
     await at(h, MONDAY_EVENING)
     h.unread(CARER)  # the evening reminder for S1
+    ctx = ServiceContext(h.config, h.clock)
 
-    async def cancel(ref: str, reason: str) -> StaffCancelled:
+    async def cancel(ref: str, reason: str, note: str | None = None) -> StaffCancelled:
         async with h.db.unit_of_work() as uow:  # as `familytime sessions cancel` does
-            return await cancel_session_by_service(
-                uow, h.config, ref=ref, reason=reason, now=h.clock.now()
-            )
+            return await cancel_session_by_service(uow, ctx, ref=ref, reason=reason, note=note)
 
-    assert await cancel("S1", "The worker is unwell") is StaffCancelled.DONE
+    office_note = "Wren is off sick; A.B.'s mum was told by phone"
+    assert await cancel("S1", "worker", office_note) is StaffCancelled.DONE
     await h.advance(timedelta(seconds=1))
     (cancelled,) = h.unread(CARER)
     assert cancelled.text == "\n".join(
         [
-            "❌ The service has cancelled the session for A.B. on Tue 24 Nov, 10:00–11:30 at "
-            "Coffee Hall, Room 2. Please don't come in for it.",
-            "Reason: The worker is unwell",
+            "❌ The session for A.B. on Tue 24 Nov, 10:00 at Coffee Hall, Room 2 is cancelled by "
+            "the service. Please don't come in for it; no reminders will come for it.",
+            "Reason: no worker is available to supervise it.",
             "If you have questions about it, please ask the children's social worker or the "
             "office on 01632 960001.",
         ]
     )
-    (told,) = h.unread(WORKER)
-    assert told.text == (
-        "❌ Session S1 (Tue 24 Nov, 10:00–11:30, Coffee Hall, Room 2) is cancelled by the "
-        "service.\nReason: The worker is unwell"
+    staff_notice = "\n".join(
+        [
+            "❌ Session S1 on Tue 24 Nov, 10:00 (Coffee Hall, Room 2) is cancelled.",
+            "Children: A.B. (CH1)",
+            "Called off by the service at Mon 23 Nov, 18:00: no worker available.",
+            f"The office's note: {office_note}",
+        ]
     )
-    assert cancelled.protect_content and told.protect_content
-    assert await cancel("S1", "again") is StaffCancelled.ALREADY
-    assert await cancel("S9", "no such session") is StaffCancelled.UNKNOWN
-    assert await cancel("S2", "   ") is StaffCancelled.BAD_REASON
+    for staff in (WORKER, COORDINATOR, SOCIAL_WORKER):
+        (told,) = h.unread(staff)
+        assert told.text == staff_notice and told.protect_content
+    assert cancelled.protect_content
+    async with h.db.unit_of_work() as uow:  # marked as any cancellation is, by nobody on the bot
+        booked = await uow.scalar(select(Session).where(Session.ref == "S1"))
+        assert booked is not None
+        assert (booked.cancel_reason, booked.cancel_note) == ("worker_unavailable", office_note)
+        assert booked.cancelled_at == MONDAY_EVENING and booked.cancelled_by_id is None
+    assert await cancel("S1", "venue") is StaffCancelled.ALREADY
+    assert await cancel("S9", "venue") is StaffCancelled.UNKNOWN
+    assert await cancel("S2", "The worker is unwell") is StaffCancelled.BAD_REASON
+    assert await cancel("S2", "venue", "x" * 301) is StaffCancelled.BAD_NOTE
     h.assert_no_unexpected_messages()  # nobody told twice; Carmen and Will not at all
 
     await h.send(CARER, "/mysessions")
@@ -204,7 +219,6 @@ async def test_a_staff_cancellation_tells_the_carer_and_worker_and_stops_the_rem
     assert worker_back_on.text.startswith("✅ Session S1 is back on.")
     assert "Wren: session S1 at Tue 24 Nov, 10:00" in nudge.text
     assert [c["after"]["status"] for c in await changes_recorded(h)] == [  # type: ignore[index]
-        "cancelled",
         "scheduled",
     ]
     h.assert_no_unexpected_messages()

@@ -222,13 +222,16 @@ def test_sessions_cancel_calls_a_session_off_once(workdir: Path) -> None:
         SESSIONS + f"S9,coffee-hall,Room 1,{next_week},10:00,11:00,W1,CH1,full\n"
     )
     assert _import("--sessions", "sessions.csv")[0] == 0
-    cancel = ["sessions", "cancel", "S9", "--reason", "The room is flooded"]
+    unlisted = runner.invoke(app, ["sessions", "cancel", "S9", "--reason", "The room is flooded"])
+    assert unlisted.exit_code == 1
+    assert "Give --reason as one of: worker, venue, parent, decision, other." in unlisted.output
+    cancel = ["sessions", "cancel", "S9", "--reason", "venue", "--note", "The room is flooded"]
     done = runner.invoke(app, cancel)
     assert done.exit_code == 0, done.output
-    assert "S9 is cancelled; its carers and worker are being told." in done.output
+    assert "S9 is cancelled; its carers, worker, social workers and the coordinators" in done.output
     again = runner.invoke(app, cancel)
     assert again.exit_code == 1 and "already cancelled; nobody was told again" in again.output
-    unknown = runner.invoke(app, ["sessions", "cancel", "S404", "--reason", "x"])
+    unknown = runner.invoke(app, ["sessions", "cancel", "S404", "--reason", "other"])
     assert unknown.exit_code == 1 and "No session with reference S404." in unknown.output
     no_reason = runner.invoke(app, ["sessions", "cancel", "S9"])
     assert no_reason.exit_code != 0  # --reason is required

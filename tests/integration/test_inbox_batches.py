@@ -64,7 +64,8 @@ async def test_each_update_in_a_batch_sees_the_ones_before_it(
 
     replies = await _replies(database, WORKER)
     assert "Wren" in replies[0]  # linked: greeted by name, not refused as a stranger
-    assert replies[-1] == "Cancelled. Nothing was sent."  # the form /alert opened was seen
+    # the form /alert opened was seen, and left
+    assert replies[-1] == "You've left the form. Nothing was sent."
     async with database.unit_of_work() as uow:
         assert list(await uow.scalars(select(ConversationState))) == []
         outcomes = list(await uow.scalars(select(InboxUpdate.outcome).order_by("update_id")))

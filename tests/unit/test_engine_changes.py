@@ -174,7 +174,7 @@ def test_every_cancel_of_a_conversation_carries_its_tag() -> None:
         for turn in (first, later)
         for row in turn.messages[-1].keyboard
         for b in row
-        if b.text == "✖ Cancel"
+        if b.text == "✖ Leave this form"
     }
     assert cancels == {"f:tag1:cancel"}
 

@@ -77,7 +77,7 @@ def test_a_registry_refuses_a_name_or_prefix_that_could_mean_two_things() -> Non
         (Role.CARER, CARER_COMMANDS),
         (Role.WORKER, (ALERT, TODAY, NOTE, END_SESSION, RETURN_CARD, *STAFF_COMMANDS)),
         (Role.SENIOR, (ALERT, TODAY, ALERTS, PREVISITS, *STAFF_COMMANDS)),
-        (Role.MANAGER, (ALERT, ALERTS, *STAFF_COMMANDS)),
+        (Role.MANAGER, (ALERT, ALERTS, PREVISITS, *STAFF_COMMANDS)),
         (Role.COORDINATOR, (ALERTS, PREVISITS, *STAFF_COMMANDS)),
         (Role.ADMIN, (ALERTS, *STAFF_COMMANDS)),
         (Role.SOCIAL_WORKER, STAFF_COMMANDS),

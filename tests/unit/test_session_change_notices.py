@@ -51,16 +51,16 @@ def test_a_time_across_the_clock_change_reads_in_local_time() -> None:
 
 def test_a_new_worker_is_told_they_have_it_and_the_old_one_that_they_do_not() -> None:
     handed_on = notice(replace(BEFORE, worker_id=2), workers=("Wren", "Will"))
-    told = handed_on.for_workers(BOOKED, "A.B. (CH1)", None)
+    told = handed_on.for_workers(BOOKED, "A.B. (CH1)")
     assert set(told) == {1, 2}
     assert "no longer yours" in told[1] and told[2].startswith("🗓 You now have session S1")
-    carer = handed_on.for_carer("A.B.", None, "01632 960001")
+    carer = handed_on.for_carer("A.B.", "01632 960001")
     assert "Worker: Wren → Will" in carer and "A.B. (CH1)" not in carer  # initials only
 
 
 def test_a_cancellation_handed_on_tells_only_the_old_worker() -> None:
     both = replace(BEFORE, worker_id=2, status=SessionStatus.CANCELLED.value)
-    told = notice(both, workers=("Wren", "Will")).for_workers(BOOKED, "A.B. (CH1)", "Closed")
+    told = notice(both, workers=("Wren", "Will")).for_workers(BOOKED, "A.B. (CH1)")
     assert list(told) == [1]
 
 
