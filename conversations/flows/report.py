@@ -104,6 +104,11 @@ WRITE_REPORT = Capability(
 )
 
 
+_SIGN_OFF_REFUSALS = {
+    SignOff.UNKNOWN: "That button doesn't match a report sent to you for sign-off.",
+    SignOff.STALE: "The worker has submitted {ref} again since: use the newest message.",
+}
+
 SEND_BACK = Flow(
     name=SEND_BACK_FLOW,
     title="sending a report back",
@@ -139,9 +144,9 @@ async def finish_send_back(
     )
     if done.outcome is SignOff.SENT_BACK:
         return f"↩ Report for {done.ref} sent back; the worker has your reason."
-    if done.outcome is SignOff.ALREADY:
-        return f"{done.text} has already decided about the report for {done.ref}."
-    return "That report isn't one you were asked to sign off."
+    return _SIGN_OFF_REFUSALS.get(done.outcome, "{who} has already decided about {ref}.").format(
+        who=done.text, ref=f"the report for {done.ref}"
+    )
 
 
 SEND_BACK_REPORT = Capability(
@@ -161,11 +166,8 @@ async def press_report_sign_off(call: Call, data: str) -> str | Begin:
         await call.reply.answer_button("Approved: the report is on its way.")
         await call.reply.edit_pressed(done.text)
         return "report_approved"
-    refusal = (
-        "That button doesn't match a report sent to you for sign-off."
-        if done.outcome is SignOff.UNKNOWN
-        else f"{done.text} has already decided about the report for {done.ref}."
-    )
+    refusal = _SIGN_OFF_REFUSALS.get(done.outcome, "{who} has already decided about {ref}.")
+    refusal = refusal.format(who=done.text, ref=f"the report for {done.ref}")
     await call.reply.answer_button(refusal)
     await call.reply.say(refusal)
     return f"report_sign_off_{done.outcome}"

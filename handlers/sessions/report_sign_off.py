@@ -34,7 +34,8 @@ class SignOff(enum.StrEnum):
     APPROVED = "approved"
     ASK_REASON = "ask_reason"  # Send back pressed: the reason is asked next
     SENT_BACK = "sent_back"
-    ALREADY = "already"  # someone decided first, or the worker submitted a newer version
+    ALREADY = "already"  # someone decided first
+    STALE = "stale"  # the worker has submitted a newer version since
     UNKNOWN = "unknown"  # forged, or a report this person was never asked about
 
 
@@ -118,10 +119,14 @@ async def _asked(
     return (report, copy) if report is not None and copy is not None else None
 
 
-async def _decided_first(uow: AsyncSession, report: SessionReport, ref: str) -> SignedOff:
+async def _decided_first(
+    uow: AsyncSession, report: SessionReport, version: int, ref: str
+) -> SignedOff:
     await uow.refresh(report)
+    if report.version != version:
+        return SignedOff(SignOff.STALE, "", report.id, report.version, ref)
     first = await uow.get(Person, report.decided_by_id) if report.decided_by_id else None
-    who = first.first_name if first else "The worker (a newer version)"
+    who = first.first_name if first else "Someone"
     return SignedOff(SignOff.ALREADY, who, report.id, report.version, ref)
 
 
@@ -137,13 +142,12 @@ async def press_sign_off(
     report, copy = found
     session = await uow.get(Session, report.session_id)
     assert session is not None
-    is_current = report.version == version
-    if not is_current or report.status != ReportStatus.AWAITING_SIGN_OFF.value:
-        return await _decided_first(uow, report, session.ref)
+    if report.version != version or report.status != ReportStatus.AWAITING_SIGN_OFF.value:
+        return await _decided_first(uow, report, version, session.ref)
     if code == SEND_BACK:
         return SignedOff(SignOff.ASK_REASON, "", report.id, version, session.ref)
     if not await _claim(uow, report, version, person, ctx, ReportStatus.SENT, None):
-        return await _decided_first(uow, report, session.ref)
+        return await _decided_first(uow, report, version, session.ref)
     facts = await gather_report(uow, session, ctx)
     told = await send_report(uow, report, session, facts, ctx)
     line = f"✔ {person.first_name} approved it; it has gone to the social worker and coordinators."
@@ -173,7 +177,7 @@ async def send_back_report(
     assert session is not None
     why = reason[:SEND_BACK_REASON_MAX_LENGTH]
     if not await _claim(uow, report, version, person, ctx, ReportStatus.SENT_BACK, why):
-        return await _decided_first(uow, report, session.ref)
+        return await _decided_first(uow, report, version, session.ref)
     line = f"↩ {person.first_name} sent it back to the worker."
     await _edit_other_copies(uow, report, None, line, ctx)
     await _tell_worker(

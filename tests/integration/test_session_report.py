@@ -4,7 +4,7 @@ session; nothing of another family's session the same day; the same bytes when m
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from pypdf import PdfReader
 from sqlalchemy import select
