@@ -123,6 +123,7 @@ from handlers.sessions.previsits import (
 from handlers.sessions.reminders import (
     send_due_reminders,
 )
+from handlers.sessions.report_due import chase_overdue_reports
 from handlers.sessions.report_sending import REPORT_START
 from handlers.sessions.report_sign_off import (
     SEND_BACK_REASON_MAX_LENGTH,
@@ -236,6 +237,7 @@ __all__ = [
     "cancel_session_by_service",
     "cards_already_sent",
     "carers_sessions_ahead",
+    "chase_overdue_reports",
     "children_of_carer",
     "decide_illness",
     "describe_previsit",
