@@ -124,6 +124,7 @@ from handlers.sessions.reminders import (
     send_due_reminders,
 )
 from handlers.sessions.report_due import chase_overdue_reports
+from handlers.sessions.report_export import CHRONOLOGY_COLUMNS, SentReport, session_chronology
 from handlers.sessions.report_sending import REPORT_START
 from handlers.sessions.report_sign_off import (
     SEND_BACK_REASON_MAX_LENGTH,
@@ -164,6 +165,7 @@ __all__ = [
     "AMEND_START",
     "CANTCOME_START",
     "CARER_REASONS",
+    "CHRONOLOGY_COLUMNS",
     "CONTAGIOUS_WORDS",
     "DECIDE_PREFIX",
     "END_NOTE_MAX_LENGTH",
@@ -217,6 +219,7 @@ __all__ = [
     "PrevisitAnswers",
     "Read",
     "ReturnAnswers",
+    "SentReport",
     "SessionCalledOff",
     "SessionEnded",
     "SessionFacts",
@@ -266,6 +269,7 @@ __all__ = [
     "send_back_report",
     "send_due_reminders",
     "send_return_card",
+    "session_chronology",
     "session_for_tap",
     "sessions_for_handover",
     "sessions_for_return_card",

@@ -13,10 +13,21 @@ from handlers.people import import_records
 from handlers.service.clock import FakeClock
 from handlers.service.config import ServiceConfig
 from handlers.service.context import ServiceContext
+from handlers.sessions.report_export import session_chronology
 from handlers.sessions.report_facts import gather_report
 from handlers.sessions.report_pdf import report_pdf
 from storage.database import Database
-from storage.models import Alert, EventKind, NoteKind, Person, Session, SessionEvent, SessionNote
+from storage.models import (
+    Alert,
+    EventKind,
+    NoteKind,
+    Person,
+    ReportStatus,
+    Session,
+    SessionEvent,
+    SessionNote,
+    SessionReport,
+)
 from tests.e2e.fixtures import ALERT_STAFF, PEOPLE
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # Monday, GMT: local time is UTC
@@ -182,3 +193,42 @@ async def test_a_no_meet_report_holds_nothing_of_the_carer_nor_of_another_family
     assert "A.B. played with the trains" in other
     for first_family in ("F.G.", "CH3", "hugged", "M.B.", "raised voice"):
         assert first_family not in other
+
+
+async def test_the_chronology_has_one_row_per_session_as_its_timeline_says(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    ctx = await _record_s0(database, service_config)
+    content, _ = await _report_text(database, ctx, "S0")
+    async with database.unit_of_work() as uow:
+        s0 = await uow.scalar(select(Session).where(Session.ref == "S0"))
+        assert s0 is not None and s0.worker_id is not None
+        uow.add(
+            SessionReport(
+                session_id=s0.id, worker_id=s0.worker_id, status=ReportStatus.SENT.value,
+                version=1, submitted_at=_at(11, 30), sent_at=_at(11, 30), pdf=content,
+            )
+        )
+    async with database.unit_of_work() as uow:
+        rows, reports = await session_chronology(uow, ctx)
+    assert rows == [
+        {
+            "date": "2026-11-23",
+            "session": "S0",
+            "children": "F.G.",
+            "status": "ended",
+            "ended": "early at 10:58: Child distressed",
+            "notes": 4,  # the amendment is not a note of its own
+            "report_submitted_at": "2026-11-23T11:30:00+00:00",
+        },
+        {
+            "date": "2026-11-23",
+            "session": "N2",
+            "children": "A.B.",
+            "status": "scheduled",
+            "ended": "",
+            "notes": 1,
+            "report_submitted_at": "",
+        },
+    ]
+    assert [(r.filename, r.content) for r in reports] == [("session-report-S0.pdf", content)]
