@@ -4,11 +4,12 @@ session; nothing of another family's session the same day; the same bytes when m
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from handlers.delivery.retention import purge_report_pdfs
 from handlers.people import import_records
 from handlers.service.clock import FakeClock
 from handlers.service.config import ServiceConfig
@@ -232,3 +233,26 @@ async def test_the_chronology_has_one_row_per_session_as_its_timeline_says(
         },
     ]
     assert [(r.filename, r.content) for r in reports] == [("session-report-S0.pdf", content)]
+
+
+async def test_a_sent_reports_pdf_is_dropped_after_the_retention_period_its_row_kept(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    ctx = await _record_s0(database, service_config)
+    async with database.unit_of_work() as uow:
+        s0 = await uow.scalar(select(Session).where(Session.ref == "S0"))
+        assert s0 is not None and s0.worker_id is not None
+        uow.add(
+            SessionReport(
+                session_id=s0.id, worker_id=s0.worker_id, status=ReportStatus.SENT.value,
+                version=1, submitted_at=NOW, sent_at=NOW, pdf=b"%PDF-1.3",
+            )
+        )
+    days = ctx.config.retention.report_days
+    async with database.unit_of_work() as uow:  # a day short: kept
+        assert await purge_report_pdfs(uow, before=NOW - timedelta(days=1)) == 0
+    async with database.unit_of_work() as uow:
+        assert await purge_report_pdfs(uow, before=NOW + timedelta(days=days)) == 1
+    async with database.unit_of_work() as uow:
+        report = await uow.scalar(select(SessionReport))
+        assert report is not None and report.pdf is None and report.sent_at == NOW
