@@ -3,6 +3,7 @@ taps *Submit*; with sign-off, a senior's *Send back* asks the reason here too.""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -74,8 +75,19 @@ async def prepare_report(
         "sessions": [
             [str(s.id), f"{s.ref} {ctx.show_time(s.starts_at)}"] for s in found
         ],
-        "summaries": {str(s.id): await review_report(uow, person, s.id, ctx) for s in found},
+        "summaries": {str(s.id): await review_report(uow, person.id, s.id, ctx) for s in found},
     }
+
+
+async def refresh_report(
+    uow: AsyncSession, person_id: int, ctx: ServiceContext, data: dict[str, Any]
+) -> dict[str, Any]:
+    """The reviews drawn again before each question: a note amended meanwhile shows."""
+    summaries = dict(data["summaries"])
+    for key in [data["session"]] if data.get("session") in summaries else list(summaries):
+        with contextlib.suppress(NotYourReport):  # submitted meanwhile: finishing says so
+            summaries[key] = await review_report(uow, person_id, int(key), ctx)
+    return {**data, "summaries": summaries}
 
 
 async def finish_report(
@@ -98,7 +110,7 @@ async def finish_report(
 WRITE_REPORT = Capability(
     REPORT.name,
     WORKERS,
-    FlowSpec(REPORT, prepare_report, finish_report),
+    FlowSpec(REPORT, prepare_report, finish_report, refresh_report),
     description="Review and submit a session's report",
     takes_argument=True,
 )

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.delivery.chat import Button, EditMessage, SendDocument, SendMessage
+from handlers.delivery.coordinators import tell_coordinators
 from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.start_buttons import start_button
 from handlers.service.audit import audit_subject, record_audit
@@ -103,6 +104,14 @@ async def ask_for_sign_off(
             dedupe_key=key,
         )
         asked.append(signer.id)
+    if not asked:  # nobody can sign it off: it must not wait unseen
+        await tell_coordinators(
+            uow,
+            f"📝 {worker.first_name}'s report for session {facts.ref} needs sign-off, but no "
+            "senior or manager is active to give it.",
+            key=f"report:{report.id}:v{report.version}:no-signer",
+            now=now,
+        )
     return asked
 
 

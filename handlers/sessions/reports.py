@@ -65,10 +65,10 @@ async def sessions_to_report(
 
 
 async def _reportable(
-    uow: AsyncSession, worker: Person, session_id: int, ctx: ServiceContext
+    uow: AsyncSession, worker_id: int, session_id: int, ctx: ServiceContext
 ) -> Session:
     found = next(
-        (s for s in await sessions_to_report(uow, worker.id, ctx) if s.id == session_id), None
+        (s for s in await sessions_to_report(uow, worker_id, ctx) if s.id == session_id), None
     )
     if found is None:
         raise NotYourReport(session_id)
@@ -76,10 +76,10 @@ async def _reportable(
 
 
 async def review_report(
-    uow: AsyncSession, worker: Person, session_id: int, ctx: ServiceContext
+    uow: AsyncSession, worker_id: int, session_id: int, ctx: ServiceContext
 ) -> str:
     """What the report will say, for the worker to read before submitting."""
-    session = await _reportable(uow, worker, session_id, ctx)
+    session = await _reportable(uow, worker_id, session_id, ctx)
     return report_summary(await gather_report(uow, session, ctx))
 
 
@@ -87,7 +87,7 @@ async def submit_report(
     uow: AsyncSession, *, worker: Person, session_id: int, ctx: ServiceContext
 ) -> Submitted:
     """Make the PDF and send it (or, with sign-off, ask the seniors); refused if not theirs."""
-    session = await _reportable(uow, worker, session_id, ctx)
+    session = await _reportable(uow, worker.id, session_id, ctx)
     now = ctx.now()
     facts = await gather_report(uow, session, ctx)
     report = await uow.scalar(select(SessionReport).where(SessionReport.session_id == session.id))
