@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.delivery.chat import SendMessage
@@ -58,6 +58,12 @@ def report_deadlines(ended_at: datetime, ctx: ServiceContext) -> tuple[datetime,
 async def chase_overdue_reports(uow: AsyncSession, ctx: ServiceContext, now: datetime) -> int:
     """Remind workers of overdue reports and tell the coordinators, once each; returns how many
     messages were queued."""
+    settled = select(SessionReport.session_id).where(
+        or_(
+            SessionReport.status.in_(DONE_STATUSES),
+            SessionReport.coordinators_told_at.is_not(None),
+        )
+    )
     sessions = list(
         await uow.scalars(
             select(Session).where(
@@ -65,6 +71,7 @@ async def chase_overdue_reports(uow: AsyncSession, ctx: ServiceContext, now: dat
                 Session.ended_at > now - timedelta(days=LOOKBACK_DAYS),
                 Session.worker_id.is_not(None),
                 Session.status != SessionStatus.CANCELLED.value,
+                Session.id.not_in(settled),
             )
         )
     )
@@ -76,8 +83,6 @@ async def chase_overdue_reports(uow: AsyncSession, ctx: ServiceContext, now: dat
     queued = 0
     for session in sessions:
         report = reports.get(session.id)
-        if report is not None and (report.status in DONE_STATUSES or report.coordinators_told_at):
-            continue
         assert session.ended_at is not None and session.worker_id is not None
         remind_at, tell_at = report_deadlines(session.ended_at, ctx)
         if now < remind_at:

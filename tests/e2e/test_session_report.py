@@ -85,10 +85,19 @@ async def test_a_submitted_report_goes_to_the_social_worker_and_coordinators_onl
     await h.press_data(OTHER_WORKER, f"m:report:{session_id}")  # another worker: refused
     assert h.unread(OTHER_WORKER)[-1].text.startswith(NOT_YOURS)
 
+    await h.send_media(WORKER, "photo")  # not an answer: one sentence, the review again
+    problem = h.unread(WORKER)[-1]
+    assert "Please tap one of the buttons below." in problem.text
+    assert "F.G. ran to mum and hugged her" in problem.text
+    await h.send(WORKER, "send it")  # typed words are not Submit either
+    assert "F.G. ran to mum" in h.unread(WORKER)[-1].text
+
     await h.press(WORKER, "Submit")
     assert h.unread(WORKER)[-1].text == (
         "📤 Report for session S0 submitted: sent to the social worker and the coordinators (2)."
     )
+    await h.press_data(WORKER, f"m:report:{session_id}")  # an old Review button: refused
+    assert h.unread(WORKER)[-1].text.startswith(NOT_YOURS)
     for user_id in (SOCIAL_WORKER, COORDINATOR):
         text = pdf_text(the_report(h, user_id))
         assert "Session reference: S0" in text and "F.G. ran to mum and hugged her" in text
