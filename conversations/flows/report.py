@@ -72,9 +72,7 @@ async def prepare_report(
     if not found:
         return "You have no ended session with a report still to submit."
     return {
-        "sessions": [
-            [str(s.id), f"{s.ref} {ctx.show_time(s.starts_at)}"] for s in found
-        ],
+        "sessions": [[str(s.id), f"{s.ref} {ctx.show_time(s.starts_at)}"] for s in found],
         "summaries": {str(s.id): await review_report(uow, person.id, s.id, ctx) for s in found},
     }
 

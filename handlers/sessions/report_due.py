@@ -89,8 +89,10 @@ async def chase_overdue_reports(uow: AsyncSession, ctx: ServiceContext, now: dat
             continue
         if report is None:
             report = SessionReport(
-                session_id=session.id, worker_id=session.worker_id,
-                status=ReportStatus.DUE.value, version=0,
+                session_id=session.id,
+                worker_id=session.worker_id,
+                status=ReportStatus.DUE.value,
+                version=0,
             )
             uow.add(report)
         if report.reminded_at is None:
@@ -118,8 +120,13 @@ async def _remind_worker(
         person_id=session.worker_id,
         dedupe_key=f"report-due:{session.id}:worker",
     )
-    record_audit(uow, "report.overdue_reminded", at=now,
-                 subject=audit_subject("session", session.id), session_id=session.id)
+    record_audit(
+        uow,
+        "report.overdue_reminded",
+        at=now,
+        subject=audit_subject("session", session.id),
+        session_id=session.id,
+    )
     return 1
 
 
@@ -136,6 +143,11 @@ async def _tell_coordinators(
         key=f"report-due:{session.id}:coordinators",
         now=now,
     )
-    record_audit(uow, "report.overdue_told", at=now,
-                 subject=audit_subject("session", session.id), session_id=session.id)
+    record_audit(
+        uow,
+        "report.overdue_told",
+        at=now,
+        subject=audit_subject("session", session.id),
+        session_id=session.id,
+    )
     return len(told)

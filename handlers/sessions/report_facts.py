@@ -99,12 +99,6 @@ async def gather_report(uow: AsyncSession, session: Session, ctx: ServiceContext
         e.kind: e
         for e in await uow.scalars(select(SessionEvent).where(SessionEvent.session_id == booked.id))
     }
-    timeline = tuple(
-        (words, NO_MEET_WITHHELD if booked.is_no_meet and kind in CARER_MARKS else
-         _clock(events[kind].at if kind in events else None, ctx))
-        for kind, words in MARK_WORDS.items()
-        if kind is not EventKind.WAITED_FOR_PARENT or kind in events
-    )
     notes, amendments = await _notes(uow, booked, ctx)
     return ReportFacts(
         ref=booked.ref,
@@ -118,13 +112,31 @@ async def gather_report(uow: AsyncSession, session: Session, ctx: ServiceContext
         attendees=attendee_line(booked),
         children=", ".join(c.label for c in booked.children) or "not recorded",
         supervision=booked.supervision_level or "not recorded",
-        timeline=timeline,
+        timeline=_timeline(booked, events, ctx),
         notes=notes,
         alerts=await _alerts(uow, booked, ctx),
         ending=_ending(booked, ctx),
         amendments=amendments,
         is_no_meet=booked.is_no_meet,
     )
+
+
+def _timeline(
+    booked: Session, events: dict[str, SessionEvent], ctx: ServiceContext
+) -> tuple[tuple[str, str], ...]:
+    """Each party's marks in the order of a session's life; the carer's withheld on a no-meet
+    session; waiting for the parent only when it happened, with the worker's words."""
+    lines = []
+    for kind, words in MARK_WORDS.items():
+        event = events.get(kind.value)
+        if booked.is_no_meet and kind in CARER_MARKS:
+            lines.append((words, NO_MEET_WITHHELD))
+        elif kind is not EventKind.WAITED_FOR_PARENT:
+            lines.append((words, _clock(event.at if event else None, ctx)))
+        elif event is not None:
+            said = f" ({event.note})" if event.note else ""
+            lines.append((words, f"{_clock(event.at, ctx)}{said}"))
+    return tuple(lines)
 
 
 def _actual(booked: Session, events: dict[str, SessionEvent], ctx: ServiceContext) -> str:
@@ -171,8 +183,8 @@ async def _notes(
         for n in rows
         if n.amends_id is None
     )
-    authors = {p.id: p for p in await uow.scalars(select(Person).where(
-        Person.id.in_({n.author_id for n in rows})))}
+    author_ids = {n.author_id for n in rows}
+    authors = {p.id: p for p in await uow.scalars(select(Person).where(Person.id.in_(author_ids)))}
     amendments = []
     for n in rows:
         original = by_id.get(n.amends_id) if n.amends_id is not None else None

@@ -103,8 +103,8 @@ def report_pdf(facts: ReportFacts, *, service_name: str, made_at: datetime) -> b
     pdf.set_auto_page_break(auto=True, margin=30)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 15)
-    pdf.multi_cell(0, 8, _latin1(f"{service_name}: family time session report"),
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    title = _latin1(f"{service_name}: family time session report")
+    pdf.multi_cell(0, 8, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for heading, lines in _sections(facts):
         pdf.ln(3)
         pdf.set_font("Helvetica", "B", 12)

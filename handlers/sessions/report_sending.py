@@ -16,6 +16,7 @@ from storage.models import Person, ReportStatus, Session, SessionReport
 
 REPORT_START = "report"  # the command, and the code of "Review the report" (argument: session)
 
+
 async def report_recipients(uow: AsyncSession, session: Session) -> list[Person]:
     """Each child's social worker and every coordinator (active), once each, nobody else."""
     booked = await uow.scalar(

@@ -161,10 +161,11 @@ async def press_sign_off(
     told = await send_report(uow, report, session, facts, ctx)
     line = f"✔ {person.first_name} approved it; it has gone to the social worker and coordinators."
     await _edit_other_copies(uow, report, copy.id, line, ctx)
-    await _tell_worker(
-        uow, report, f"✅ {person.first_name} approved your report for session {session.ref}; "
-        f"it has gone to the social worker and the coordinators ({len(told)}).", ctx,
+    approved = (
+        f"✅ {person.first_name} approved your report for session {session.ref}; it has gone "
+        f"to the social worker and the coordinators ({len(told)})."
     )
+    await _tell_worker(uow, report, approved, ctx)
     return SignedOff(SignOff.APPROVED, f"{copy.payload.get('text', '')}\n{line}", report.id)
 
 
@@ -218,8 +219,9 @@ async def _claim(
             SessionReport.version == version,
             SessionReport.status == ReportStatus.AWAITING_SIGN_OFF.value,
         )
-        .values(status=status.value, decided_by_id=person.id, decided_at=now,
-                sent_back_reason=reason)
+        .values(
+            status=status.value, decided_by_id=person.id, decided_at=now, sent_back_reason=reason
+        )
         .execution_options(synchronize_session=False)
     )
     if not getattr(claimed, "rowcount", 0):

@@ -42,8 +42,9 @@ async def test_an_overdue_report_reminds_the_worker_then_tells_the_coordinators_
     assert about_reports(h, WORKER) == [] and h.unread(COORDINATOR) == []
     await move_to(h, REMIND_AT)
     (reminder,) = about_reports(h, WORKER)
-    assert reminder.startswith("⏰ Your report for session S0 (Mon 23 Nov, 09:30) wasn't "
-                               "submitted within 5 working days.")
+    assert reminder.startswith(
+        "⏰ Your report for session S0 (Mon 23 Nov, 09:30) wasn't submitted within 5 working days."
+    )
     await move_to(h, TELL_AT.replace(minute=0, hour=16))
     assert h.unread(COORDINATOR) == []
     await move_to(h, TELL_AT)

@@ -43,8 +43,12 @@ async def report_row(h: Harness) -> SessionReport:
 
 async def note_and_end(h: Harness) -> None:
     """Wren notes what she saw during S0 (F.G.), ends it on time, and opens the review."""
-    for user_id, ref in ((SOCIAL_WORKER, "SW1"), (CARER, "C1"), (OTHER_CARER, "C2"),
-                         (OTHER_WORKER, "W2")):
+    for user_id, ref in (
+        (SOCIAL_WORKER, "SW1"),
+        (CARER, "C1"),
+        (OTHER_CARER, "C2"),
+        (OTHER_WORKER, "W2"),
+    ):
         await h.link(user_id, ref)
     await h.send(WORKER, "/note")
     await h.press(WORKER, "Observed")
@@ -156,8 +160,9 @@ async def test_with_sign_off_a_senior_approves_first_and_the_others_see_who_did(
 
     await h.press(MANAGER, "Approve")
     (approved, *_) = [m for m in h.unread(MANAGER) if m.is_edit]
-    assert approved.text.endswith("✔ Mia approved it; it has gone to the social worker and "
-                                  "coordinators.")
+    assert approved.text.endswith(
+        "✔ Mia approved it; it has gone to the social worker and coordinators."
+    )
     for other in (SENIOR, TEAM_MANAGER):
         (edit,) = h.unread(other)
         assert edit.is_edit and "✔ Mia approved it" in edit.text

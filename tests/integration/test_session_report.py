@@ -89,14 +89,21 @@ async def _record_s0(database: Database, config: ServiceConfig) -> ServiceContex
         for kind, text, source, at in notes:
             uow.add(
                 SessionNote(
-                    session_id=s0.id, author_id=wren.id, kind=kind.value, text=text,
-                    source=source, written_at=at,
+                    session_id=s0.id,
+                    author_id=wren.id,
+                    kind=kind.value,
+                    text=text,
+                    source=source,
+                    written_at=at,
                 )
             )
         uow.add(
             SessionNote(
-                session_id=n2.id, author_id=wren.id, kind=NoteKind.OBSERVED.value,
-                text="A.B. played with the trains", written_at=_at(13, 10),
+                session_id=n2.id,
+                author_id=wren.id,
+                kind=NoteKind.OBSERVED.value,
+                text="A.B. played with the trains",
+                written_at=_at(13, 10),
             )
         )
         await uow.flush()
@@ -106,20 +113,34 @@ async def _record_s0(database: Database, config: ServiceConfig) -> ServiceContex
         assert observed is not None
         uow.add(
             SessionNote(
-                session_id=s0.id, author_id=wren.id, kind=NoteKind.OBSERVED.value,
-                text="F.G. walked to mum and hugged her", written_at=_at(11, 20),
-                amends_id=observed.id, amend_reason="misremembered",
+                session_id=s0.id,
+                author_id=wren.id,
+                kind=NoteKind.OBSERVED.value,
+                text="F.G. walked to mum and hugged her",
+                written_at=_at(11, 20),
+                amends_id=observed.id,
+                amend_reason="misremembered",
             )
         )
         uow.add(
             Alert(
-                severity="urgent", status="resolved", raised_by_id=wren.id, session_id=s0.id,
-                venue_code="coffee-hall", note="raised voice at the door", raised_at=_at(10, 5),
-                resolved_by_id=sid.id, resolved_at=_at(10, 30), outcome="Advice given",
+                severity="urgent",
+                status="resolved",
+                raised_by_id=wren.id,
+                session_id=s0.id,
+                venue_code="coffee-hall",
+                note="raised voice at the door",
+                raised_at=_at(10, 5),
+                resolved_by_id=sid.id,
+                resolved_at=_at(10, 30),
+                outcome="Advice given",
             )
         )
         s0.ended_at, s0.ended_by_id, s0.end_kind, s0.end_reason = (
-            _at(10, 58), wren.id, "early", "distressed",
+            _at(10, 58),
+            wren.id,
+            "early",
+            "distressed",
         )
     return ctx
 
@@ -151,7 +172,7 @@ async def test_the_report_holds_the_session_in_order_with_notes_under_their_kind
         "Parent arrived: 09:16",
         "Parent left: 10:54",
         "Observed",
-        '09:35 F.G. ran to mum and hugged her (amended: see Amendments)',
+        "09:35 F.G. ran to mum and hugged her (amended: see Amendments)",
         "Said (quoted)",
         '09:36 "I missed you so much"',
         "Reported (with who said it)",
@@ -206,8 +227,13 @@ async def test_the_chronology_has_one_row_per_session_as_its_timeline_says(
         assert s0 is not None and s0.worker_id is not None
         uow.add(
             SessionReport(
-                session_id=s0.id, worker_id=s0.worker_id, status=ReportStatus.SENT.value,
-                version=1, submitted_at=_at(11, 30), sent_at=_at(11, 30), pdf=content,
+                session_id=s0.id,
+                worker_id=s0.worker_id,
+                status=ReportStatus.SENT.value,
+                version=1,
+                submitted_at=_at(11, 30),
+                sent_at=_at(11, 30),
+                pdf=content,
             )
         )
     async with database.unit_of_work() as uow:
@@ -244,8 +270,13 @@ async def test_a_sent_reports_pdf_is_dropped_after_the_retention_period_its_row_
         assert s0 is not None and s0.worker_id is not None
         uow.add(
             SessionReport(
-                session_id=s0.id, worker_id=s0.worker_id, status=ReportStatus.SENT.value,
-                version=1, submitted_at=NOW, sent_at=NOW, pdf=b"%PDF-1.3",
+                session_id=s0.id,
+                worker_id=s0.worker_id,
+                status=ReportStatus.SENT.value,
+                version=1,
+                submitted_at=NOW,
+                sent_at=NOW,
+                pdf=b"%PDF-1.3",
             )
         )
     days = ctx.config.retention.report_days
