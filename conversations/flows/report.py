@@ -97,6 +97,11 @@ async def finish_report(
     except NotYourReport:
         return "That report was submitted already or is no longer yours, so nothing was sent."
     ref = done.facts.ref
+    if done.is_sent and not done.told:
+        return (
+            f"📤 Report for session {ref} submitted, but no social worker or coordinator is on "
+            f"record to receive it: please phone the office on {ctx.config.contacts.office_phone}."
+        )
     if done.is_sent:
         return (
             f"📤 Report for session {ref} submitted: sent to the social worker and the "
