@@ -1,8 +1,12 @@
-"""`familytime sessions …`: the service changing a session outside the import."""
+"""`familytime sessions …`: the service changing a session outside the import, and the
+sessions' chronology and reports for the case record."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -10,7 +14,20 @@ from bot.cli_support import checked_settings, with_database
 from bot.wiring import load_config
 from handlers.service.clock import SystemClock
 from handlers.service.context import ServiceContext
-from handlers.sessions import SERVICE_REASONS, StaffCancelled, cancel_session_by_service
+from handlers.service.export_files import (
+    make_export_folder,
+    write_export_bytes,
+    write_export_csv,
+    write_export_text,
+)
+from handlers.sessions import (
+    CHRONOLOGY_COLUMNS,
+    SERVICE_REASONS,
+    SentReport,
+    StaffCancelled,
+    cancel_session_by_service,
+    session_chronology,
+)
 from storage.database import Database
 
 sessions_app = typer.Typer(help="Family time sessions.", no_args_is_help=True)
@@ -54,3 +71,39 @@ def sessions_cancel(
     print(_ANSWERS[outcome].format(ref=ref))
     if outcome is not StaffCancelled.DONE:
         raise typer.Exit(1)
+
+
+def _day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        print(f"{text!r} is not a date like 2026-11-23.")
+        raise typer.Exit(2) from None
+
+
+@sessions_app.command("export")
+def sessions_export(
+    out: Annotated[Path, typer.Option(help="Folder to write the chronology and reports into")],
+    since: Annotated[str | None, typer.Option(help="First day, e.g. 2026-11-01")] = None,
+    until: Annotated[str | None, typer.Option(help="Last day, e.g. 2026-11-30")] = None,
+) -> None:
+    """Write the sessions' chronology (chronology.csv and .json: one line per session) and the
+    sent reports' PDFs (reports/), readable by you only."""
+    settings = checked_settings()
+    ctx = ServiceContext(load_config(settings), SystemClock())
+    first, last = _day(since), _day(until)
+
+    async def _export(db: Database) -> tuple[list[dict[str, Any]], list[SentReport]]:
+        async with db.unit_of_work() as uow:
+            return await session_chronology(uow, ctx, since=first, until=last)
+
+    rows, reports = with_database(settings, _export)
+    make_export_folder(out / "reports")
+    write_export_csv(out / "chronology.csv", CHRONOLOGY_COLUMNS, rows)
+    lines = ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows)
+    write_export_text(out / "chronology.json", f"[\n{lines}\n]\n" if rows else "[]\n")
+    for report in reports:
+        write_export_bytes(out / "reports" / report.filename, report.content)
+    print(f"Wrote {len(rows)} session(s) and {len(reports)} report(s) to {out}.")

@@ -19,6 +19,7 @@ from conversations.flows.late import LATE_NOTED, RUNNING_LATE
 from conversations.flows.notes import WRITE_NOTE
 from conversations.flows.parent_wait import PARENT_QUESTION, WAIT_FOR_PARENT
 from conversations.flows.previsit import BOOK_PREVISIT
+from conversations.flows.report import REPORT_SIGN_OFF, SEND_BACK_REPORT, WRITE_REPORT
 from conversations.flows.resolve import RESOLVE_ALERT
 from conversations.flows.return_card import SEND_RETURN_CARD
 from conversations.menus import CANCEL, CONTACTS, HELP, START
@@ -43,6 +44,7 @@ REGISTRY = Registry(
         RESOLVE_ALERT,
         WRITE_NOTE,
         END_SESSION,
+        WRITE_REPORT,
         SEND_RETURN_CARD,
         CONTACTS,
         CANCEL,
@@ -56,6 +58,8 @@ REGISTRY = Registry(
         PARENT_QUESTION,
         WAIT_FOR_PARENT,
         AMEND_NOTE,
+        REPORT_SIGN_OFF,
+        SEND_BACK_REPORT,
     )
 )
 

@@ -1,4 +1,5 @@
-"""Time-driven work on each wake-up: due escalations, reminders, readiness, the watchdog."""
+"""Time-driven work on each wake-up: due escalations, reminders, overdue reports, readiness,
+the watchdog."""
 
 from __future__ import annotations
 
@@ -16,7 +17,11 @@ from handlers.alerts import (
 )
 from handlers.delivery.watchdog import watch_delivery
 from handlers.service.context import ServiceContext
-from handlers.sessions import ask_about_missing_parents, send_due_reminders
+from handlers.sessions import (
+    ask_about_missing_parents,
+    chase_overdue_reports,
+    send_due_reminders,
+)
 from scheduler.retention import RetentionPurge
 from storage.database import Database
 
@@ -64,6 +69,11 @@ class DueWork:
                 handled += await ask_about_missing_parents(uow, self._ctx, self._ctx.now())
         except IntegrityError:
             log.info("another instance asked about these parents first")
+        try:
+            async with self._db.unit_of_work() as uow:
+                handled += await chase_overdue_reports(uow, self._ctx, self._ctx.now())
+        except IntegrityError:
+            log.info("another instance chased these reports first")
         try:
             async with self._db.unit_of_work() as uow:
                 await watch_delivery(uow, self._ctx, self._ctx.now())

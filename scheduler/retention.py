@@ -11,6 +11,7 @@ from handlers.delivery.retention import (
     purge_outbox,
     purge_previsits,
     purge_put_aside_forms,
+    purge_report_pdfs,
 )
 from handlers.delivery.sender_limits import forget_quiet_senders
 from handlers.service.context import ServiceContext
@@ -40,6 +41,7 @@ class RetentionPurge:
         outbox_before = now - timedelta(days=retention.outbox_days)
         forms_before = now - timedelta(days=self._ctx.config.put_aside_days)
         previsits_before = now - timedelta(days=retention.previsit_days)
+        reports_before = now - timedelta(days=retention.report_days)
         purged = 0
         try:
             for _ in range(BATCHES_PER_TICK):
@@ -51,8 +53,9 @@ class RetentionPurge:
                     )
                     forms = await purge_put_aside_forms(uow, before=forms_before)
                     previsits = await purge_previsits(uow, before=previsits_before)
+                    reports = await purge_report_pdfs(uow, before=reports_before)
                 purged += inbox + outbox
-                if max(inbox, outbox, senders, forms, previsits) < PURGE_BATCH:
+                if max(inbox, outbox, senders, forms, previsits, reports) < PURGE_BATCH:
                     self._due_at = now + PURGE_EVERY
                     break
         except Exception:  # the purge must never stop escalations and reminders

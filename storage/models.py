@@ -30,6 +30,7 @@ from storage.people import (
 from storage.previsits import PrevisitBooking
 from storage.retention import PURGED_KINDS, PurgedCount
 from storage.session_notes import NoteKind, NotesAreAppendOnly, SessionNote
+from storage.session_reports import ReportStatus, SessionReport
 from storage.sessions import (
     CancelReason,
     Contagious,
@@ -72,6 +73,7 @@ __all__ = [
     "Priority",
     "PurgedCount",
     "PutAsideForm",
+    "ReportStatus",
     "ReturnCard",
     "Role",
     "RotaShift",
@@ -79,6 +81,7 @@ __all__ = [
     "Session",
     "SessionEvent",
     "SessionNote",
+    "SessionReport",
     "SessionStatus",
     "Severity",
     "TelegramLink",

@@ -18,6 +18,7 @@ from handlers.sessions import (
     END_NOTE_MAX_LENGTH,
     END_REASONS,
     END_START,
+    REPORT_START,
     EndKind,
     EndReason,
     NotYourSessionNow,
@@ -107,15 +108,19 @@ async def finish_end(
     except (NotYourSessionNow, SessionEnded):
         return "That session was ended already or isn't running now, so nothing changed."
     at = f"{ctx.local(ended.ended_at or ctx.now()):%H:%M}"
+    review = (start_button("📝 Review the report", REPORT_START, str(ended.id)),)
     if reason is None:
-        return f"🏁 Session {ended.ref} ended on time at {at}."
+        return Done(f"🏁 Session {ended.ref} ended on time at {at}.", (review,))
     why = ended.end_note if reason is EndReason.OTHER and ended.end_note else END_REASONS[reason]
     text = f"🏁 Session {ended.ref} ended early at {at}: {why[:1].lower()}{why[1:]}."
     if reason is not EndReason.RISK_OF_HARM:
-        return text
+        return Done(text, (review,))
     return Done(
         f"{text}\nIf a child is at risk, raise an alert now.",
-        ((start_button(f"🚨 Raise an alert about {ended.ref}", ALERT.name, str(ended.id)),),),
+        (
+            (start_button(f"🚨 Raise an alert about {ended.ref}", ALERT.name, str(ended.id)),),
+            review,
+        ),
     )
 
 

@@ -23,6 +23,7 @@ from storage.models import (
     PrevisitBooking,
     PurgedCount,
     PutAsideForm,
+    SessionReport,
 )
 
 PURGE_BATCH = 500
@@ -122,6 +123,27 @@ async def purge_previsits(
         return 0
     result = await uow.execute(
         delete(PrevisitBooking).where(PrevisitBooking.id.in_(ids)), execution_options=_BULK
+    )
+    return _count(result)
+
+
+async def purge_report_pdfs(
+    uow: AsyncSession, *, before: datetime, limit: int = PURGE_BATCH
+) -> int:
+    """Drop up to `limit` session reports' PDFs sent before `before` (the report's row, its
+    status and times stay; the case system keeps the copy that was sent)."""
+    doomed = (
+        select(SessionReport.id)
+        .where(SessionReport.sent_at < before, SessionReport.pdf.is_not(None))
+        .order_by(SessionReport.id)
+        .limit(limit)
+    )
+    ids = list(await uow.scalars(doomed))
+    if not ids:
+        return 0
+    result = await uow.execute(
+        update(SessionReport).where(SessionReport.id.in_(ids)).values(pdf=None),
+        execution_options=_BULK,
     )
     return _count(result)
 

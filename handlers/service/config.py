@@ -185,6 +185,18 @@ class Notes(_Strict):
     )
 
 
+class Reports(_Strict):
+    """The session report: whether a senior signs it off first, and when it is overdue.
+
+    A report not submitted within `due_working_days` working days (the office's opening days,
+    bank holidays and closed dates left out) after its session reminds the worker once, and a
+    working day later tells the coordinators.
+    """
+
+    sign_off: bool = False
+    due_working_days: int = Field(default=5, ge=1, le=30)
+
+
 class Watchdog(_Strict):
     """When the bot counts as behind (health turns red, the coordinators are warned)."""
 
@@ -226,6 +238,8 @@ class Retention(_Strict):
     outbox_days: int = Field(default=30, ge=7)
     # A pre-visit booking (with the routine, school and clubs a carer typed) after its day.
     previsit_days: int = Field(default=90, ge=7)
+    # A sent session report's PDF (the record itself stays with the council's case system).
+    report_days: int = Field(default=730, ge=30)
 
 
 class ServiceConfig(_Strict):
@@ -247,6 +261,7 @@ class ServiceConfig(_Strict):
     previsits: Previsits = Previsits()
     watchdog: Watchdog = Watchdog()
     notes: Notes = Notes()
+    reports: Reports = Reports()
     conversation_idle_minutes: int = Field(default=30, ge=1)
     # A form put aside (left idle, or for another one) is discarded after this, answers and all.
     put_aside_days: int = Field(default=7, ge=1, le=90)

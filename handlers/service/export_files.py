@@ -45,11 +45,16 @@ def write_export_text(path: Path, text: str) -> None:
     The text goes to a fresh 0600 file beside it, which then replaces the path in one step, so
     nobody ever sees a half-written or world-readable export.
     """
+    write_export_bytes(path, text.encode("utf-8"))
+
+
+def write_export_bytes(path: Path, content: bytes) -> None:
+    """Write a file (a PDF) readable by its owner only, in one step, as `write_export_text`."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         os.fchmod(handle, OWNER_ONLY_FILE)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -22,6 +22,8 @@ async def test_linking_publishes_the_commands_of_the_persons_role(harness: Harne
     assert "Family Time Worker" in h.unread(WORKER)[0].text
     assert "illness" in [c for c, _ in h.emulator.commands(CARER)]
     assert "illness" not in [c for c, _ in h.emulator.commands(WORKER)]
+    assert "report" in [c for c, _ in h.emulator.commands(WORKER)]
+    assert "report" not in [c for c, _ in h.emulator.commands(CARER)]
     h.assert_no_unexpected_messages()
 
 

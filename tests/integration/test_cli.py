@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -235,3 +236,20 @@ def test_sessions_cancel_calls_a_session_off_once(workdir: Path) -> None:
     assert unknown.exit_code == 1 and "No session with reference S404." in unknown.output
     no_reason = runner.invoke(app, ["sessions", "cancel", "S9"])
     assert no_reason.exit_code != 0  # --reason is required
+
+
+def test_sessions_export_writes_the_chronology_owner_only(workdir: Path) -> None:
+    assert _import("--sessions", "sessions.csv")[0] == 0
+    out = workdir / "export"
+    result = runner.invoke(app, ["sessions", "export", "--out", str(out), "--since", "2026-11-24"])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 2 session(s) and 0 report(s)" in result.output
+    lines = (out / "chronology.csv").read_text().splitlines()
+    assert lines[0] == (
+        '"date","session","children","status","ended","notes","report_submitted_at"'
+    )
+    assert lines[1] == '"2026-11-24","S1","A.B.","scheduled","","0",""'
+    assert json.loads((out / "chronology.json").read_text())[1]["session"] == "S2"
+    assert (out / "chronology.csv").stat().st_mode & 0o777 == 0o600
+    bad = runner.invoke(app, ["sessions", "export", "--out", str(out), "--until", "24/11"])
+    assert bad.exit_code == 2 and "is not a date like 2026-11-23" in bad.output

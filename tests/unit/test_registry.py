@@ -31,6 +31,7 @@ RETURN_CARD = ("returncard", "Send the carer a return card after a session")
 TODAY = ("today", "Your sessions today: what to know, and arrivals")
 NOTE = ("note", "Write a note during your session")
 END_SESSION = ("endsession", "End the session you're in (on time or early)")
+REPORT = ("report", "Review and submit a session's report")
 
 
 def test_every_capability_has_its_own_name_and_every_family_its_own_prefix() -> None:
@@ -75,7 +76,7 @@ def test_a_registry_refuses_a_name_or_prefix_that_could_mean_two_things() -> Non
     ("role", "commands"),
     [
         (Role.CARER, CARER_COMMANDS),
-        (Role.WORKER, (ALERT, TODAY, NOTE, END_SESSION, RETURN_CARD, *STAFF_COMMANDS)),
+        (Role.WORKER, (ALERT, TODAY, NOTE, END_SESSION, REPORT, RETURN_CARD, *STAFF_COMMANDS)),
         (Role.SENIOR, (ALERT, TODAY, ALERTS, PREVISITS, *STAFF_COMMANDS)),
         (Role.MANAGER, (ALERT, ALERTS, PREVISITS, *STAFF_COMMANDS)),
         (Role.COORDINATOR, (ALERTS, PREVISITS, *STAFF_COMMANDS)),
@@ -194,6 +195,7 @@ def test_only_capabilities_that_take_an_argument_are_offered_one() -> None:
         "note",
         "amendnote",
         "endsession",
+        "report",  # the session, from "Review the report" after ending it
     }
 
 

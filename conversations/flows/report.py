@@ -1,0 +1,193 @@
+"""The session report: the worker picks an ended session (preselected), reads the review and
+taps *Submit*; with sign-off, a senior's *Send back* asks the reason here too."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conversations.engine import Choose, Data, Flow, FreeText, Option, Step
+from conversations.flows.notes import WORKERS
+from conversations.flows.session_choice import session_options
+from conversations.registry import Begin, ButtonFamily, Call, Capability, FlowSpec
+from handlers.service.context import ServiceContext
+from handlers.sessions import (
+    REPORT_START,
+    SEND_BACK_REASON_MAX_LENGTH,
+    SIGN_PREFIX,
+    NotYourReport,
+    SignOff,
+    press_sign_off,
+    review_report,
+    send_back_report,
+    sessions_to_report,
+    submit_report,
+)
+from storage.models import Person, Role
+
+SUBMIT = "submit"
+SIGNERS = frozenset({Role.SENIOR.value, Role.MANAGER.value})
+SEND_BACK_FLOW = "reportback"
+
+
+def _submit(_: Data) -> Sequence[Option]:
+    return (Option(SUBMIT, "📤 Submit"),)
+
+
+REPORT = Flow(
+    name=REPORT_START,
+    title="the session report",
+    steps=(
+        Step(
+            name="session",
+            ask=lambda _: "Which session's report?",
+            expects=Choose(session_options, skip_when_single=True),
+            save_as="session",
+        ),
+        Step(
+            name="review",
+            ask=lambda d: (
+                f"{d['summaries'][d['session']]}\n\nTap Submit to send it as a PDF to the "
+                "social worker and the coordinators, or Cancel to leave it for now."
+            ),
+            expects=Choose(_submit),
+            save_as="review",
+        ),
+    ),
+)
+
+
+async def prepare_report(
+    uow: AsyncSession, person: Person, ctx: ServiceContext, argument: str | None
+) -> dict[str, Any] | str:
+    """The worker's ended sessions whose report isn't in yet (only the one a button names)."""
+    found = await sessions_to_report(uow, person.id, ctx)
+    if argument is not None:
+        found = [s for s in found if str(s.id) == argument]
+        if not found:
+            return "That isn't one of your ended sessions with a report still to submit."
+    if not found:
+        return "You have no ended session with a report still to submit."
+    return {
+        "sessions": [[str(s.id), f"{s.ref} {ctx.show_time(s.starts_at)}"] for s in found],
+        "summaries": {str(s.id): await review_report(uow, person.id, s.id, ctx) for s in found},
+    }
+
+
+async def refresh_report(
+    uow: AsyncSession, person_id: int, ctx: ServiceContext, data: dict[str, Any]
+) -> dict[str, Any]:
+    """The reviews drawn again before each question: a note amended meanwhile shows."""
+    summaries = dict(data["summaries"])
+    for key in [data["session"]] if data.get("session") in summaries else list(summaries):
+        with contextlib.suppress(NotYourReport):  # submitted meanwhile: finishing says so
+            summaries[key] = await review_report(uow, person_id, int(key), ctx)
+    return {**data, "summaries": summaries}
+
+
+async def finish_report(
+    uow: AsyncSession, person: Person, data: dict[str, Any], ctx: ServiceContext
+) -> str:
+    """Submit it: sent at once, or to the seniors for sign-off."""
+    try:
+        done = await submit_report(uow, worker=person, session_id=int(data["session"]), ctx=ctx)
+    except NotYourReport:
+        return "That report was submitted already or is no longer yours, so nothing was sent."
+    ref = done.facts.ref
+    if done.is_sent and not done.told:
+        return (
+            f"📤 Report for session {ref} submitted, but no social worker or coordinator is on "
+            f"record to receive it: please phone the office on {ctx.config.contacts.office_phone}."
+        )
+    if done.is_sent:
+        return (
+            f"📤 Report for session {ref} submitted: sent to the social worker and the "
+            f"coordinators ({len(done.told)})."
+        )
+    return f"📤 Report for session {ref} submitted: a senior will sign it off before it is sent."
+
+
+WRITE_REPORT = Capability(
+    REPORT.name,
+    WORKERS,
+    FlowSpec(REPORT, prepare_report, finish_report, refresh_report),
+    description="Review and submit a session's report",
+    takes_argument=True,
+)
+
+
+_SIGN_OFF_REFUSALS = {
+    SignOff.UNKNOWN: "That button doesn't match a report sent to you for sign-off.",
+    SignOff.STALE: "The worker has submitted {ref} again since: use the newest message.",
+}
+
+SEND_BACK = Flow(
+    name=SEND_BACK_FLOW,
+    title="sending a report back",
+    steps=(
+        Step(
+            name="reason",
+            ask=lambda d: f"↩ Sending back the report for {d['ref']}: what should change?",
+            expects=FreeText(max_length=SEND_BACK_REASON_MAX_LENGTH),
+            save_as="reason",
+        ),
+    ),
+)
+
+
+async def prepare_send_back(
+    uow: AsyncSession, person: Person, ctx: ServiceContext, argument: str | None
+) -> dict[str, Any] | str:
+    """Sending back starts from a report's button, not from a command."""
+    return "To send a report back, tap ↩ Send back on its message."
+
+
+async def finish_send_back(
+    uow: AsyncSession, person: Person, data: dict[str, Any], ctx: ServiceContext
+) -> str:
+    """Return it to the worker with the reason, unless someone decided meanwhile."""
+    done = await send_back_report(
+        uow,
+        person=person,
+        report_id=int(data["report"]),
+        version=int(data["version"]),
+        reason=str(data["reason"]),
+        ctx=ctx,
+    )
+    if done.outcome is SignOff.SENT_BACK:
+        return f"↩ Report for {done.ref} sent back; the worker has your reason."
+    return _SIGN_OFF_REFUSALS.get(done.outcome, "{who} has already decided about {ref}.").format(
+        who=done.text, ref=f"the report for {done.ref}"
+    )
+
+
+SEND_BACK_REPORT = Capability(
+    SEND_BACK.name, SIGNERS, FlowSpec(SEND_BACK, prepare_send_back, finish_send_back)
+)
+
+
+async def press_report_sign_off(call: Call, data: str) -> str | Begin:
+    """Approve or Send back on a report: the first decision wins."""
+    done = await press_sign_off(call.uow, person=call.person, data=data, ctx=call.ctx)
+    if done.outcome is SignOff.ASK_REASON:
+        await call.reply.answer_button()
+        return Begin(
+            SEND_BACK.name, {"report": done.report_id, "version": done.version, "ref": done.ref}
+        )
+    if done.outcome is SignOff.APPROVED:
+        await call.reply.answer_button("Approved: the report is on its way.")
+        await call.reply.edit_pressed(done.text)
+        return "report_approved"
+    refusal = _SIGN_OFF_REFUSALS.get(done.outcome, "{who} has already decided about {ref}.")
+    refusal = refusal.format(who=done.text, ref=f"the report for {done.ref}")
+    await call.reply.answer_button(refusal)
+    await call.reply.say(refusal)
+    return f"report_sign_off_{done.outcome}"
+
+
+REPORT_SIGN_OFF = Capability(
+    "report_sign_off", SIGNERS, ButtonFamily(SIGN_PREFIX, press_report_sign_off)
+)
