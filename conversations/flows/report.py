@@ -51,7 +51,7 @@ REPORT = Flow(
             name="review",
             ask=lambda d: (
                 f"{d['summaries'][d['session']]}\n\nTap Submit to send it as a PDF to the "
-                "social worker and the coordinators, or Cancel to leave it for now."
+                "social worker and the coordinators, or leave this form to come back to it later."
             ),
             expects=Choose(_submit),
             save_as="review",

@@ -62,7 +62,7 @@ async def note_and_end(h: Harness) -> None:
     review = h.unread(WORKER)[-1]
     assert review.text.startswith("📝 Report for session S0, Monday 23 November 2026")
     assert "• 10:00  F.G. ran to mum and hugged her" in review.text
-    assert [label for label, _ in review.buttons] == ["📤 Submit", "✖ Cancel"]
+    assert [label for label, _ in review.buttons] == ["📤 Submit", "✖ Leave this form"]
 
 
 def pdf_text(content: bytes) -> str:
