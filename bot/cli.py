@@ -48,8 +48,7 @@ def choose_database(
     ] = False,
 ) -> None:
     """Family Time assistant: run the bot and look after its data."""
-    if sandbox:
-        use_sandbox_database()
+    use_sandbox_database(sandbox)
 
 
 app.add_typer(db_app, name="db")
@@ -190,12 +189,13 @@ def run(
         str | None,
         typer.Option(help="Public HTTPS URL Telegram should POST updates to (else long polling)"),
     ] = None,
+    sandbox_port: Annotated[int, typer.Option(help="The sandbox's port, when no token")] = 8080,
 ) -> None:
     """Run the bot against Telegram; without FAMILYTIME_TELEGRAM_TOKEN, run the local sandbox."""
     settings = checked_settings()
     if settings.telegram_token is None:
         print("FAMILYTIME_TELEGRAM_TOKEN is not set, so starting the local sandbox instead.")
-        sandbox(runtime=runtime)
+        sandbox(runtime=runtime, port=sandbox_port)
         return
     from bot.app import FamilyTimeApp
     from bot.wiring import make_gateway, make_webhook

@@ -22,9 +22,9 @@ SANDBOX_DATABASE_URL = "sqlite+aiosqlite:///./sandbox.sqlite3"
 _database_url: list[str] = []  # set by `familytime --sandbox ...` for this one command
 
 
-def use_sandbox_database() -> None:
+def use_sandbox_database(is_wanted: bool) -> None:
     """Make this command act on the sandbox's database (where `make run` keeps its demo)."""
-    _database_url[:] = [SANDBOX_DATABASE_URL]
+    _database_url[:] = [SANDBOX_DATABASE_URL] if is_wanted else []
 
 
 def checked_settings() -> Settings:
