@@ -220,13 +220,21 @@ async function refresh(event) {
 let queue = Promise.resolve();
 function onEvent(event) { queue = queue.then(() => refresh(event)).catch(() => {}); }
 
+function poll() {
+  setInterval(async () => {
+    try { onEvent(await api("/_sandbox/state")); } catch (error) { say(error.message); }
+  }, 1500);
+}
+
 function listen() {
-  if (window.EventSource) {
-    const source = new EventSource("/_sandbox/events");
-    source.onmessage = (message) => onEvent(JSON.parse(message.data));
-    return;
-  }
-  setInterval(async () => onEvent(await api("/_sandbox/state")), 1500);  // polling fallback
+  if (!window.EventSource) { poll(); return; }
+  const source = new EventSource("/_sandbox/events");
+  let failures = 0;
+  source.onmessage = (message) => { failures = 0; onEvent(JSON.parse(message.data)); };
+  source.onerror = () => {  // a proxy that buffers the stream: ask every second and a half
+    failures += 1;
+    if (failures >= 3) { source.close(); poll(); }
+  };
 }
 
 for (const button of document.querySelectorAll("[data-move]")) {
