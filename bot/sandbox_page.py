@@ -96,7 +96,27 @@ async def _events(sandbox: Sandbox, request: web.Request) -> web.StreamResponse:
 async def _chat(sandbox: Sandbox, request: web.Request) -> web.Response:
     user_id = _persona_id(request)
     messages = [_message_json(m) for m in sandbox.emulator.conversation(user_id)]
-    return web.json_response({"messages": messages, "revision": sandbox.emulator.state.revision})
+    return web.json_response(
+        {
+            "messages": messages,
+            "notice": _press_answer(sandbox, user_id),
+            "revision": sandbox.emulator.state.revision,
+        }
+    )
+
+
+def _press_answer(sandbox: Sandbox, user_id: int) -> str | None:
+    """What the bot said to this person's latest button press, as Telegram's brief pop-up."""
+    state = sandbox.emulator.state
+    presses = [
+        update["callback_query"]["id"]
+        for update in state.sent_updates.values()
+        if update.get("callback_query", {}).get("from", {}).get("id") == user_id
+    ]
+    if not presses:
+        return None
+    latest = presses[-1]
+    return next((a.text for a in state.callback_answers if a.callback_id == latest), None)
 
 
 async def _send(sandbox: Sandbox, request: web.Request) -> web.Response:
@@ -134,7 +154,7 @@ async def _document(sandbox: Sandbox, request: web.Request) -> web.Response:
     name = message.document.file_name
     return web.Response(
         body=message.document.content,
-        content_type="text/calendar" if name.endswith(".ics") else "application/octet-stream",
+        content_type=_content_type(name),
         headers={"Content-Disposition": f'attachment; filename="{_safe_name(name)}"'},
     )
 
@@ -213,6 +233,16 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 def _refuse(sentence: str) -> web.Response:
     return web.json_response({"error": sentence}, status=400)
+
+
+def _content_type(file_name: str) -> str:
+    if file_name.endswith(".ics"):
+        return "text/calendar"
+    if file_name.endswith(".pdf"):
+        return "application/pdf"
+    if file_name.endswith(".csv"):
+        return "text/csv"
+    return "application/octet-stream"
 
 
 def _safe_name(name: str) -> str:

@@ -52,7 +52,8 @@ function build(state) {
     chats.append(section);
     phones.set(id, {
       section, list: section.querySelector(".messages"),
-      error: section.querySelector(".chat-error"), input,
+      error: section.querySelector(".chat-error"), notice: section.querySelector(".notice"),
+      input,
     });
     const tab = document.createElement("button");
     tab.type = "button";
@@ -194,6 +195,7 @@ async function refreshChat(id) {
   } else {
     list.replaceChildren(...data.messages.map((m) => renderMessage(id, m)));
   }
+  phone.notice.textContent = data.notice || "";  // the bot's answer to the latest press
   if (atBottom) list.scrollTop = list.scrollHeight;
   if (keep !== null) {  // keep the keyboard user's place after a redraw
     const same = [...list.querySelectorAll("button")].find((b) => b.textContent === keep);

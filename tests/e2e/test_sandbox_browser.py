@@ -109,4 +109,13 @@ async def test_the_sandbox_page_books_reports_and_climbs_an_alert(
         shot = os.environ.get("FAMILYTIME_SANDBOX_SCREENSHOT")
         if shot:  # how docs/sandbox.png is made
             await page.screenshot(path=shot)
+
+        # At 200 % zoom (half the width) one chat shows at a time, chosen with the switcher.
+        await page.set_viewport_size({"width": 640, "height": 900})
+        await expect(pane(page, CARER)).to_be_visible()
+        await expect(pane(page, MANAGER)).to_be_hidden()
+        await page.get_by_role("button", name="Morgan (manager)").click()
+        await expect(pane(page, MANAGER)).to_be_visible()
+        await expect(pane(page, CARER)).to_be_hidden()
+        await page.screenshot(path=tmp_path / "4-narrow.png")
         await browser.close()
