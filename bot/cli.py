@@ -194,7 +194,7 @@ def run(
     """Run the bot against Telegram; without FAMILYTIME_TELEGRAM_TOKEN, run the local sandbox."""
     settings = checked_settings()
     if settings.telegram_token is None:
-        print("FAMILYTIME_TELEGRAM_TOKEN is not set, so starting the local sandbox instead.")
+        # No token: the sandbox, whose start-up line gives the page's address.
         sandbox(runtime=runtime, port=sandbox_port)
         return
     from bot.app import FamilyTimeApp

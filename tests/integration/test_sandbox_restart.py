@@ -91,9 +91,7 @@ async def test_make_run_with_no_token_serves_the_page_and_a_second_says_the_port
             command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
         )
         assert second.returncode == 1
-        assert second.stdout.splitlines()[-1] == (
-            f"port {port} is taken: is another sandbox running?"
-        )
+        assert second.stdout == f"port {port} is taken: is another sandbox running?\n"
         assert "Traceback" not in second.stdout + second.stderr
     finally:
         first.send_signal(signal.SIGINT)
