@@ -51,11 +51,12 @@ async def test_the_state_lists_every_persona_with_their_menu_and_the_clock(
     assert len(state["tours"]) == 4
 
 
+@pytest.mark.parametrize("runtime", ["ptb", "aiogram"])
 async def test_a_message_typed_on_the_page_is_answered_and_the_events_say_so(
-    service_config: ServiceConfig, tmp_path: Path
+    service_config: ServiceConfig, tmp_path: Path, runtime: str
 ) -> None:
     async with (
-        running_sandbox(service_config, tmp_path) as sandbox,
+        running_sandbox(service_config, tmp_path, runtime=runtime) as sandbox,
         aiohttp.ClientSession() as http,
     ):
         async with http.get(f"{sandbox.root}/_sandbox/events") as events:
