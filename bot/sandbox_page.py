@@ -39,20 +39,20 @@ def page_routes(sandbox: Sandbox) -> list[web.RouteDef]:
         return functools.partial(handler, sandbox)
 
     return [
-        web.get("/", _static),
-        web.get("/sandbox/{name}", _static),
-        web.get("/_sandbox/state", bound(_state)),
-        web.get("/_sandbox/events", bound(_events)),
-        web.get("/_sandbox/chats/{user_id}", bound(_chat)),
-        web.post("/_sandbox/chats/{user_id}/messages", bound(_send)),
-        web.post("/_sandbox/chats/{user_id}/press", bound(_press)),
-        web.get("/_sandbox/chats/{user_id}/documents/{message_id}", bound(_document)),
+        web.get("/", _serve_file),
+        web.get("/sandbox/{name}", _serve_file),
+        web.get("/_sandbox/state", bound(_read_state)),
+        web.get("/_sandbox/events", bound(_stream_events)),
+        web.get("/_sandbox/chats/{user_id}", bound(_read_chat)),
+        web.post("/_sandbox/chats/{user_id}/messages", bound(_send_text)),
+        web.post("/_sandbox/chats/{user_id}/press", bound(_press_button)),
+        web.get("/_sandbox/chats/{user_id}/documents/{message_id}", bound(_download_document)),
         web.post("/_sandbox/clock", bound(_move_clock)),
-        web.post("/_sandbox/reset", bound(_reset)),
+        web.post("/_sandbox/reset", bound(_reset_demo)),
     ]
 
 
-async def _static(request: web.Request) -> web.Response:
+async def _serve_file(request: web.Request) -> web.Response:
     name = request.match_info.get("name", "")
     if name not in STATIC:
         raise web.HTTPNotFound()
@@ -61,19 +61,19 @@ async def _static(request: web.Request) -> web.Response:
     return web.Response(body=body, content_type=content_type, charset="utf-8")
 
 
-async def _state(sandbox: Sandbox, request: web.Request) -> web.Response:
+async def _read_state(sandbox: Sandbox, request: web.Request) -> web.Response:
     return web.json_response(
         {
             "generation": sandbox.generation,
             "revision": sandbox.emulator.state.revision,
-            "clock": _clock(sandbox),
-            "personas": [_persona(sandbox, p) for p in PERSONAS],
+            "clock": _describe_clock(sandbox),
+            "personas": [_describe_persona(sandbox, p) for p in PERSONAS],
             "tours": [{"title": t.title, "steps": list(t.steps)} for t in TOURS],
         }
     )
 
 
-async def _events(sandbox: Sandbox, request: web.Request) -> web.StreamResponse:
+async def _stream_events(sandbox: Sandbox, request: web.Request) -> web.StreamResponse:
     """Server-sent events: a line whenever a chat, the clock or the demo data changes."""
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
@@ -81,10 +81,11 @@ async def _events(sandbox: Sandbox, request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     seen: tuple[int, int, str] | None = None
     while True:
-        now = (sandbox.generation, sandbox.emulator.state.revision, _clock(sandbox)["minute"])
+        clock = _describe_clock(sandbox)
+        now = (sandbox.generation, sandbox.emulator.state.revision, clock["minute"])
         if now != seen:
             seen = now
-            payload = {"generation": now[0], "revision": now[1], "clock": _clock(sandbox)}
+            payload = {"generation": now[0], "revision": now[1], "clock": clock}
             try:
                 await response.write(f"data: {json.dumps(payload)}\n\n".encode())
             except (ConnectionResetError, RuntimeError):
@@ -93,19 +94,19 @@ async def _events(sandbox: Sandbox, request: web.Request) -> web.StreamResponse:
     return response
 
 
-async def _chat(sandbox: Sandbox, request: web.Request) -> web.Response:
-    user_id = _persona_id(request)
-    messages = [_message_json(m) for m in sandbox.emulator.conversation(user_id)]
+async def _read_chat(sandbox: Sandbox, request: web.Request) -> web.Response:
+    user_id = _find_persona_id(request)
+    messages = [_describe_message(m) for m in sandbox.emulator.conversation(user_id)]
     return web.json_response(
         {
             "messages": messages,
-            "notice": _press_answer(sandbox, user_id),
+            "notice": _find_press_answer(sandbox, user_id),
             "revision": sandbox.emulator.state.revision,
         }
     )
 
 
-def _press_answer(sandbox: Sandbox, user_id: int) -> str | None:
+def _find_press_answer(sandbox: Sandbox, user_id: int) -> str | None:
     """What the bot said to this person's latest button press, as Telegram's brief pop-up."""
     state = sandbox.emulator.state
     presses = [
@@ -119,9 +120,9 @@ def _press_answer(sandbox: Sandbox, user_id: int) -> str | None:
     return next((a.text for a in state.callback_answers if a.callback_id == latest), None)
 
 
-async def _send(sandbox: Sandbox, request: web.Request) -> web.Response:
-    user_id = _persona_id(request)
-    text = (await _body(request)).get("text")
+async def _send_text(sandbox: Sandbox, request: web.Request) -> web.Response:
+    user_id = _find_persona_id(request)
+    text = (await _read_body(request)).get("text")
     if not isinstance(text, str) or not text.strip():
         return _refuse("Type a message first.")
     if len(text) > MAX_TEXT:
@@ -130,9 +131,9 @@ async def _send(sandbox: Sandbox, request: web.Request) -> web.Response:
     return web.json_response({"update_id": update_id})
 
 
-async def _press(sandbox: Sandbox, request: web.Request) -> web.Response:
-    user_id = _persona_id(request)
-    body = await _body(request)
+async def _press_button(sandbox: Sandbox, request: web.Request) -> web.Response:
+    user_id = _find_persona_id(request)
+    body = await _read_body(request)
     try:
         update_id = sandbox.emulator.user_presses(
             user_id, int(body.get("message_id", 0)), str(body.get("callback_data", ""))
@@ -142,8 +143,8 @@ async def _press(sandbox: Sandbox, request: web.Request) -> web.Response:
     return web.json_response({"update_id": update_id})
 
 
-async def _document(sandbox: Sandbox, request: web.Request) -> web.Response:
-    user_id = _persona_id(request)
+async def _download_document(sandbox: Sandbox, request: web.Request) -> web.Response:
+    user_id = _find_persona_id(request)
     try:
         message_id = int(request.match_info["message_id"])
     except ValueError:
@@ -154,28 +155,28 @@ async def _document(sandbox: Sandbox, request: web.Request) -> web.Response:
     name = message.document.file_name
     return web.Response(
         body=message.document.content,
-        content_type=_content_type(name),
-        headers={"Content-Disposition": f'attachment; filename="{_safe_name(name)}"'},
+        content_type=_guess_content_type(name),
+        headers={"Content-Disposition": f'attachment; filename="{_clean_file_name(name)}"'},
     )
 
 
 async def _move_clock(sandbox: Sandbox, request: web.Request) -> web.Response:
-    move = (await _body(request)).get("move")
+    move = (await _read_body(request)).get("move")
     if move == "tomorrow-08":
         sandbox.move_clock(to_tomorrow=time(8))
     elif isinstance(move, str) and move in CLOCK_MOVES:
         sandbox.move_clock(CLOCK_MOVES[move])
     else:
         return _refuse("Move the clock by 5m, 15m, 1h or to tomorrow-08.")
-    return web.json_response({"clock": _clock(sandbox)})
+    return web.json_response({"clock": _describe_clock(sandbox)})
 
 
-async def _reset(sandbox: Sandbox, request: web.Request) -> web.Response:
+async def _reset_demo(sandbox: Sandbox, request: web.Request) -> web.Response:
     await sandbox.reset()
-    return web.json_response({"generation": sandbox.generation, "clock": _clock(sandbox)})
+    return web.json_response({"generation": sandbox.generation, "clock": _describe_clock(sandbox)})
 
 
-def _clock(sandbox: Sandbox) -> dict[str, str]:
+def _describe_clock(sandbox: Sandbox) -> dict[str, str]:
     local = sandbox.clock.now().astimezone(sandbox.zone)
     return {
         "minute": local.strftime("%Y-%m-%dT%H:%M"),
@@ -183,7 +184,7 @@ def _clock(sandbox: Sandbox) -> dict[str, str]:
     }
 
 
-def _persona(sandbox: Sandbox, persona: Persona) -> dict[str, Any]:
+def _describe_persona(sandbox: Sandbox, persona: Persona) -> dict[str, Any]:
     published = sandbox.emulator.commands(persona.user_id)
     commands = published or list(REGISTRY.commands_for(persona.role))
     return {
@@ -195,7 +196,7 @@ def _persona(sandbox: Sandbox, persona: Persona) -> dict[str, Any]:
     }
 
 
-def _message_json(message: StoredMessage) -> dict[str, Any]:
+def _describe_message(message: StoredMessage) -> dict[str, Any]:
     rows = (message.reply_markup or {}).get("inline_keyboard", [])
     return {
         "message_id": message.message_id,
@@ -212,7 +213,7 @@ def _message_json(message: StoredMessage) -> dict[str, Any]:
     }
 
 
-def _persona_id(request: web.Request) -> int:
+def _find_persona_id(request: web.Request) -> int:
     """The chat asked for, if it is one of the demo personas'."""
     try:
         user_id = int(request.match_info["user_id"])
@@ -223,7 +224,7 @@ def _persona_id(request: web.Request) -> int:
     return user_id
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
+async def _read_body(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -235,7 +236,7 @@ def _refuse(sentence: str) -> web.Response:
     return web.json_response({"error": sentence}, status=400)
 
 
-def _content_type(file_name: str) -> str:
+def _guess_content_type(file_name: str) -> str:
     if file_name.endswith(".ics"):
         return "text/calendar"
     if file_name.endswith(".pdf"):
@@ -245,5 +246,5 @@ def _content_type(file_name: str) -> str:
     return "application/octet-stream"
 
 
-def _safe_name(name: str) -> str:
+def _clean_file_name(name: str) -> str:
     return "".join(c for c in name if c.isalnum() or c in "._-") or "file"

@@ -91,7 +91,8 @@ async def test_the_sandbox_page_books_reports_and_climbs_an_alert(
         await shows(page, CARER, "What's wrong")
         await type_in(page, CARER, "chickenpox spots this morning")
         await tap(page, CARER, "Send")
-        await shows(page, WORKER, "A.E.")
+        notice = await shows(page, WORKER, "chickenpox spots this morning")
+        await expect(notice).to_contain_text("A.E.")
         await page.screenshot(path=tmp_path / "2-illness.png")
 
         # The worker raises an alert; nobody acknowledges; the clock moves past the timeout.
