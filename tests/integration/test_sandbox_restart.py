@@ -109,3 +109,31 @@ async def _page(http: aiohttp.ClientSession, url: str) -> str:
             pass
         await asyncio.sleep(0.1)
     raise AssertionError("the sandbox never served its page")
+
+
+async def test_the_sandbox_ignores_a_real_token_and_answers_from_its_own_emulator(
+    tmp_path: Path,
+) -> None:
+    port, nowhere = _free_port(), _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAMILYTIME_")}
+    env["FAMILYTIME_TELEGRAM_TOKEN"] = "987654:REAL-LOOKING-TOKEN-abcdefgh"
+    env["FAMILYTIME_TELEGRAM_API_URL"] = f"http://127.0.0.1:{nowhere}"  # never reached
+    familytime = str(Path(sys.executable).with_name("familytime"))
+    command = [familytime, "sandbox", "--port", str(port)]
+    running = subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        async with aiohttp.ClientSession() as http:
+            root = f"http://127.0.0.1:{port}"
+            await _page(http, root + "/")
+            async with http.post(
+                f"{root}/_sandbox/chats/{CARER}/messages", json={"text": "/help"}
+            ):
+                pass
+            await wait_for(http, root, CARER, lambda m: m["text"].startswith("Here's what you"))
+    finally:
+        running.send_signal(signal.SIGINT)
+        _, logs = running.communicate(timeout=30)
+    assert "REAL-LOOKING-TOKEN" not in logs
+    assert running.returncode == 0
