@@ -99,17 +99,8 @@ class Sandbox:
         if self._app is not None:
             self._app.wake()
 
-    async def caught_up(self) -> None:
-        """Wait until the bot has looked at everything due at the current sandbox time."""
-        if self._app is not None:
-            await self._app.caught_up()
-
-    @property
-    def app(self) -> FamilyTimeApp | None:
-        """The running bot (None while Reset restarts it)."""
-        return self._app
-
     async def _start_bot(self) -> None:
+        """A new database of demo data, and the bot on it (ready when this returns)."""
         remove_database(self.database_file)
         db = Database(sqlite_url(self.database_file))
         await seed_demo(db, self.config, self.emulator, self.clock.now())
@@ -124,6 +115,7 @@ class Sandbox:
             self._task.result()
 
     async def _stop_bot(self) -> None:
+        """Stop the bot as a shutdown would, and close its database."""
         task, db = self._task, self._db
         self._stop.set()
         if task is not None:
