@@ -90,6 +90,7 @@ async def test_the_sandbox_page_books_reports_and_climbs_an_alert(
         await tap(page, CARER, "Yes")
         await shows(page, CARER, "What's wrong")
         await type_in(page, CARER, "chickenpox spots this morning")
+        await shows(page, CARER, "Please check and send")
         await tap(page, CARER, "Send")
         notice = await shows(page, WORKER, "chickenpox spots this morning")
         await expect(notice).to_contain_text("A.E.")
