@@ -20,7 +20,7 @@ LOCK_FLAGS ?=
 UV_COMPILE := $(UV_PIP) compile --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock" $(LOCK_FLAGS)
 
-.PHONY: run test lint install install-test lock clean
+.PHONY: run test lint install install-test lock clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -62,6 +62,10 @@ test: install-test
 	$(BIN)/lint-imports
 	$(BIN)/python -m compileall -q $(SOURCES)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal
+
+# Debian's chromium for the sandbox's browser test (Playwright drives it; no browser downloads).
+browser:
+	.ci/browser
 
 lint: install-test
 	$(BIN)/ruff check .

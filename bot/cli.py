@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.cli_alerts import alerts_app, outbox_app, rota_app
 from bot.cli_previsits import previsits_app
 from bot.cli_sessions import sessions_app
-from bot.cli_support import checked_settings, with_database
+from bot.cli_support import checked_settings, use_sandbox_database, with_database
 from bot.process import tune_garbage_collection
 from bot.wiring import load_config
 from handlers.people import (
@@ -36,6 +36,21 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 people_app = typer.Typer(help="People who use the bot.", no_args_is_help=True)
+
+
+@app.callback()
+def choose_database(
+    sandbox: Annotated[
+        bool,
+        typer.Option(
+            "--sandbox", help="Act on the sandbox's database (./sandbox.sqlite3), not the bot's."
+        ),
+    ] = False,
+) -> None:
+    """Family Time assistant: run the bot and look after its data."""
+    use_sandbox_database(sandbox)
+
+
 app.add_typer(db_app, name="db")
 app.add_typer(people_app, name="people")
 app.add_typer(rota_app, name="rota")
@@ -174,12 +189,13 @@ def run(
         str | None,
         typer.Option(help="Public HTTPS URL Telegram should POST updates to (else long polling)"),
     ] = None,
+    sandbox_port: Annotated[int, typer.Option(help="The sandbox's port, when no token")] = 8080,
 ) -> None:
     """Run the bot against Telegram; without FAMILYTIME_TELEGRAM_TOKEN, run the local sandbox."""
     settings = checked_settings()
     if settings.telegram_token is None:
-        print("FAMILYTIME_TELEGRAM_TOKEN is not set, so starting the local sandbox instead.")
-        sandbox(runtime=runtime)
+        # No token: the sandbox, whose start-up line gives the page's address.
+        sandbox(runtime=runtime, port=sandbox_port)
         return
     from bot.app import FamilyTimeApp
     from bot.wiring import make_gateway, make_webhook
@@ -208,23 +224,29 @@ def run(
 @app.command("sandbox")
 def sandbox(
     runtime: Annotated[str | None, typer.Option(help="ptb or aiogram")] = None,
-    port: Annotated[int, typer.Option(help="Port of the local Bot API emulator")] = 8081,
-    database: Annotated[str, typer.Option(help="Database URL for the sandbox")] = (
-        "sqlite+aiosqlite:///./sandbox.sqlite3"
-    ),
+    port: Annotated[int, typer.Option(help="Port of the page and the local Bot API")] = 8080,
+    database: Annotated[
+        Path, typer.Option(help="The sandbox's SQLite file (made afresh at each start)")
+    ] = Path("sandbox.sqlite3"),
 ) -> None:
-    """Run the bot offline against the local Bot API emulator with demo data."""
-    from bot.sandbox import run_sandbox
+    """Run the bot offline with demo data; its page is at http://127.0.0.1:8080."""
+    from bot.sandbox import PortTaken, run_sandbox
 
     settings = checked_settings()
     config = load_config(settings)
 
     async def _main() -> None:
         await _until_signal(
-            lambda stop: run_sandbox(stop, config, runtime or settings.runtime, port, database)
+            lambda stop: run_sandbox(
+                stop, config, runtime or settings.runtime, port, database.resolve()
+            )
         )
 
-    asyncio.run(_main())
+    try:
+        asyncio.run(_main())
+    except PortTaken as exc:
+        print(exc)
+        raise typer.Exit(1) from None
 
 
 async def _until_signal(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:

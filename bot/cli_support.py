@@ -18,6 +18,14 @@ from storage.migrate import upgrade_database
 
 T = TypeVar("T")
 
+SANDBOX_DATABASE_URL = "sqlite+aiosqlite:///./sandbox.sqlite3"
+_database_url: list[str] = []  # set by `familytime --sandbox ...` for this one command
+
+
+def use_sandbox_database(is_wanted: bool) -> None:
+    """Make this command act on the sandbox's database (where `make run` keeps its demo)."""
+    _database_url[:] = [SANDBOX_DATABASE_URL] if is_wanted else []
+
 
 def checked_settings() -> Settings:
     """Settings and service config, checked; a problem stops the command with exit code 2."""
@@ -29,6 +37,8 @@ def checked_settings() -> Settings:
             field = "_".join(str(part) for part in error["loc"]).upper()
             print(f"Configuration problem: FAMILYTIME_{field}: {error['msg']}")
         raise typer.Exit(2) from None
+    if _database_url:
+        settings = settings.model_copy(update={"database_url": _database_url[0]})
     try:
         load_config(settings)
     except (ServiceConfigError, ValueError) as exc:

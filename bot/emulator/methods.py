@@ -241,6 +241,7 @@ async def answer_callback_query(state: EmulatorState, params: Params) -> Any:
         raise bad_request("MESSAGE_TOO_LONG")
     state.open_callbacks.discard(callback_id)
     state.callback_answers.append(CallbackAnswer(callback_id, text, params.flag("show_alert")))
+    state.revision += 1
     return True
 
 

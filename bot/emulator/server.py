@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import random
+from collections.abc import Iterable
 from typing import Any
 
 import aiohttp
@@ -22,6 +23,7 @@ from bot.emulator.state import (
     EmulatorState,
     Fault,
     RateLimits,
+    StoredMessage,
     media_json,
 )
 
@@ -48,11 +50,16 @@ class BotApiEmulator:
 
     # -- the server ---------------------------------------------------------------------------
 
-    async def start(self, *, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Listen on host:port (0 picks a free port) and return the Bot API root URL."""
+    async def start(
+        self, *, host: str = "127.0.0.1", port: int = 0, routes: Iterable[web.RouteDef] = ()
+    ) -> str:
+        """Listen on host:port (0 picks a free port) and return the Bot API root URL.
+
+        `routes` are served beside the Bot API by the same server (the sandbox's page)."""
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._bot_api)
         app.router.add_routes(control_routes(self))
+        app.router.add_routes(list(routes))
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -142,9 +149,19 @@ class BotApiEmulator:
 
     # -- simulated people ---------------------------------------------------------------------
 
-    def add_user(self, user_id: int, first_name: str | None = None) -> None:
-        """Make a Telegram user known (they have not messaged the bot yet)."""
-        self.state.user(user_id, first_name)
+    def add_user(
+        self, user_id: int, first_name: str | None = None, *, has_started: bool = False
+    ) -> None:
+        """Make a Telegram user known (with has_started, one who has opened the bot's chat)."""
+        self.state.user(user_id, first_name).has_started |= has_started
+
+    def forget_everything(self) -> None:
+        """Start again as a new Telegram: no users, chats or updates (the sandbox's Reset)."""
+        old = self.state
+        old.wake()
+        self.state = EmulatorState(
+            bot_id=old.bot_id, bot_username=old.bot_username, limits=old.limits
+        )
 
     def user_sends_text(self, user_id: int, text: str, *, first_name: str | None = None) -> int:
         """A person types a message to the bot; returns the update_id."""
@@ -223,6 +240,13 @@ class BotApiEmulator:
         for message in self.state.log.get(chat_id, []):
             latest[message.message_id] = message
         return [latest[k] for k in sorted(latest)]
+
+    def conversation(self, chat_id: int) -> list[StoredMessage]:
+        """Both sides of a chat as it looks now, oldest first (what a phone would show)."""
+        return sorted(
+            (m for (chat, _), m in self.state.stored.items() if chat == chat_id),
+            key=lambda m: m.message_id,
+        )
 
     def all_bot_messages(self) -> list[EmulatedMessage]:
         """Every message and edit the bot sent, in every chat."""

@@ -135,6 +135,7 @@ class EmulatorState:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_posts: list[tuple[int, int]] = field(default_factory=list)  # (update_id, status)
+    revision: int = 0  # counts every change a chat shows (a page polls it)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(700_000))
     _callback_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(9_000_001))
     _arrived: asyncio.Event | None = None
@@ -163,6 +164,7 @@ class EmulatorState:
             user.next_message_id, user.user_id, from_bot, int(time.time()), text
         )
         user.next_message_id += 1
+        self.revision += 1
         self.stored[(user.user_id, message.message_id)] = message
         return message
 
@@ -198,6 +200,7 @@ class EmulatorState:
 
     def record(self, message: StoredMessage, *, is_edit: bool) -> None:
         """Append a snapshot of a bot message to the chat's log (what the test reads)."""
+        self.revision += 1
         markup = message.reply_markup or {}
         buttons = tuple(
             (str(button.get("text", "")), str(button.get("callback_data", "")))

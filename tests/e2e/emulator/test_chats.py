@@ -202,3 +202,30 @@ async def test_a_blocked_user_makes_sends_forbidden(chatting: Emulated) -> None:
     )
     chatting.api.unblock_bot(USER)
     assert (await chatting.call("sendMessage", json={"chat_id": USER, "text": "Hi"}))[0] == 200
+
+
+# -- what a page shows (the sandbox) --------------------------------------------------------
+
+
+async def test_a_conversation_holds_both_sides_in_order_and_counts_each_change(
+    chatting: Emulated,
+) -> None:
+    first = chatting.api.state.revision
+    message_id = await chatting.send()
+    second = chatting.api.state.revision
+    chatting.api.user_sends_text(USER, "yes please")
+    texts = [(m.from_bot, m.text) for m in chatting.api.conversation(USER)]
+    assert texts == [(False, "hello"), (True, "Sure?"), (False, "yes please")]
+    assert first < second < chatting.api.state.revision
+    assert chatting.api.conversation(USER)[1].message_id == message_id
+
+
+async def test_forgetting_everything_leaves_a_new_telegram_with_the_same_bot(
+    chatting: Emulated,
+) -> None:
+    await chatting.send()
+    chatting.api.forget_everything()
+    assert chatting.api.conversation(USER) == [] and not chatting.api.state.pending
+    assert chatting.api.state.bot_username == chatting.api.state.bot_json()["username"]
+    chatting.api.add_user(USER, "Una", has_started=True)
+    assert chatting.api.state.users[USER].has_started

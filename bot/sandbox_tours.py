@@ -1,0 +1,59 @@
+"""The sandbox page's guided tours: a few steps each, through what the demo data allows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tour:
+    """One short walk through a flow, naming whose chat to use at each step."""
+
+    title: str
+    steps: tuple[str, ...]
+
+
+TOURS = (
+    Tour(
+        "As the worker, raise an alert and don't acknowledge it — "
+        "move the clock and watch it climb",
+        (
+            "In Wren's chat (worker), send /alert: the session under way at Coffee Hall is "
+            "already chosen.",
+            "Tap a severity, for example Urgent, then Send now.",
+            "Sol (senior, on site at Coffee Hall) is pinged at once. Don't acknowledge.",
+            "Press +15 min on the clock: the alert climbs to Morgan (manager) and Cora "
+            "(coordinator), and Wren is told each time.",
+            "In Morgan's chat tap Acknowledge: Wren reads who has it; then Resolve with an "
+            "outcome.",
+        ),
+    ),
+    Tour(
+        "As the carer, book a pre-visit",
+        (
+            "In Casey's chat (carer), send /previsit.",
+            "Pick a venue, a day and a free time, then which child (or all of them).",
+            "Answer or skip the questions about routine, school and clubs, then confirm.",
+            "Casey gets the booking with a calendar file to download; Sol and Cora are told.",
+        ),
+    ),
+    Tour(
+        "As the carer, report a child ill with something catching — see which sessions go",
+        (
+            "In Casey's chat, send /illness and pick A.E.",
+            "Choose which of the coming sessions it affects, then Yes: it could be catching.",
+            "Say what's wrong in a few words and send.",
+            "Casey reads which sessions are off; Wren, Cora and Sam (social worker) are told.",
+        ),
+    ),
+    Tour(
+        "As the worker, run a session and send the report",
+        (
+            "In Wren's chat, send /today: the session under way is listed with a tap for each "
+            "arrival.",
+            "Tap Parent arrived, Child arrived and Started; then /note to write what you see.",
+            "End the session from the note's confirmation (or /endsession).",
+            "Send /returncard and answer each question: Casey gets the return card.",
+        ),
+    ),
+)
