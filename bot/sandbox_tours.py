@@ -53,6 +53,8 @@ TOURS = (
             "arrival.",
             "Tap Parent arrived, Child arrived and Started; then /note to write what you see.",
             "End the session from the note's confirmation (or /endsession).",
+            "Tap Review the report (or send /report), read it through and tap Submit: Sam "
+            "(social worker) and Cora (coordinator) get the PDF, and nobody else.",
             "Send /returncard and answer each question: Casey gets the return card.",
         ),
     ),
