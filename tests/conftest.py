@@ -265,6 +265,7 @@ def _skip_flushing_to_disk(db: Database) -> None:
 LONGEST_FIRST = (
     "test_outbox_sigkill.py",
     "test_alert_sigkill.py",
+    "test_sandbox_browser.py",
     "test_secrets.py",
     "test_webhook_instances.py",
     "test_alert_instances.py",
