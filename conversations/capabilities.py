@@ -26,6 +26,7 @@ from conversations.my_sessions import MY_CALENDAR, MY_SESSIONS
 from conversations.previsit_list import UPCOMING_PREVISITS
 from conversations.registry import Registry
 from conversations.today import TODAY, TODAY_BUTTONS
+from conversations.welfare import WELFARE_CHECK
 
 REGISTRY = Registry(
     (
@@ -56,6 +57,7 @@ REGISTRY = Registry(
         PARENT_QUESTION,
         WAIT_FOR_PARENT,
         AMEND_NOTE,
+        WELFARE_CHECK,
     )
 )
 

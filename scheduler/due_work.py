@@ -12,11 +12,18 @@ from handlers.alerts import (
     check_chain_readiness,
     escalate_due_alerts,
     next_escalation_due,
+    raise_missed_welfare_check,
     readiness_checked,
 )
 from handlers.delivery.watchdog import watch_delivery
 from handlers.service.context import ServiceContext
-from handlers.sessions import ask_about_missing_parents, send_due_reminders
+from handlers.sessions import (
+    ask_about_missing_parents,
+    ask_welfare_checks,
+    claim_missed_checks,
+    record_welfare_alert,
+    send_due_reminders,
+)
 from scheduler.retention import RetentionPurge
 from storage.database import Database
 
@@ -64,6 +71,7 @@ class DueWork:
                 handled += await ask_about_missing_parents(uow, self._ctx, self._ctx.now())
         except IntegrityError:
             log.info("another instance asked about these parents first")
+        handled += await self._check_welfare()
         try:
             async with self._db.unit_of_work() as uow:
                 await watch_delivery(uow, self._ctx, self._ctx.now())
@@ -94,6 +102,25 @@ class DueWork:
         if is_done:
             self._readiness_checked_on = today
         return int(told)
+
+    async def _check_welfare(self) -> int:
+        """Ask the welfare checks now due; raise an alert for each one missed (claimed once)."""
+        handled = 0
+        try:
+            async with self._db.unit_of_work() as uow:
+                handled += await ask_welfare_checks(uow, self._ctx, self._ctx.now())
+        except IntegrityError:
+            log.info("another instance asked these welfare checks first")
+        async with self._db.unit_of_work() as uow:
+            now = self._ctx.now()
+            for missed in await claim_missed_checks(uow, self._ctx, now):
+                alert, _pinged = await raise_missed_welfare_check(
+                    uow, missed.worker, session_id=missed.session_id, note=missed.note,
+                    ctx=self._ctx,
+                )
+                await record_welfare_alert(uow, missed, alert.id, now)
+                handled += 1
+        return handled
 
     async def _run_batch(self) -> int:
         now = self._ctx.now()

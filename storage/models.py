@@ -42,6 +42,7 @@ from storage.sessions import (
     session_children,
 )
 from storage.timeline import EventKind, SessionEvent
+from storage.welfare import Setting, WelfareCheck
 
 __all__ = [
     "PURGED_KINDS",
@@ -80,10 +81,12 @@ __all__ = [
     "SessionEvent",
     "SessionNote",
     "SessionStatus",
+    "Setting",
     "Severity",
     "TelegramLink",
     "UTCDateTime",
     "Venue",
+    "WelfareCheck",
     "child_carers",
     "session_children",
 ]
