@@ -1,0 +1,104 @@
+"""Welfare check-ins against a real database: the import's `setting` and `lone`, one check per
+due time however often it is worked out, a miss claimed once, and an answer that loses the race
+to the claim told so."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from handlers.people.importing import ImportFailed, import_records
+from handlers.service.clock import FakeClock
+from handlers.service.config import ServiceConfig
+from handlers.service.context import ServiceContext
+from handlers.sessions import (
+    WelfareAnswer,
+    answer_welfare_check,
+    ask_welfare_checks,
+    claim_missed_checks,
+)
+from storage.database import Database
+from storage.models import Person, Session, WelfareCheck
+from tests.e2e.fixtures import CHILDREN, MONDAY_MORNING, PEOPLE
+
+HEADER = "ref,venue,room,date,start,end,worker_ref,child_refs,supervision,setting,lone\n"
+SESSIONS = (
+    HEADER
+    + "W0,coffee-hall,,2026-11-23,10:00,11:30,W1,CH1,full,community,\n"
+    + "W1,greenleys,,2026-11-23,10:00,11:30,W2,CH3,full,,yes\n"
+    + "W2,coffee-hall,Room 1,2026-11-23,10:00,11:30,W1,CH2,full,,\n"
+)
+
+
+async def _import(database: Database, config: ServiceConfig, sessions: str) -> None:
+    async with database.unit_of_work() as uow:
+        await import_records(
+            uow, config, now=MONDAY_MORNING, people=PEOPLE, children=CHILDREN, sessions=sessions
+        )
+
+
+async def test_the_import_keeps_setting_and_lone_and_refuses_another_setting(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    await _import(database, service_config, SESSIONS)
+    async with database.unit_of_work() as uow:
+        found = {s.ref: (s.setting, s.is_lone) for s in await uow.scalars(select(Session))}
+    assert found == {
+        "W0": ("community", False),
+        "W1": ("centre", True),
+        "W2": ("centre", False),
+    }
+    with pytest.raises(ImportFailed) as failed:
+        at_home = "W3,coffee-hall,,2026-11-23,10:00,11:00,W1,CH1,,home,\n"
+        await _import(database, service_config, HEADER + at_home)
+    assert any("sessions.csv row 2: setting" in e for e in failed.value.errors), failed.value.errors
+
+
+async def test_each_check_is_asked_once_and_a_miss_is_claimed_once(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    await _import(database, service_config, SESSIONS)
+    clock = FakeClock(MONDAY_MORNING + timedelta(minutes=30))
+    ctx = ServiceContext(service_config, clock)
+    for _ in range(2):
+        async with database.unit_of_work() as uow:
+            await ask_welfare_checks(uow, ctx, clock.now())
+    async with database.unit_of_work() as uow:
+        checks = list(await uow.scalars(select(WelfareCheck).order_by(WelfareCheck.id)))
+        refs = [(await uow.get(Session, c.session_id)).ref for c in checks]  # type: ignore[union-attr]
+    assert refs == ["W0", "W1"]  # the centre session with company has none
+
+    clock.advance(timedelta(minutes=10))
+    async with database.unit_of_work() as uow:
+        missed = await claim_missed_checks(uow, ctx, clock.now())
+    assert [m.note for m in missed] == [
+        "No answer to the welfare check at 10:30 from Wren, session W0 at Coffee Hall, in the "
+        "community.",
+        "No answer to the welfare check at 10:30 from Will, session W1 at Greenleys, lone working.",
+    ]
+    async with database.unit_of_work() as uow:
+        assert await claim_missed_checks(uow, ctx, clock.now()) == []
+        worker = await uow.scalar(select(Person).where(Person.ref == "W1"))
+        assert worker is not None
+        answered = await answer_welfare_check(
+            uow, worker=worker, data=f"wf:{checks[0].id}", ctx=ctx
+        )
+    assert answered.outcome is WelfareAnswer.ALERT_RAISED
+
+
+async def test_a_check_for_a_session_ended_meanwhile_raises_nothing(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    await _import(database, service_config, SESSIONS)
+    clock = FakeClock(MONDAY_MORNING + timedelta(minutes=30))
+    ctx = ServiceContext(service_config, clock)
+    async with database.unit_of_work() as uow:
+        await ask_welfare_checks(uow, ctx, clock.now())
+        for booked in await uow.scalars(select(Session)):
+            booked.ended_at = clock.now() + timedelta(minutes=5)
+    clock.advance(timedelta(minutes=30))
+    async with database.unit_of_work() as uow:
+        assert await claim_missed_checks(uow, ctx, clock.now()) == []
+        assert await ask_welfare_checks(uow, ctx, clock.now()) == 0
