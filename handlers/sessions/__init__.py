@@ -73,6 +73,10 @@ from handlers.sessions.my_sessions import (
     my_calendar_file,
     my_sessions_reply,
 )
+from handlers.sessions.no_meet import (
+    carer_span,
+    carer_when,
+)
 from handlers.sessions.note_rules import (
     KIND_LABELS,
     KIND_WORDS,
@@ -226,6 +230,8 @@ __all__ = [
     "cancel_previsit",
     "cancel_session_by_service",
     "cards_already_sent",
+    "carer_span",
+    "carer_when",
     "carers_sessions_ahead",
     "children_of_carer",
     "claim_missed_checks",

@@ -40,7 +40,13 @@ async def book_today(h: Harness, *linked: tuple[int, str], sessions: str = T1) -
     await h.advance(timedelta(seconds=1))
     count = sessions.count("\n")
     reminders = h.unread(CARER)  # T1's 2-hour one (due at 09:00); T2's evening one
-    assert len(reminders) == count and "A.B. today, Mon 23 Nov, 11:00" in reminders[0].text
+    assert len(reminders) == count
+    # T1: the parent and carer must not meet, so the carer hears their own times, not 11:00.
+    assert reminders[0].text.startswith(
+        "📅 Reminder: family time for A.B. today, Mon 23 Nov: please arrive at 10:45, not "
+        "before, and collect at 12:00 (you and the parent must not meet)\nCoffee Hall, Room 3\n"
+    )
+    assert "11:00" not in reminders[0].text
     briefings = h.unread(WORKER)
     assert len(briefings) == count and "session T1" in briefings[0].text
 
@@ -289,3 +295,36 @@ async def test_a_second_no_show_is_flagged_to_the_social_worker_and_the_coordina
     (to_coordinator,) = h.unread(COORDINATOR)
     assert to_coordinator.text.endswith(flag)
     h.assert_no_unexpected_messages()
+
+
+async def test_parent_left_a_no_meet_session_the_carer_is_told_to_come_in_once(
+    harness: Harness,
+) -> None:
+    h = harness
+    await book_today(h, (WORKER, "W1"), (CARER, "C1"), (COORDINATOR, "K1"), sessions=T1 + T2)
+    await h.send(CARER, "/mysessions")
+    (mine,) = h.unread(CARER)
+    assert (
+        "📅 Mon 23 Nov, 10:45–12:00 (your own times: arrive not before, so you and the parent "
+        "don't meet) · A.B. · going ahead\n    Coffee Hall, Room 3 · with Wren"
+    ) in mine.text
+    assert "Mon 23 Nov, 14:00–15:00 · A.B. · going ahead" in mine.text  # T2: the usual times
+    assert "11:00" not in mine.text
+
+    await h.press_data(WORKER, f"t:pl:{await session_id(h, 'T1')}")
+    (marked,) = h.unread(WORKER)
+    assert marked.text == (
+        "✔ Parent left: marked at 10:00 (session T1). The carer is told they can come in now."
+    )
+    (come_in,) = h.unread(CARER)
+    assert come_in.text == (
+        "🚪 The parent has left: you can come in now to collect A.B. (Coffee Hall, Room 3)."
+    )
+    assert come_in.protect_content
+    await h.press_data(WORKER, f"t:pl:{await session_id(h, 'T1')}")  # marked twice
+    (again,) = h.unread(WORKER)
+    assert again.text == "Parent left was already marked at 10:00 (session T1)."
+    await h.press_data(WORKER, f"t:pl:{await session_id(h, 'T2')}")  # parent and carer may meet
+    (plain,) = h.unread(WORKER)
+    assert plain.text == "✔ Parent left: marked at 10:00 (session T2)."
+    h.assert_no_unexpected_messages()  # the carer told once, about T1 only
