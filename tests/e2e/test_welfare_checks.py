@@ -10,7 +10,15 @@ from sqlalchemy import select
 
 from storage.models import Alert, AuditEvent, WelfareCheck
 from tests.e2e.alert_steps import on_rota, one_ping
-from tests.e2e.fixtures import ALERT_STAFF, CHILDREN, MANAGER, PEOPLE, SENIOR, WORKER
+from tests.e2e.fixtures import (
+    ALERT_STAFF,
+    CHILDREN,
+    MANAGER,
+    OTHER_WORKER,
+    PEOPLE,
+    SENIOR,
+    WORKER,
+)
 from tests.e2e.harness import Harness
 
 HEADER = "ref,venue,room,date,start,end,worker_ref,child_refs,supervision,setting,lone\n"
@@ -93,6 +101,12 @@ async def test_an_answered_welfare_check_is_recorded_and_the_next_follows(
     await h.press_data(WORKER, f"wf:{999999}")  # a forged check
     (unknown,) = h.unread(WORKER)
     assert unknown.text.startswith("That button doesn't match a welfare check I know")
+    await h.link(OTHER_WORKER, "W2")
+    async with h.db.unit_of_work() as uow:
+        (check,) = await uow.scalars(select(WelfareCheck))
+    await h.press_data(OTHER_WORKER, f"wf:{check.id}")  # another worker, by the check's id
+    (refused,) = h.unread(OTHER_WORKER)
+    assert refused.text == "Only the session's worker can answer its welfare check."
     await h.advance(timedelta(minutes=20))  # 10:32: no alert
     h.assert_no_unexpected_messages()
 
