@@ -328,3 +328,34 @@ async def test_parent_left_a_no_meet_session_the_carer_is_told_to_come_in_once(
     (plain,) = h.unread(WORKER)
     assert plain.text == "✔ Parent left: marked at 10:00 (session T2)."
     h.assert_no_unexpected_messages()  # the carer told once, about T1 only
+
+
+async def test_a_no_meet_carer_running_late_or_calling_off_hears_their_own_times(
+    harness: Harness,
+) -> None:
+    h = harness
+    await book_today(h, (WORKER, "W1"), (CARER, "C1"))
+    await h.send(CARER, "/late")  # T1 only, so it is chosen already
+    (question,) = h.unread(CARER)
+    assert "11:00" not in question.text
+    await h.press(CARER, "10 minutes")
+    _edited, thanks = h.unread(CARER)
+    assert thanks.text.startswith(  # late against the carer's own 10:45, not the start
+        "Thank you, I've told Wren you'll be about 10 minutes late (arriving about 10:55)."
+    )
+    (notice,) = h.unread(WORKER)
+    assert notice.text.endswith("expected about 10:55.")
+
+    await h.send(CARER, "/cantcome")  # T1 today, and S1 tomorrow
+    await h.press(CARER, "Mon 23 Nov, 10:45 (your arrival time) · A.B.")
+    await h.press(CARER, "Transport")
+    await h.press(CARER, "Yes, call it off")
+    carer_read = [m.text for m in h.unread(CARER)]
+    assert any(
+        text.startswith("Thank you. The session on Mon 23 Nov, 10:45 (your arrival time) is ")
+        for text in carer_read
+    ), carer_read
+    assert not any("11:00" in text for text in carer_read)
+    (called_off,) = h.unread(WORKER)
+    assert "cancelled" in called_off.text
+    h.assert_no_unexpected_messages()
