@@ -210,8 +210,8 @@ async def test_no_parent_by_the_deadline_the_worker_cancels_and_everyone_is_told
         "the social worker and the Family Time team."
     )
     (to_carer,) = h.unread(CARER)
-    assert to_carer.text == (
-        "❌ Family time for A.B. today at 11:00 (Coffee Hall, Room 3) is cancelled: the parent "
+    assert to_carer.text == (  # T1 is no-meet: the carer's own time, never the start
+        "❌ Family time for A.B. today at 10:45 (Coffee Hall, Room 3) is cancelled: the parent "
         "didn't arrive in time. Please don't bring the child in. Questions about it go to the "
         "social worker."
     )
