@@ -27,6 +27,11 @@ async def press_all_ok(call: Call, data: str) -> str:
         await call.reply.answer_button(text)
         await call.reply.say(text)
         return "welfare_too_late"
+    if answered.outcome is WelfareAnswer.CLOSED:
+        text = "This welfare check has closed: the session was ended, so nothing more is needed."
+        await call.reply.answer_button(text)
+        await call.reply.say(text)
+        return "welfare_closed"
     await call.reply.answer_button("Thanks." if answered.outcome is WelfareAnswer.OK else None)
     await call.reply.edit_pressed(f"{answered.question}\n✔ All OK at {at}.")
     return f"welfare_{answered.outcome}"

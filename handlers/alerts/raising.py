@@ -201,7 +201,10 @@ async def alert_details(uow: AsyncSession, alert: Alert, ctx: ServiceContext) ->
     note = raised.note if raised is not None else alert.note
     raiser = await uow.get(Person, alert.raised_by_id)
     who = "the carer" if raiser is not None and raiser.role == Role.CARER.value else "the worker"
-    lines.append(f"Note from {who}: {note}" if note else f"No note from {who}.")
+    if alert.origin == WELFARE_ORIGIN:  # the bot's words, not the worker's
+        lines.append(f"Raised by the bot: {note}")
+    else:
+        lines.append(f"Note from {who}: {note}" if note else f"No note from {who}.")
     if alert.outcome:
         lines.append(
             f"Outcome: {alert.outcome}"

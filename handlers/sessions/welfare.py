@@ -46,6 +46,7 @@ class WelfareAnswer(enum.StrEnum):
     OK = "ok"
     ALREADY = "already"  # answered before
     ALERT_RAISED = "alert_raised"  # too late: the alert stands
+    CLOSED = "closed"  # too late, but the session had ended: no alert was needed
     NOT_WORKER = "not_worker"
     UNKNOWN = "unknown"  # forged or malformed
 
@@ -263,6 +264,8 @@ async def answer_welfare_check(
     if result.rowcount != 1:
         if check.answered_at is not None:
             return WelfareAnswered(WelfareAnswer.ALREADY, booked, question, check.answered_at)
+        if check.alert_id is None:
+            return WelfareAnswered(WelfareAnswer.CLOSED, booked, question, check.missed_at)
         return WelfareAnswered(WelfareAnswer.ALERT_RAISED, booked, question, check.missed_at)
     record_audit(
         uow,

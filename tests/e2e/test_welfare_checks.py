@@ -69,6 +69,10 @@ async def test_a_missed_welfare_check_raises_an_urgent_alert_once(harness: Harne
             "Park café, in the community. Raised by the bot at 10:20."
         ) in ping.text
         assert "F.G." not in ping.text
+    await h.press(MANAGER, "Details")
+    (details,) = h.unread(MANAGER)
+    assert "Raised by the bot: No answer to the welfare check at 10:10 from Wren" in details.text
+    assert "Note from the worker" not in details.text
     await h.press(WORKER, "All OK")  # too late
     (late,) = h.unread(WORKER)
     assert late.text == (

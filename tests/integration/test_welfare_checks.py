@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from handlers.alerts import raise_missed_welfare_check
 from handlers.people.importing import ImportFailed, import_records
 from handlers.service.clock import FakeClock
 from handlers.service.config import ServiceConfig
@@ -18,9 +19,10 @@ from handlers.sessions import (
     answer_welfare_check,
     ask_welfare_checks,
     claim_missed_checks,
+    record_welfare_alert,
 )
 from storage.database import Database
-from storage.models import Person, Session, WelfareCheck
+from storage.models import Alert, Person, Session, WelfareCheck
 from tests.e2e.fixtures import CHILDREN, MONDAY_MORNING, PEOPLE
 
 HEADER = "ref,venue,room,date,start,end,worker_ref,child_refs,supervision,setting,lone\n"
@@ -71,8 +73,13 @@ async def test_each_check_is_asked_once_and_a_miss_is_claimed_once(
     assert refs == ["W0", "W1"]  # the centre session with company has none
 
     clock.advance(timedelta(minutes=10))
-    async with database.unit_of_work() as uow:
+    async with database.unit_of_work() as uow:  # as the scheduler does it
         missed = await claim_missed_checks(uow, ctx, clock.now())
+        for one in missed:
+            alert, _ = await raise_missed_welfare_check(
+                uow, one.worker, session_id=one.session_id, note=one.note, ctx=ctx
+            )
+            await record_welfare_alert(uow, one, alert.id, clock.now())
     assert [m.note for m in missed] == [
         "No answer to the welfare check at 10:30 from Wren, session W0 at Coffee Hall, in the "
         "community.",
@@ -86,6 +93,12 @@ async def test_each_check_is_asked_once_and_a_miss_is_claimed_once(
             uow, worker=worker, data=f"wf:{checks[0].id}", ctx=ctx
         )
     assert answered.outcome is WelfareAnswer.ALERT_RAISED
+    async with database.unit_of_work() as uow:
+        alerts = list(await uow.scalars(select(Alert).order_by(Alert.id)))
+    assert [(a.severity, a.origin, a.session_id) for a in alerts] == [
+        ("urgent", "welfare", checks[0].session_id),
+        ("urgent", "welfare", checks[1].session_id),
+    ]
 
 
 async def test_a_check_for_a_session_ended_meanwhile_raises_nothing(
@@ -102,3 +115,9 @@ async def test_a_check_for_a_session_ended_meanwhile_raises_nothing(
     async with database.unit_of_work() as uow:
         assert await claim_missed_checks(uow, ctx, clock.now()) == []
         assert await ask_welfare_checks(uow, ctx, clock.now()) == 0
+        check = await uow.scalar(select(WelfareCheck).order_by(WelfareCheck.id))
+        assert check is not None and check.missed_at is not None and check.alert_id is None
+        worker = await uow.get(Person, check.worker_id)
+        assert worker is not None
+        late = await answer_welfare_check(uow, worker=worker, data=f"wf:{check.id}", ctx=ctx)
+    assert late.outcome is WelfareAnswer.CLOSED
