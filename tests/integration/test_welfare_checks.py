@@ -4,6 +4,7 @@ to the claim told so."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -121,3 +122,30 @@ async def test_a_check_for_a_session_ended_meanwhile_raises_nothing(
         assert worker is not None
         late = await answer_welfare_check(uow, worker=worker, data=f"wf:{check.id}", ctx=ctx)
     assert late.outcome is WelfareAnswer.CLOSED
+
+
+async def test_two_instances_ticking_at_once_raise_one_alert_per_miss(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    if not database.is_postgres:
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises them)")
+    await _import(database, service_config, SESSIONS)
+    clock = FakeClock(MONDAY_MORNING + timedelta(minutes=30))
+    ctx = ServiceContext(service_config, clock)
+    async with database.unit_of_work() as uow:
+        await ask_welfare_checks(uow, ctx, clock.now())
+    clock.advance(timedelta(minutes=10))
+
+    async def tick() -> int:
+        async with database.unit_of_work() as uow:
+            missed = await claim_missed_checks(uow, ctx, clock.now())
+            for one in missed:
+                alert, _ = await raise_missed_welfare_check(
+                    uow, one.worker, session_id=one.session_id, note=one.note, ctx=ctx
+                )
+                await record_welfare_alert(uow, one, alert.id, clock.now())
+            return len(missed)
+
+    assert sum(await asyncio.gather(tick(), tick())) == 2
+    async with database.unit_of_work() as uow:
+        assert len(list(await uow.scalars(select(Alert)))) == 2
