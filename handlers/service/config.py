@@ -174,6 +174,12 @@ class Welfare(_Strict):
     interval_minutes: int = Field(default=30, ge=5, le=240)
     grace_minutes: int = Field(default=10, ge=1, le=120)
 
+    @model_validator(mode="after")
+    def _answer_before_the_next(self) -> Welfare:
+        if self.grace_minutes >= self.interval_minutes:
+            raise ValueError("grace_minutes must be less than interval_minutes")
+        return self
+
 
 class Notes(_Strict):
     """The worker's notes: which session is "now", and words that read as an opinion.

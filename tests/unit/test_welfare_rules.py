@@ -65,3 +65,8 @@ def test_an_answer_is_overdue_once_the_grace_is_over() -> None:
     assert not is_answer_overdue(asked, asked + timedelta(minutes=9, seconds=59), RULES)
     assert is_answer_overdue(asked, asked + timedelta(minutes=10), RULES)
     assert not is_answer_overdue(asked, asked + timedelta(minutes=10), Welfare(grace_minutes=15))
+
+
+def test_the_grace_must_end_before_the_next_check() -> None:
+    with pytest.raises(ValueError, match="grace_minutes must be less than interval_minutes"):
+        Welfare(interval_minutes=10, grace_minutes=10)
