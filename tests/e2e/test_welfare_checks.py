@@ -98,6 +98,11 @@ async def test_an_answered_welfare_check_is_recorded_and_the_next_follows(
     await h.advance(timedelta(seconds=1))  # 10:10
     assert [m.text for m in h.unread(WORKER)] == [QUESTION]
     await h.advance(timedelta(minutes=2))  # 10:12
+    await h.send(WORKER, "/today")
+    (card,) = h.unread(WORKER)
+    assert "🛡 In the community: I'll ask \"All OK?\" every 30 minutes from the start." in (
+        card.text
+    )
     await h.press(WORKER, "All OK")
     (answered,) = h.unread(WORKER)
     assert answered.is_edit and answered.text == f"{QUESTION}\n✔ All OK at 10:12."
