@@ -1,4 +1,4 @@
-"""Time-driven work on each wake-up: due escalations, reminders, readiness, the watchdog."""
+"""Time-driven work on each wake-up: escalations, reminders, welfare checks, readiness, watchdog."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ BATCH = 50
 
 
 class DueWork:
-    """Runs due escalations, reminders, the morning readiness check and the delivery watchdog."""
+    """Runs due escalations, reminders, the 15-minute question, welfare check-ins, the morning
+    readiness check and the delivery watchdog."""
 
     def __init__(
         self,
