@@ -27,6 +27,7 @@ from conversations.my_sessions import MY_CALENDAR, MY_SESSIONS
 from conversations.previsit_list import UPCOMING_PREVISITS
 from conversations.registry import Registry
 from conversations.today import TODAY, TODAY_BUTTONS
+from conversations.welfare import WELFARE_CHECK
 
 REGISTRY = Registry(
     (
@@ -60,6 +61,7 @@ REGISTRY = Registry(
         AMEND_NOTE,
         REPORT_SIGN_OFF,
         SEND_BACK_REPORT,
+        WELFARE_CHECK,
     )
 )
 

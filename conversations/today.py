@@ -59,7 +59,8 @@ async def press_today(call: Call, data: str) -> str:
         text = f"{words} was already marked at {at} (session {booked.ref})."
         return await _refuse(call, text, "today_mark_already")
     await call.reply.answer_button("Marked.")
-    await call.reply.say(f"✔ {words}: marked at {at} (session {booked.ref}).")
+    told = " The carer is told they can come in now." if marked.carers_told else ""
+    await call.reply.say(f"✔ {words}: marked at {at} (session {booked.ref}).{told}")
     return "today_marked"
 
 

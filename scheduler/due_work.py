@@ -1,5 +1,5 @@
-"""Time-driven work on each wake-up: due escalations, reminders, overdue reports, readiness,
-the watchdog."""
+"""Time-driven work on each wake-up: escalations, reminders, welfare checks, overdue reports,
+readiness, the watchdog."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from handlers.alerts import (
     check_chain_readiness,
     escalate_due_alerts,
     next_escalation_due,
+    raise_missed_welfare_check,
     readiness_checked,
 )
 from handlers.delivery.watchdog import watch_delivery
@@ -20,6 +21,9 @@ from handlers.service.context import ServiceContext
 from handlers.sessions import (
     ask_about_missing_parents,
     chase_overdue_reports,
+    ask_welfare_checks,
+    claim_missed_checks,
+    record_welfare_alert,
     send_due_reminders,
 )
 from scheduler.retention import RetentionPurge
@@ -31,7 +35,8 @@ BATCH = 50
 
 
 class DueWork:
-    """Runs due escalations, reminders, the morning readiness check and the delivery watchdog."""
+    """Runs due escalations, reminders, the 15-minute question, welfare check-ins, the morning
+    readiness check and the delivery watchdog."""
 
     def __init__(
         self,
@@ -69,6 +74,7 @@ class DueWork:
                 handled += await ask_about_missing_parents(uow, self._ctx, self._ctx.now())
         except IntegrityError:
             log.info("another instance asked about these parents first")
+        handled += await self._check_welfare()
         try:
             async with self._db.unit_of_work() as uow:
                 handled += await chase_overdue_reports(uow, self._ctx, self._ctx.now())
@@ -104,6 +110,25 @@ class DueWork:
         if is_done:
             self._readiness_checked_on = today
         return int(told)
+
+    async def _check_welfare(self) -> int:
+        """Ask the welfare checks now due; raise an alert for each one missed (claimed once)."""
+        handled = 0
+        try:
+            async with self._db.unit_of_work() as uow:
+                handled += await ask_welfare_checks(uow, self._ctx, self._ctx.now())
+        except IntegrityError:
+            log.info("another instance asked these welfare checks first")
+        async with self._db.unit_of_work() as uow:
+            now = self._ctx.now()
+            for missed in await claim_missed_checks(uow, self._ctx, now):
+                alert, _pinged = await raise_missed_welfare_check(
+                    uow, missed.worker, session_id=missed.session_id, note=missed.note,
+                    ctx=self._ctx,
+                )
+                await record_welfare_alert(uow, missed, alert.id, now)
+                handled += 1
+        return handled
 
     async def _run_batch(self) -> int:
         now = self._ctx.now()

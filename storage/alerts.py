@@ -51,6 +51,8 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(80), nullable=True)
     resolution_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Raised by the bot rather than a person: "welfare" for a missed welfare check-in.
+    origin: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
     __table_args__ = (Index("ix_alerts_due", "status", "due_at"),)
 

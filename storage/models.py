@@ -43,6 +43,7 @@ from storage.sessions import (
     session_children,
 )
 from storage.timeline import EventKind, SessionEvent
+from storage.welfare import Setting, WelfareCheck
 
 __all__ = [
     "PURGED_KINDS",
@@ -83,10 +84,12 @@ __all__ = [
     "SessionNote",
     "SessionReport",
     "SessionStatus",
+    "Setting",
     "Severity",
     "TelegramLink",
     "UTCDateTime",
     "Venue",
+    "WelfareCheck",
     "child_carers",
     "session_children",
 ]

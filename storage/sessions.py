@@ -67,6 +67,10 @@ class Session(Base):
     parent_leaves_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     carer_arrives_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     carer_leaves_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # In the centre or out in the community, and whether the worker is on their own: either
+    # (community, or lone) brings welfare check-ins during the session.
+    setting: Mapped[str] = mapped_column(String(20), default="centre", server_default="centre")
+    is_lone: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Set when the worker ends it: the actual end, by whom, how (on time or early) and why.
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)

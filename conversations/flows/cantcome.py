@@ -21,6 +21,7 @@ from handlers.sessions import (
     NOTE_MAX_LENGTH,
     NotCallable,
     cancel_for_carer,
+    carer_when,
     children_of_carer,
     sessions_to_call_off,
 )
@@ -101,7 +102,7 @@ async def prepare_cantcome(
         )
     mine = {child.id for child in await children_of_carer(uow, person.id)}
     options = [
-        [str(s.id), f"{ctx.show_time(s.starts_at)} · {carers_children(s, mine)}"] for s in sessions
+        [str(s.id), f"{carer_when(s, ctx)} · {carers_children(s, mine)}"] for s in sessions
     ]
     return {"sessions": options}
 

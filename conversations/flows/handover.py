@@ -36,6 +36,7 @@ from handlers.sessions import (
     Read,
     SessionNotOpen,
     cards_already_sent,
+    carer_when,
     children_of_carer,
     mark_handover_read,
     sessions_for_handover,
@@ -191,7 +192,7 @@ async def prepare_handover(
         )
     children = {str(booked.id): carers_children(booked, mine) for booked in sessions}
     options = [
-        [str(booked.id), f"{ctx.show_time(booked.starts_at)} · {children[str(booked.id)]}"]
+        [str(booked.id), f"{carer_when(booked, ctx)} · {children[str(booked.id)]}"]
         for booked in sessions
     ]
     sent = await cards_already_sent(uow, [booked.id for booked in sessions])

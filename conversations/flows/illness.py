@@ -15,6 +15,7 @@ from handlers.sessions import (
     DECIDE_PREFIX,
     Decision,
     NotYourChild,
+    carer_when,
     children_of_carer,
     decide_illness,
     report_illness,
@@ -122,7 +123,7 @@ async def prepare_illness(
         )
     child_sessions = {
         str(c.id): [
-            [str(s.id), ctx.show_time(s.starts_at)]
+            [str(s.id), carer_when(s, ctx)]
             for s in (await sessions_it_may_affect(uow, c.id, ctx))[:LISTED_SESSIONS]
         ]
         for c in children

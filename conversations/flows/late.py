@@ -28,6 +28,7 @@ from handlers.sessions import (
     NOTED_PREFIX,
     Noted,
     NotRunningToday,
+    carer_span,
     children_of_carer,
     how_late,
     note_lateness,
@@ -81,7 +82,7 @@ async def prepare_late(
     options = [
         [
             str(s.id),
-            f"{ctx.local(s.starts_at):%H:%M} · {carers_children(s, mine)}",
+            f"{ctx.local(carer_span(s)[0]):%H:%M} · {carers_children(s, mine)}",
         ]
         for s in sessions
     ]

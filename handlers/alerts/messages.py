@@ -30,6 +30,7 @@ SEVERITY_CHOICES = {
     Severity.WORRY: "🟡 Worry to discuss",
 }
 CALL_999 = "Call 999 now if a child is in immediate danger."
+WELFARE_ORIGIN = "welfare"  # an alert the bot raised for a missed welfare check-in
 
 
 def alert_button(alert_id: int, action: str, step: int | None = None) -> str:
@@ -92,6 +93,8 @@ class AlertFacts:
     place: str
     raiser: str
     raised_at: datetime
+    # Said instead of "Raised by" when the bot raised it (a missed welfare check's words).
+    headline: str | None = None
 
 
 async def alert_facts(uow: AsyncSession, alert: Alert) -> AlertFacts:
@@ -107,6 +110,7 @@ async def alert_facts(uow: AsyncSession, alert: Alert) -> AlertFacts:
         place=place,
         raiser=_raiser_name(raiser),
         raised_at=alert.raised_at,
+        headline=alert.note if alert.origin == WELFARE_ORIGIN else None,
     )
 
 
@@ -133,7 +137,9 @@ def ping_text(
     lines = [
         f"{facts.heading} — alert {facts.ref}",
         facts.place,
-        f"Raised by {facts.raiser} at {ctx.local(facts.raised_at):%H:%M}",
+        f"Raised by {facts.raiser} at {ctx.local(facts.raised_at):%H:%M}"
+        if facts.headline is None
+        else f"{facts.headline} Raised by the bot at {ctx.local(facts.raised_at):%H:%M}.",
     ]
     if reason:
         lines.append(reason)

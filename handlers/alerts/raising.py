@@ -16,7 +16,7 @@ from handlers.alerts.holding import (
     resolve_alert,
     take_over_alert,
 )
-from handlers.alerts.messages import alert_facts, ping_text
+from handlers.alerts.messages import WELFARE_ORIGIN, alert_facts, ping_text
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from handlers.service.hours import is_open
@@ -78,6 +78,17 @@ async def raise_carer_concern(
     return await _raise(uow, carer, booked, severity=Severity.URGENT, note=note, ctx=ctx)
 
 
+async def raise_missed_welfare_check(
+    uow: AsyncSession, worker: Person, *, session_id: int, note: str, ctx: ServiceContext
+) -> tuple[Alert, list[Person]]:
+    """An urgent alert the bot raises when a worker on a lone or community session did not
+    answer a welfare check in time; the ping says so in the note's words."""
+    booked = await uow.get(Session, session_id)
+    return await _raise(
+        uow, worker, booked, severity=Severity.URGENT, note=note, ctx=ctx, origin=WELFARE_ORIGIN
+    )
+
+
 async def _raise(
     uow: AsyncSession,
     raiser: Person,
@@ -86,6 +97,7 @@ async def _raise(
     severity: Severity,
     note: str | None,
     ctx: ServiceContext,
+    origin: str | None = None,
 ) -> tuple[Alert, list[Person]]:
     now = ctx.now()
     alert = Alert(
@@ -100,6 +112,7 @@ async def _raise(
         is_out_of_hours=not is_open(ctx.config, now),
         step=0,
         is_resolve_reminded=False,
+        origin=origin,
     )
     uow.add(alert)
     await uow.flush()
@@ -116,6 +129,7 @@ async def _raise(
         venue=alert.venue_code,
         room=alert.room,
         out_of_hours=alert.is_out_of_hours,
+        origin=origin,
     )
     pinged = await ping_current_step(uow, alert, ctx, now, reason=None)
     return alert, pinged
@@ -187,7 +201,10 @@ async def alert_details(uow: AsyncSession, alert: Alert, ctx: ServiceContext) ->
     note = raised.note if raised is not None else alert.note
     raiser = await uow.get(Person, alert.raised_by_id)
     who = "the carer" if raiser is not None and raiser.role == Role.CARER.value else "the worker"
-    lines.append(f"Note from {who}: {note}" if note else f"No note from {who}.")
+    if alert.origin == WELFARE_ORIGIN:  # the bot's words, not the worker's
+        lines.append(f"Raised by the bot: {note}")
+    else:
+        lines.append(f"Note from {who}: {note}" if note else f"No note from {who}.")
     if alert.outcome:
         lines.append(
             f"Outcome: {alert.outcome}"
@@ -232,6 +249,7 @@ __all__ = [
     "open_alerts",
     "raise_alert",
     "raise_carer_concern",
+    "raise_missed_welfare_check",
     "refuse",
     "release_alerts_held_by",
     "resolve_alert",

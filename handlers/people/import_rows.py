@@ -44,6 +44,8 @@ SESSIONS_COLUMNS = (
     "parent_leaves",
     "carer_arrives",
     "carer_leaves",
+    "setting",
+    "lone",
 )
 INITIALS_PUNCTUATION = frozenset(".-' ")
 MAX_INITIALS_LETTERS = 4
@@ -156,8 +158,16 @@ class SessionRow(ImportRow):
     parent_leaves: time | None = None
     carer_arrives: time | None = None
     carer_leaves: time | None = None
+    # Out in the community, or the worker on their own: welfare check-ins during the session.
+    setting: Literal["centre", "community"] = "centre"
+    lone: bool = False
 
-    @field_validator("no_meet", mode="before")
+    @field_validator("setting", mode="before")
+    @classmethod
+    def _blank_is_centre(cls, value: Any) -> Any:
+        return "centre" if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("no_meet", "lone", mode="before")
     @classmethod
     def _blank_is_no(cls, value: Any) -> Any:
         return False if isinstance(value, str) and not value.strip() else value

@@ -205,6 +205,8 @@ async def _import_sessions(
         record.parent_leaves_at = _on_day(row, row.parent_leaves, zone)
         record.carer_arrives_at = _on_day(row, row.carer_arrives, zone)
         record.carer_leaves_at = _on_day(row, row.carer_leaves, zone)
+        record.setting = row.setting
+        record.is_lone = row.lone
         summary.sessions += 1
     return updated
 

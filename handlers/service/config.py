@@ -164,6 +164,23 @@ class Arrivals(_Strict):
     no_show_period_days: int = Field(default=28, ge=1)
 
 
+class Welfare(_Strict):
+    """Welfare check-ins for lone or community sessions: how often "All OK?", how long to answer.
+
+    From the session's start (or its "started" mark) until it is ended, the worker is asked
+    every `interval_minutes`; no answer within `grace_minutes` raises an urgent alert.
+    """
+
+    interval_minutes: int = Field(default=30, ge=5, le=240)
+    grace_minutes: int = Field(default=10, ge=1, le=120)
+
+    @model_validator(mode="after")
+    def _answer_before_the_next(self) -> Welfare:
+        if self.grace_minutes >= self.interval_minutes:
+            raise ValueError("grace_minutes must be less than interval_minutes")
+        return self
+
+
 class Notes(_Strict):
     """The worker's notes: which session is "now", and words that read as an opinion.
 
@@ -262,6 +279,7 @@ class ServiceConfig(_Strict):
     watchdog: Watchdog = Watchdog()
     notes: Notes = Notes()
     reports: Reports = Reports()
+    welfare: Welfare = Welfare()
     conversation_idle_minutes: int = Field(default=30, ge=1)
     # A form put aside (left idle, or for another one) is discarded after this, answers and all.
     put_aside_days: int = Field(default=7, ge=1, le=90)

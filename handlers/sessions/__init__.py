@@ -73,6 +73,10 @@ from handlers.sessions.my_sessions import (
     my_calendar_file,
     my_sessions_reply,
 )
+from handlers.sessions.no_meet import (
+    carer_span,
+    carer_when,
+)
 from handlers.sessions.note_rules import (
     KIND_LABELS,
     KIND_WORDS,
@@ -166,6 +170,15 @@ from handlers.sessions.today import (
     session_for_tap,
     worker_day,
 )
+from handlers.sessions.welfare import (
+    WELFARE_PREFIX,
+    MissedCheck,
+    WelfareAnswer,
+    answer_welfare_check,
+    ask_welfare_checks,
+    claim_missed_checks,
+    record_welfare_alert,
+)
 
 __all__ = [
     "AMEND_START",
@@ -204,6 +217,7 @@ __all__ = [
     "TODAY_PREFIX",
     "TODAY_START",
     "WAIT_NOTE_MAX_LENGTH",
+    "WELFARE_PREFIX",
     "CallOff",
     "Decision",
     "EndKind",
@@ -212,6 +226,7 @@ __all__ = [
     "HandoverSent",
     "IllnessDecided",
     "Mark",
+    "MissedCheck",
     "NotCallable",
     "NotOneHome",
     "NotRunningToday",
@@ -237,19 +252,25 @@ __all__ = [
     "SlotTaken",
     "StaffCancelled",
     "Submitted",
+    "WelfareAnswer",
     "add_note",
     "amend_note",
     "answer_parent_question",
+    "answer_welfare_check",
     "ask_about_missing_parents",
+    "ask_welfare_checks",
     "book_previsit",
     "call_off_session",
     "cancel_for_carer",
     "cancel_previsit",
     "cancel_session_by_service",
     "cards_already_sent",
+    "carer_span",
+    "carer_when",
     "carers_sessions_ahead",
     "chase_overdue_reports",
     "children_of_carer",
+    "claim_missed_checks",
     "decide_illness",
     "describe_previsit",
     "details_text",
@@ -272,6 +293,7 @@ __all__ = [
     "parse_today",
     "press_sign_off",
     "record_wait",
+    "record_welfare_alert",
     "report_illness",
     "report_late",
     "review_report",

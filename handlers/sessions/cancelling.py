@@ -25,6 +25,7 @@ from handlers.service.context import ServiceContext
 from handlers.service.labels import place_line, role_label
 from handlers.sessions.arrival_rules import repeated_no_shows
 from handlers.sessions.cancellation_rules import is_late_notice, repeated_refusals
+from handlers.sessions.no_meet import carer_when
 from handlers.sessions.reminder_schedule import reminder_key_prefix
 from storage.models import (
     CancelReason,
@@ -270,7 +271,7 @@ async def _carer_notice(
     place = await place_line(uow, booked.venue_code, booked.room)
     cancelled = "cancelled by the service" if call_off.by is None else "cancelled"
     lines = [
-        f"❌ The session for {initials} on {ctx.show_time(booked.starts_at)} at {place} is "
+        f"❌ The session for {initials} on {carer_when(booked, ctx)} at {place} is "
         f"{cancelled}. Please don't come in for it; no reminders will come for it."
     ]
     if call_off.carer_reason:

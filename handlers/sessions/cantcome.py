@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.service.context import ServiceContext
 from handlers.sessions.cancellation_rules import REASON_WORDS
 from handlers.sessions.cancelling import CallOff, NotScheduled, call_off_session
+from handlers.sessions.no_meet import carer_when
 from storage.models import CancelReason, Person, Session
 from storage.session_queries import upcoming_sessions_of_carer
 
@@ -59,6 +60,6 @@ async def cancel_for_carer(
     except NotScheduled as exc:
         raise NotCallable(session_id) from exc
     return (
-        f"Thank you. The session on {ctx.show_time(booked.starts_at)} is cancelled; I've told "
+        f"Thank you. The session on {carer_when(booked, ctx)} is cancelled; I've told "
         "the worker, the Family Time team and the social worker. You won't get reminders for it."
     )

@@ -20,6 +20,7 @@ from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import can_reach
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
+from handlers.sessions.no_meet import carer_when
 from storage.models import Child, HandoverCard, Person, Priority, Session
 from storage.session_queries import upcoming_sessions_of_carer
 
@@ -124,7 +125,7 @@ async def submit_handover(
     mine = await _carers_children(uow, booked, carer)
     marked = tuple(c.label for c in mine if not c.is_independently_mobile and answers.is_marked)
     worker = await uow.get(Person, booked.worker_id) if booked.worker_id else None
-    when = ctx.show_time(booked.starts_at)
+    when = carer_when(booked, ctx)
     if worker is None or not worker.is_active or not await can_reach(uow, worker.id):
         return HandoverSent(
             f"Thank you, the handover card for {when} is saved. Please also tell the Family "

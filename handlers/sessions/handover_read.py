@@ -14,6 +14,7 @@ from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from handlers.sessions.handover import card_text, parse_read
 from handlers.sessions.illness import children_of_carer
+from handlers.sessions.no_meet import carer_when
 from storage.models import HandoverCard, Person, Priority, Session
 
 
@@ -66,7 +67,7 @@ async def mark_handover_read(
     await queue_delivery(
         uow,
         SendMessage(
-            f"👁 Your handover card for {ctx.show_time(booked.starts_at)}"
+            f"👁 Your handover card for {carer_when(booked, ctx)}"
             f"{' · ' + mine if mine else ''} was read by {person.first_name} at "
             f"{ctx.local(now):%H:%M}."
         ),

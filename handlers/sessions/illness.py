@@ -21,6 +21,7 @@ from handlers.sessions.illness_plan import (
     plan_line,
     sessions_it_may_affect,
 )
+from handlers.sessions.no_meet import carer_when
 from storage.models import (
     Child,
     Contagious,
@@ -203,9 +204,9 @@ def _carer_reply(
 ) -> str:
     """What happens next, in words a busy carer can take in at a glance."""
     lines = [f"Thank you. I've passed this on about {child.initials} to the Family Time team."]
-    when = ", ".join(ctx.show_time(s.starts_at) for s in affected)
+    when = ", ".join(carer_when(s, ctx) for s in affected)
     if called_off:
-        off = ", ".join(ctx.show_time(s.starts_at) for s in called_off)
+        off = ", ".join(carer_when(s, ctx) for s in called_off)
         lines.append(
             f"As it could be catching, these sessions are off: {off}. Please don't bring "
             f"{child.initials} to the centre while they could pass it on; no reminders will "
@@ -220,7 +221,7 @@ def _carer_reply(
         lines.append(f"The sessions go ahead ({when}); the worker knows.")
     elif upcoming is not None:
         lines.append(
-            f"Their next session is {ctx.show_time(upcoming.starts_at)}; "
+            f"Their next session is {carer_when(upcoming, ctx)}; "
             "the team will contact you about it."
         )
     if contagious is Contagious.NOT_SURE or (contagious is Contagious.YES and not called_off):

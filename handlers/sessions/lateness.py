@@ -16,6 +16,7 @@ from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import can_reach
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
+from handlers.sessions.no_meet import carer_span
 from storage.models import AuditEvent, Person, Priority, Session
 from storage.session_queries import upcoming_sessions_of_carer
 
@@ -79,7 +80,8 @@ async def report_late(
     if booked is None or minutes not in LATE_MINUTES:
         raise NotRunningToday(session_id)
     now = ctx.now()
-    expected = max(booked.starts_at + timedelta(minutes=minutes), now)
+    # Late against the carer's own arrival time when they must not meet the parent.
+    expected = max(carer_span(booked)[0] + timedelta(minutes=minutes), now)
     worker = await uow.get(Person, booked.worker_id) if booked.worker_id else None
     if worker is not None and worker.is_active and await can_reach(uow, worker.id):
         told, who = [worker], worker.first_name

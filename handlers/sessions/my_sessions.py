@@ -14,6 +14,7 @@ from handlers.service.calendar_files import CalendarEvent, calendar_file
 from handlers.service.context import ServiceContext
 from handlers.service.labels import place_line
 from handlers.sessions.illness import children_of_carer
+from handlers.sessions.no_meet import carer_span, has_carer_times
 from storage.models import Person, Session, SessionStatus
 from storage.session_queries import sessions_of_carer_ahead
 
@@ -39,6 +40,8 @@ class SessionView:
     status: str
     worker: str  # the worker's first name, or "" while none is named
     children: str
+    # Parent and carer must not meet: starts_at and ends_at are the carer's own times.
+    is_own_times: bool = False
 
     @property
     def is_cancelled(self) -> bool:
@@ -60,12 +63,13 @@ async def carers_sessions_ahead(
         SessionView(
             session_id=s.id,
             ref=s.ref,
-            starts_at=s.starts_at,
-            ends_at=s.ends_at,
+            starts_at=carer_span(s)[0],
+            ends_at=carer_span(s)[1],
             place=await place_line(uow, s.venue_code, s.room),
             status=s.status,
             worker=workers.get(s.worker_id or 0, ""),
             children=_initials(s, mine),
+            is_own_times=has_carer_times(s),
         )
         for s in sessions
     ]
@@ -81,6 +85,8 @@ def session_text(view: SessionView, ctx: ServiceContext) -> str:
     when = f"{ctx.show_time(view.starts_at)}–{ctx.local(view.ends_at):%H:%M}"
     status = STATUS_WORDS.get(view.status, view.status)
     worker = f" · with {view.worker}" if view.worker and not view.is_cancelled else ""
+    if view.is_own_times:
+        when += " (your own times: arrive not before, so you and the parent don't meet)"
     return f"{mark} {when} · {view.children} · {status}\n    {view.place}{worker}"
 
 

@@ -24,6 +24,7 @@ from handlers.service.labels import place_line
 from handlers.sessions.arrival_rules import is_parent_question_due
 from handlers.sessions.cancellation_rules import REASON_WORDS
 from handlers.sessions.cancelling import CallOff, call_off_session
+from handlers.sessions.no_meet import carer_span
 from handlers.sessions.session_marks import marks_of, record_event
 from handlers.sessions.today import today_data
 from storage.models import (
@@ -192,8 +193,9 @@ async def _tell_carers(uow: AsyncSession, booked: Session, ctx: ServiceContext) 
                 people[carer.id] = carer
     for carer_id, children in carers.items():
         names = ", ".join(child.initials for child in children)
+        at = ctx.local(carer_span(booked)[0])  # the carer's own time when they must not meet
         text = (
-            f"❌ Family time for {names} today at {ctx.local(booked.starts_at):%H:%M} ({place}) "
+            f"❌ Family time for {names} today at {at:%H:%M} ({place}) "
             "is cancelled: the parent didn't arrive in time. Please don't bring "
             f"{'them' if len(children) > 1 else 'the child'} in. Questions about it go to the "
             "social worker."

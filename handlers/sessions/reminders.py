@@ -22,6 +22,7 @@ from handlers.sessions.cantcome import CANTCOME_START
 from handlers.sessions.handover import HANDOVER_START, card_lines, cards_for
 from handlers.sessions.illness import contagious_phrase
 from handlers.sessions.lateness import LATE_START
+from handlers.sessions.no_meet import carer_times_line, has_carer_times
 from handlers.sessions.reminder_schedule import (
     CARER_REMINDERS,
     CARER_SOON,
@@ -154,12 +155,20 @@ async def _carer_text(
     # on the day itself.
     days_away = (ctx.local(booked.starts_at).date() - ctx.local(now).date()).days
     day = {0: "today, ", 1: "tomorrow, "}.get(days_away, "on ")
+    if has_carer_times(booked):  # never the session's start: the parent may be arriving then
+        local = ctx.local(booked.starts_at)
+        when = f"{day}{local:%a} {local.day} {local:%b}: {carer_times_line(booked, ctx)}"
+    else:
+        when = f"{day}{ctx.show_time(booked.starts_at)}"
     lines = [
-        f"📅 Reminder: family time for {children} {day}{ctx.show_time(booked.starts_at)}",
+        f"📅 Reminder: family time for {children} {when}",
         await place_line(uow, booked.venue_code, booked.room),
     ]
     if venue is not None:
-        lines += [x for x in (venue.address, venue.parking, venue.arrival) if x]
+        # The venue's usual arrival advice ("a few minutes before the start") doesn't apply
+        # to a carer who keeps their own times.
+        arrival = "" if has_carer_times(booked) else venue.arrival
+        lines += [x for x in (venue.address, venue.parking, arrival) if x]
     lines.append("Please bring what the children need (nappies, a bottle, any medicine).")
     lines.append(
         "If a child is ill, send /illness; if you can't come, tap Can't make it (or call "

@@ -25,6 +25,7 @@ from handlers.service.config import ServiceConfig
 from handlers.service.context import ServiceContext
 from handlers.service.labels import place_line
 from handlers.sessions.handover import pass_cards_to_new_worker
+from handlers.sessions.no_meet import carer_span, has_carer_times
 from handlers.sessions.reminders import withdraw_queued_reminders
 from storage.models import Person, Priority, Session, SessionStatus, child_carers
 
@@ -41,6 +42,9 @@ class SessionFacts:
     room: str | None
     worker_id: int | None
     status: str
+    # Set only when the carer keeps their own times (parent and carer must not meet).
+    carer_arrives_at: datetime | None = None
+    carer_leaves_at: datetime | None = None
 
     @classmethod
     def of(cls, booked: Session) -> SessionFacts:
@@ -52,6 +56,7 @@ class SessionFacts:
             booked.room,
             booked.worker_id,
             booked.status,
+            *(carer_span(booked) if has_carer_times(booked) else (None, None)),
         )
 
 
@@ -126,11 +131,20 @@ class Notice:
     def when(self) -> str:
         return span_words(self.change.after.starts_at, self.change.after.ends_at, self.zone)
 
-    def lines(self) -> list[str]:
+    def carer_when(self, facts: SessionFacts) -> str:
+        """The time a carer is given: their own when they must not meet the parent."""
+        if facts.carer_arrives_at is None or facts.carer_leaves_at is None:
+            return span_words(facts.starts_at, facts.ends_at, self.zone)
+        own = span_words(facts.carer_arrives_at, facts.carer_leaves_at, self.zone)
+        return f"{own} (your own times)"
+
+    def lines(self, *, is_for_carer: bool = False) -> list[str]:
         """One line for each thing that changed."""
-        before = self.change.before
+        before, after = self.change.before, self.change.after
         lines = []
-        if self.change.is_time_changed:
+        if self.change.is_time_changed and is_for_carer:
+            lines.append(f"Time: {self.carer_when(before)} → {self.carer_when(after)}")
+        elif self.change.is_time_changed:
             old = span_words(before.starts_at, before.ends_at, self.zone)
             lines.append(f"Time: {old} → {self.when}")
         if self.change.is_place_changed:
@@ -144,22 +158,23 @@ class Notice:
 
     def for_carer(self, initials: str, office_phone: str) -> str:
         """One message to a carer about their children's session."""
+        when = self.carer_when(self.change.after)
         if self.change.is_cancelled:
             return (
-                f"❌ The service has cancelled the session for {initials} on {self.when} at "
+                f"❌ The service has cancelled the session for {initials} on {when} at "
                 f"{self.places[1]}. Please don't come in for it.\n"
                 "If you have questions about it, please ask the children's social worker or "
                 f"the office on {office_phone}."
             )
         if self.change.is_back_on:
-            head = f"✅ The session for {initials} on {self.when} at {self.places[1]} is back on."
-            return "\n".join([head, *self.lines()])
+            head = f"✅ The session for {initials} on {when} at {self.places[1]} is back on."
+            return "\n".join([head, *self.lines(is_for_carer=True)])
         worker = f", with {self.workers[1]}" if self.workers[1] else ""
         return "\n".join(
             [
                 f"🔁 The service has changed the session for {initials}:",
-                *self.lines(),
-                f"It is now {self.when} at {self.places[1]}{worker}.",
+                *self.lines(is_for_carer=True),
+                f"It is now {when} at {self.places[1]}{worker}.",
                 f"Questions: the office on {office_phone}.",
             ]
         )

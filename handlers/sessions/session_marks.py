@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.service.context import ServiceContext
+from handlers.sessions.no_meet import tell_carers_to_come_in
 from storage.models import EventKind, Person, Session, SessionEvent, SessionStatus
 
 # What each mark reads as, in the order of a session's life.
@@ -39,6 +40,7 @@ class Marked:
     outcome: Mark
     booked: Session
     at: datetime | None = None
+    carers_told: bool = False  # a no-meet session's parent left: the carers may come in
 
 
 async def marks_of(uow: AsyncSession, session_id: int) -> dict[str, SessionEvent]:
@@ -63,6 +65,9 @@ async def mark_session(
     now = ctx.now()
     uow.add(SessionEvent(session_id=booked.id, kind=kind.value, at=now, by_person_id=worker.id))
     await uow.flush()
+    if kind is EventKind.PARENT_LEFT and booked.is_no_meet:
+        await tell_carers_to_come_in(uow, booked, worker, ctx)
+        return Marked(Mark.DONE, booked, now, carers_told=True)
     return Marked(Mark.DONE, booked, now)
 
 

@@ -20,7 +20,16 @@ from handlers.sessions.cancellation_rules import REASON_WORDS
 from handlers.sessions.handover import cards_for
 from handlers.sessions.reminders import illness_lines
 from handlers.sessions.session_marks import MARK_WORDS, marks_of
-from storage.models import CancelReason, EventKind, Person, Role, Session, SessionStatus
+from handlers.sessions.welfare_rules import has_welfare_checks
+from storage.models import (
+    CancelReason,
+    EventKind,
+    Person,
+    Role,
+    Session,
+    SessionStatus,
+    Setting,
+)
 
 TODAY_START = "today"
 TODAY_PREFIX = "t:"  # t:d:<session id> for Details, t:<mark code>:<session id> for a mark
@@ -104,6 +113,13 @@ async def _card(uow: AsyncSession, booked: Session, ctx: ServiceContext) -> tupl
         f"Attending: {attendee_line(booked)}",
         f"Supervision: {booked.supervision_level or 'not recorded'}",
     ]
+    if has_welfare_checks(booked.setting, booked.is_lone):
+        is_out = booked.setting == Setting.COMMUNITY.value
+        where = "in the community" if is_out else "lone working"
+        lines.append(
+            f"🛡 {where.capitalize()}: I'll ask \"All OK?\" every "
+            f"{ctx.config.welfare.interval_minutes} minutes from the start."
+        )
     details: Keyboard = ((Button("🔎 Details", today_data(DETAILS, booked.id)),),)
     if booked.status == SessionStatus.CANCELLED.value:
         reason = CancelReason(booked.cancel_reason) if booked.cancel_reason else None

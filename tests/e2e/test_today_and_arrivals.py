@@ -40,7 +40,13 @@ async def book_today(h: Harness, *linked: tuple[int, str], sessions: str = T1) -
     await h.advance(timedelta(seconds=1))
     count = sessions.count("\n")
     reminders = h.unread(CARER)  # T1's 2-hour one (due at 09:00); T2's evening one
-    assert len(reminders) == count and "A.B. today, Mon 23 Nov, 11:00" in reminders[0].text
+    assert len(reminders) == count
+    # T1: the parent and carer must not meet, so the carer hears their own times, not 11:00.
+    assert reminders[0].text.startswith(
+        "📅 Reminder: family time for A.B. today, Mon 23 Nov: please arrive at 10:45, not "
+        "before, and collect at 12:00 (you and the parent must not meet)\nCoffee Hall, Room 3\n"
+    )
+    assert "11:00" not in reminders[0].text
     briefings = h.unread(WORKER)
     assert len(briefings) == count and "session T1" in briefings[0].text
 
@@ -204,8 +210,8 @@ async def test_no_parent_by_the_deadline_the_worker_cancels_and_everyone_is_told
         "the social worker and the Family Time team."
     )
     (to_carer,) = h.unread(CARER)
-    assert to_carer.text == (
-        "❌ Family time for A.B. today at 11:00 (Coffee Hall, Room 3) is cancelled: the parent "
+    assert to_carer.text == (  # T1 is no-meet: the carer's own time, never the start
+        "❌ Family time for A.B. today at 10:45 (Coffee Hall, Room 3) is cancelled: the parent "
         "didn't arrive in time. Please don't bring the child in. Questions about it go to the "
         "social worker."
     )
@@ -288,4 +294,68 @@ async def test_a_second_no_show_is_flagged_to_the_social_worker_and_the_coordina
     assert to_social_worker.text.endswith(flag)
     (to_coordinator,) = h.unread(COORDINATOR)
     assert to_coordinator.text.endswith(flag)
+    h.assert_no_unexpected_messages()
+
+
+async def test_parent_left_a_no_meet_session_the_carer_is_told_to_come_in_once(
+    harness: Harness,
+) -> None:
+    h = harness
+    await book_today(h, (WORKER, "W1"), (CARER, "C1"), (COORDINATOR, "K1"), sessions=T1 + T2)
+    await h.send(CARER, "/mysessions")
+    (mine,) = h.unread(CARER)
+    assert (
+        "📅 Mon 23 Nov, 10:45–12:00 (your own times: arrive not before, so you and the parent "
+        "don't meet) · A.B. · going ahead\n    Coffee Hall, Room 3 · with Wren"
+    ) in mine.text
+    assert "Mon 23 Nov, 14:00–15:00 · A.B. · going ahead" in mine.text  # T2: the usual times
+    assert "11:00" not in mine.text
+
+    await h.press_data(WORKER, f"t:pl:{await session_id(h, 'T1')}")
+    (marked,) = h.unread(WORKER)
+    assert marked.text == (
+        "✔ Parent left: marked at 10:00 (session T1). The carer is told they can come in now."
+    )
+    (come_in,) = h.unread(CARER)
+    assert come_in.text == (
+        "🚪 The parent has left: you can come in now to collect A.B. (Coffee Hall, Room 3)."
+    )
+    assert come_in.protect_content
+    await h.press_data(WORKER, f"t:pl:{await session_id(h, 'T1')}")  # marked twice
+    (again,) = h.unread(WORKER)
+    assert again.text == "Parent left was already marked at 10:00 (session T1)."
+    await h.press_data(WORKER, f"t:pl:{await session_id(h, 'T2')}")  # parent and carer may meet
+    (plain,) = h.unread(WORKER)
+    assert plain.text == "✔ Parent left: marked at 10:00 (session T2)."
+    h.assert_no_unexpected_messages()  # the carer told once, about T1 only
+
+
+async def test_a_no_meet_carer_running_late_or_calling_off_hears_their_own_times(
+    harness: Harness,
+) -> None:
+    h = harness
+    await book_today(h, (WORKER, "W1"), (CARER, "C1"))
+    await h.send(CARER, "/late")  # T1 only, so it is chosen already
+    (question,) = h.unread(CARER)
+    assert "11:00" not in question.text
+    await h.press(CARER, "10 minutes")
+    _edited, thanks = h.unread(CARER)
+    assert thanks.text.startswith(  # late against the carer's own 10:45, not the start
+        "Thank you, I've told Wren you'll be about 10 minutes late (arriving about 10:55)."
+    )
+    (notice,) = h.unread(WORKER)
+    assert notice.text.endswith("expected about 10:55.")
+
+    await h.send(CARER, "/cantcome")  # T1 today, and S1 tomorrow
+    await h.press(CARER, "Mon 23 Nov, 10:45 (your arrival time) · A.B.")
+    await h.press(CARER, "Transport")
+    await h.press(CARER, "Yes, call it off")
+    carer_read = [m.text for m in h.unread(CARER)]
+    assert any(
+        text.startswith("Thank you. The session on Mon 23 Nov, 10:45 (your arrival time) is ")
+        for text in carer_read
+    ), carer_read
+    assert not any("11:00" in text for text in carer_read)
+    (called_off,) = h.unread(WORKER)
+    assert "cancelled" in called_off.text
     h.assert_no_unexpected_messages()

@@ -68,3 +68,27 @@ def test_a_day_early_in_the_month_reads_as_the_pre_visit_days_do() -> None:
     early = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
     assert span_words(early, early.replace(hour=11), LONDON) == "Fri 4 Dec, 10:00–11:00"
     assert ServiceContext(CONFIG, FakeClock(early)).show_time(early) == "Fri 4 Dec, 10:00"
+
+
+def test_a_carer_who_must_not_meet_the_parent_is_given_their_own_times() -> None:
+    own = replace(
+        BEFORE,
+        carer_arrives_at=datetime(2026, 11, 24, 9, 45, tzinfo=UTC),
+        carer_leaves_at=datetime(2026, 11, 24, 11, 30, tzinfo=UTC),
+    )
+    moved = replace(
+        own,
+        starts_at=datetime(2026, 11, 25, 14, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 11, 25, 15, 0, tzinfo=UTC),
+        carer_arrives_at=datetime(2026, 11, 25, 13, 45, tzinfo=UTC),
+        carer_leaves_at=datetime(2026, 11, 25, 15, 0, tzinfo=UTC),
+    )
+    told = Notice(Change(own, moved), LONDON, ("Greenleys", "Greenleys"), ("Wren", "Wren"))
+    carer = told.for_carer("A.B.", None, "01632 960001")
+    assert (
+        "Time: Tue 24 Nov, 09:45–11:30 (your own times) → Wed 25 Nov, 13:45–15:00 (your own times)"
+    ) in carer
+    assert "It is now Wed 25 Nov, 13:45–15:00 (your own times) at Greenleys" in carer
+    assert "10:00" not in carer and "14:00" not in carer  # never the session's start
+    worker = told.for_workers(BOOKED, "A.B. (CH1)", None)[1]
+    assert "Wed 25 Nov, 14:00–15:00" in worker  # staff keep the session's own times
