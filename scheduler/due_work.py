@@ -20,8 +20,8 @@ from handlers.delivery.watchdog import watch_delivery
 from handlers.service.context import ServiceContext
 from handlers.sessions import (
     ask_about_missing_parents,
-    chase_overdue_reports,
     ask_welfare_checks,
+    chase_overdue_reports,
     claim_missed_checks,
     record_welfare_alert,
     send_due_reminders,

@@ -4,8 +4,8 @@
 "All OK?" asked of a session's worker (unique per session and due time), when it was answered or
 missed and the alert raised for it; `alerts` gain `origin` ("welfare" for a missed check).
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-04 17:00:00
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
