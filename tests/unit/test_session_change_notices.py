@@ -84,11 +84,11 @@ def test_a_carer_who_must_not_meet_the_parent_is_given_their_own_times() -> None
         carer_leaves_at=datetime(2026, 11, 25, 15, 0, tzinfo=UTC),
     )
     told = Notice(Change(own, moved), LONDON, ("Greenleys", "Greenleys"), ("Wren", "Wren"))
-    carer = told.for_carer("A.B.", None, "01632 960001")
+    carer = told.for_carer("A.B.", "01632 960001")
     assert (
         "Time: Tue 24 Nov, 09:45–11:30 (your own times) → Wed 25 Nov, 13:45–15:00 (your own times)"
     ) in carer
     assert "It is now Wed 25 Nov, 13:45–15:00 (your own times) at Greenleys" in carer
     assert "10:00" not in carer and "14:00" not in carer  # never the session's start
-    worker = told.for_workers(BOOKED, "A.B. (CH1)", None)[1]
+    worker = told.for_workers(BOOKED, "A.B. (CH1)")[1]
     assert "Wed 25 Nov, 14:00–15:00" in worker  # staff keep the session's own times
