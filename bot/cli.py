@@ -31,6 +31,9 @@ from storage.database import Database
 
 MAX_INVITE_HOURS = 24 * 30  # as the service config allows for its default
 
+# Another port for the sandbox when 8080 is in use: `FAMILYTIME_SANDBOX_PORT=8090 make run`.
+SANDBOX_PORT_ENV = "FAMILYTIME_SANDBOX_PORT"
+
 app = typer.Typer(
     help="Family Time assistant: run the bot and look after its data.", no_args_is_help=True
 )
@@ -189,7 +192,9 @@ def run(
         str | None,
         typer.Option(help="Public HTTPS URL Telegram should POST updates to (else long polling)"),
     ] = None,
-    sandbox_port: Annotated[int, typer.Option(help="The sandbox's port, when no token")] = 8080,
+    sandbox_port: Annotated[
+        int, typer.Option(help="The sandbox's port, when no token", envvar=SANDBOX_PORT_ENV)
+    ] = 8080,
 ) -> None:
     """Run the bot against Telegram; without FAMILYTIME_TELEGRAM_TOKEN, run the local sandbox."""
     settings = checked_settings()
@@ -224,7 +229,9 @@ def run(
 @app.command("sandbox")
 def sandbox(
     runtime: Annotated[str | None, typer.Option(help="ptb or aiogram")] = None,
-    port: Annotated[int, typer.Option(help="Port of the page and the local Bot API")] = 8080,
+    port: Annotated[
+        int, typer.Option(help="Port of the page and the local Bot API", envvar=SANDBOX_PORT_ENV)
+    ] = 8080,
     database: Annotated[
         Path, typer.Option(help="The sandbox's SQLite file (made afresh at each start)")
     ] = Path("sandbox.sqlite3"),

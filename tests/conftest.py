@@ -266,6 +266,7 @@ LONGEST_FIRST = (
     "test_outbox_sigkill.py",
     "test_alert_sigkill.py",
     "test_sandbox_browser.py",
+    "test_make_run_fresh_clone.py",
     "test_secrets.py",
     "test_webhook_instances.py",
     "test_alert_instances.py",
