@@ -75,6 +75,17 @@ def test_the_week_of_a_clock_change_is_offered_whole_and_seats_are_matched_by_in
     assert times(monday)[0] == "10:00"
 
 
+def test_the_week_the_clocks_go_back_is_offered_whole_and_seats_are_matched_by_instant() -> None:
+    now = utc(2026, 10, 22, 12, 0)  # Thursday; the clocks go back on Sunday 25 October
+    taken = Counter({utc(2026, 10, 26, 9, 0): 1})  # Monday's 09:00 GMT is taken
+    days = bookable_days(COFFEE_HALL, now=now, taken=taken)
+    assert days[:3] == [date(2026, 10, 23), date(2026, 10, 24), date(2026, 10, 26)]
+    monday = free_slots(COFFEE_HALL, date(2026, 10, 26), now=now, taken=taken)
+    assert times(monday)[0] == "10:00"
+    friday = free_slots(COFFEE_HALL, date(2026, 10, 23), now=now, taken=taken)
+    assert times(friday)[0] == "09:00"  # 08:00 UTC, still summer time: not the taken seat
+
+
 def test_the_days_run_from_tomorrow_across_the_end_of_a_month() -> None:
     now = utc(2026, 11, 30, 16, 0)  # Monday 30 November, late afternoon
     days = bookable_days(COFFEE_HALL, now=now, taken=NONE_TAKEN)
