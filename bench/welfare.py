@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import distinct, func, insert, select, update
 
 from bench.stats import peak_rss_mb
-from bot.settings import EXAMPLE_SERVICE_CONFIG
+from bot.settings import EXAMPLE_SERVICE_CONFIG, Settings
 from handlers.alerts import add_shift
 from handlers.people import find_person, import_records
 from handlers.service.clock import FakeClock
@@ -256,15 +256,19 @@ async def main(sessions: int) -> None:
             phases.append((name, took, handled, await counts(db)))
             await deliver_all(db, clock.now())
         await db.dispose()
+    tick_ms = Settings.model_fields["tick_seconds"].default * 1000
     print(
         f"baseline: a due-work pass with {sessions} ordinary sessions under way, none lone or in "
-        f"the community: median {base:.1f} ms (of {', '.join(f'{b:.0f}' for b in baseline)})"
+        f"the community: median {base:.1f} ms (of {', '.join(f'{b:.0f}' for b in baseline)}); "
+        f"the scheduler ticks every {tick_ms / 1000:.0f} s"
     )
     before = dict.fromkeys(phases[0][3], 0)
     for name, took, handled, after in phases:
         new = {k: after[k] - before[k] for k in after if after[k] != before[k]}
         print(
-            f"{name}: {took:.0f} ms, ratio {took / base:.1f}; handled {handled}; new rows "
+            f"{name}: {took:.0f} ms, ratio {took / base:.1f}, "
+            f"{(took - base) / sessions:+.1f} ms a session, {took / tick_ms:.2f} of a tick; "
+            f"handled {handled}; new rows "
             + (", ".join(f"{k} +{v}" for k, v in new.items()) or "none")
         )
         before = after
