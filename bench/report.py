@@ -27,13 +27,14 @@ from sqlalchemy import insert, select
 
 from bench.stats import peak_rss_mb
 from bot.settings import EXAMPLE_SERVICE_CONFIG
+from handlers.delivery.message_limits import split_text
 from handlers.people import import_records
 from handlers.service.clock import FakeClock
 from handlers.service.config import load_service_config
 from handlers.service.context import ServiceContext
 from handlers.sessions.notes import SESSION_NOTE_MAX_LENGTH
 from handlers.sessions.report_facts import ReportFacts, gather_report
-from handlers.sessions.report_pdf import report_pdf
+from handlers.sessions.report_pdf import report_pdf, report_summary
 from storage.database import Database
 from storage.migrate import upgrade_database
 from storage.models import Alert, EventKind, NoteKind, Person, Session, SessionEvent, SessionNote
@@ -79,6 +80,7 @@ class Measured:
     pages: int
     peak_mb: float
     facts: ReportFacts
+    review_parts: int  # the worker's review in the chat, in Telegram-sized messages
 
     @property
     def total_ms(self) -> float:
@@ -223,6 +225,7 @@ async def measure(db: Database, ctx: ServiceContext, session_id: int, runs: int)
         len(re.findall(rb"/Type /Page\b", content)),
         peak / 2**20,
         facts,
+        len(split_text(report_summary(facts))),
     )
 
 
@@ -236,7 +239,8 @@ def describe(name: str, m: Measured, base: Measured) -> str:
     return (
         f"{name}: gather {m.gather_ms:.1f} ms + render {m.render_ms:.1f} ms = "
         f"{m.total_ms:.1f} ms; ratio to baseline {m.total_ms / base.total_ms:.2f}; "
-        f"PDF {m.pdf_bytes / 1024:.0f} KB, {m.pages} pages; traced peak {m.peak_mb:.1f} MB"
+        f"PDF {m.pdf_bytes / 1024:.0f} KB, {m.pages} pages; traced peak {m.peak_mb:.1f} MB; "
+        f"chat review {m.review_parts} message(s)"
     )
 
 
@@ -264,7 +268,7 @@ async def main(notes: int, amendments: int, runs: int) -> None:
         f"typical session (baseline, {TYPICAL_NOTES} notes, 1 amendment, {len(MARKS)} marks, "
         f"an alert): gather {base.gather_ms:.1f} ms + render {base.render_ms:.1f} ms = "
         f"{base.total_ms:.1f} ms; PDF {base.pdf_bytes / 1024:.0f} KB, {base.pages} pages; "
-        f"traced peak {base.peak_mb:.1f} MB"
+        f"traced peak {base.peak_mb:.1f} MB; chat review {base.review_parts} message(s)"
     )
     print(
         describe(f"the same beside another family's {notes} notes", beside, base)
@@ -290,6 +294,11 @@ async def main(notes: int, amendments: int, runs: int) -> None:
     print(
         f"growth: per-note cost varies {growth:.2f}× from {sizes[0]} to {sizes[-1]} notes: {shape} "
         f"(linear: within 1.5×); traced peak per note {largest.peak_mb * 1024 / notes:.1f} KB"
+    )
+    print(
+        f"the render runs on the event loop (submit_report makes the PDF in place): every chat "
+        f"waits {base.render_ms:.0f} ms for a typical report, "
+        f"{largest.render_ms / 1000:.1f} s for {notes} notes"
     )
     print(f"peak RSS {peak_rss_mb():.0f} MB")
 
