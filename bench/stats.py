@@ -1,4 +1,4 @@
-"""What both benchmarks need: percentiles and peak memory."""
+"""What the benchmarks share: percentiles and peak memory."""
 
 from __future__ import annotations
 
