@@ -165,7 +165,9 @@ async def claim_missed_checks(
     )
     missed: list[MissedCheck] = []
     for check in list(overdue):
-        if not is_answer_overdue(check.asked_at, now, rules) or not await _claim(uow, check, now):
+        if not is_answer_overdue(check.asked_at, now, rules):
+            continue
+        if not await _settle(uow, check, missed_at=now):
             continue
         booked = await uow.get(Session, check.session_id)
         worker = await uow.get(Person, check.worker_id)
@@ -178,8 +180,9 @@ async def claim_missed_checks(
     return missed
 
 
-async def _claim(uow: AsyncSession, check: WelfareCheck, now: datetime) -> bool:
-    """Mark the check missed unless it was answered or claimed meanwhile."""
+async def _settle(uow: AsyncSession, check: WelfareCheck, **outcome: datetime) -> bool:
+    """Set the check's answer or miss unless either was set meanwhile (by a tap or another
+    instance's tick); True if this call is the one that settled it."""
     result = await uow.execute(
         update(WelfareCheck)
         .where(
@@ -187,7 +190,7 @@ async def _claim(uow: AsyncSession, check: WelfareCheck, now: datetime) -> bool:
             WelfareCheck.answered_at.is_(None),
             WelfareCheck.missed_at.is_(None),
         )
-        .values(missed_at=now)
+        .values(**outcome)
         .execution_options(synchronize_session=False)
     )
     assert isinstance(result, CursorResult)
@@ -249,19 +252,7 @@ async def answer_welfare_check(
     if check.answered_at is not None:
         return WelfareAnswered(WelfareAnswer.ALREADY, booked, question, check.answered_at)
     now = ctx.now()
-    result = await uow.execute(
-        update(WelfareCheck)
-        .where(
-            WelfareCheck.id == check.id,
-            WelfareCheck.answered_at.is_(None),
-            WelfareCheck.missed_at.is_(None),
-        )
-        .values(answered_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    assert isinstance(result, CursorResult)
-    await uow.refresh(check)
-    if result.rowcount != 1:
+    if not await _settle(uow, check, answered_at=now):
         if check.answered_at is not None:
             return WelfareAnswered(WelfareAnswer.ALREADY, booked, question, check.answered_at)
         if check.alert_id is None:
