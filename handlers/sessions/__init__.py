@@ -154,7 +154,8 @@ from handlers.sessions.return_card import (
     send_return_card,
     sessions_for_return_card,
 )
-from handlers.sessions.service_changes import SessionFacts, tell_session_changed
+from handlers.sessions.service_change_notices import SessionFacts
+from handlers.sessions.service_changes import tell_session_changed
 from handlers.sessions.session_marks import MARK_WORDS, Mark, mark_session
 from handlers.sessions.staff_cancellation import (
     SERVICE_REASONS,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from handlers.service.clock import FakeClock
 from handlers.service.config import load_service_config
 from handlers.service.context import ServiceContext
-from handlers.sessions.service_changes import Change, Notice, SessionFacts, span_words
+from handlers.sessions.service_change_notices import Change, Notice, SessionFacts, span_words
 from storage.models import Session, SessionStatus
 from tests.conftest import EXAMPLE_CONFIG
 
@@ -31,13 +31,14 @@ def notice(after: SessionFacts, workers: tuple[str, str] = ("Wren", "Wren")) -> 
 
 
 def test_only_what_people_rely_on_counts_as_a_change() -> None:
-    assert not Change(BEFORE, BEFORE).matters
-    assert not Change(BEFORE, replace(BEFORE, status=SessionStatus.COMPLETED.value)).matters
-    assert Change(BEFORE, replace(BEFORE, room="Room 5")).matters
+    assert not Change(BEFORE, BEFORE).is_worth_telling
+    completed = replace(BEFORE, status=SessionStatus.COMPLETED.value)
+    assert not Change(BEFORE, completed).is_worth_telling
+    assert Change(BEFORE, replace(BEFORE, room="Room 5")).is_worth_telling
     cancelled = replace(BEFORE, status=SessionStatus.CANCELLED.value)
     assert Change(BEFORE, cancelled).is_cancelled
     assert Change(cancelled, BEFORE).is_back_on
-    assert not Change(cancelled, replace(cancelled, room="Room 5")).matters  # still off
+    assert not Change(cancelled, replace(cancelled, room="Room 5")).is_worth_telling  # still off
 
 
 def test_a_time_across_the_clock_change_reads_in_local_time() -> None:
