@@ -54,6 +54,15 @@ class Change:
         )
 
     @property
+    def is_carer_time_changed(self) -> bool:
+        """Whether the carer's own times (parent and carer must not meet) were set, moved or
+        dropped, whether or not the session's own times moved."""
+        return (self.before.carer_arrives_at, self.before.carer_leaves_at) != (
+            self.after.carer_arrives_at,
+            self.after.carer_leaves_at,
+        )
+
+    @property
     def is_place_changed(self) -> bool:
         return (self.before.venue_code, self.before.room) != (
             self.after.venue_code,
@@ -84,6 +93,7 @@ class Change:
             return False
         return (
             self.is_time_changed
+            or self.is_carer_time_changed
             or self.is_place_changed
             or self.is_worker_changed
             or self.is_cancelled
@@ -117,15 +127,26 @@ class Notice:
         own = span_words(facts.carer_arrives_at, facts.carer_leaves_at, self.zone)
         return f"{own} (your own times)"
 
+    def _own(self, facts: SessionFacts) -> str:
+        """The carer's own times as staff read them, or that they keep the session's."""
+        if facts.carer_arrives_at is None or facts.carer_leaves_at is None:
+            return "the session's"
+        return span_words(facts.carer_arrives_at, facts.carer_leaves_at, self.zone)
+
     def lines(self, *, is_for_carer: bool = False) -> list[str]:
         """One line for each thing that changed."""
         before, after = self.change.before, self.change.after
         lines = []
-        if self.change.is_time_changed and is_for_carer:
-            lines.append(f"Time: {self.carer_span_words(before)} → {self.carer_span_words(after)}")
-        elif self.change.is_time_changed:
-            old = span_words(before.starts_at, before.ends_at, self.zone)
-            lines.append(f"Time: {old} → {self.when}")
+        if is_for_carer:
+            old, new = self.carer_span_words(before), self.carer_span_words(after)
+            if old != new:
+                lines.append(f"Time: {old} → {new}")
+        else:
+            if self.change.is_time_changed:
+                old = span_words(before.starts_at, before.ends_at, self.zone)
+                lines.append(f"Time: {old} → {self.when}")
+            if self.change.is_carer_time_changed:
+                lines.append(f"Carer's times: {self._own(before)} → {self._own(after)}")
         if self.change.is_place_changed:
             lines.append(f"Where: {self.places[0]} → {self.places[1]}")
         if self.change.is_worker_changed:

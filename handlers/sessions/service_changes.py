@@ -87,7 +87,8 @@ async def tell_session_changed(
 
 
 def _as_json(facts: SessionFacts) -> dict[str, str | int | None]:
-    """The session's facts for the audit trail (the carer's own times stay out of it)."""
+    """The session's facts for the audit trail, the carer's own times with them when set."""
+    own = (facts.carer_arrives_at, facts.carer_leaves_at)
     return {
         "starts_at": facts.starts_at.isoformat(),
         "ends_at": facts.ends_at.isoformat(),
@@ -95,6 +96,11 @@ def _as_json(facts: SessionFacts) -> dict[str, str | int | None]:
         "room": facts.room,
         "worker_id": facts.worker_id,
         "status": facts.status,
+        **(
+            {"carer_arrives_at": own[0].isoformat(), "carer_leaves_at": own[1].isoformat()}
+            if own[0] is not None and own[1] is not None
+            else {}
+        ),
     }
 
 

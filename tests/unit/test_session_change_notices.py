@@ -93,3 +93,34 @@ def test_a_carer_who_must_not_meet_the_parent_is_given_their_own_times() -> None
     assert "10:00" not in carer and "14:00" not in carer  # never the session's start
     worker = told.for_workers(BOOKED, "A.B. (CH1)")[1]
     assert "Wed 25 Nov, 14:00–15:00" in worker  # staff keep the session's own times
+
+
+def test_a_move_of_the_carers_own_times_alone_is_told_to_the_carer_and_the_worker() -> None:
+    own = replace(
+        BEFORE,
+        carer_arrives_at=datetime(2026, 11, 24, 9, 45, tzinfo=UTC),
+        carer_leaves_at=datetime(2026, 11, 24, 11, 30, tzinfo=UTC),
+    )
+    later = replace(own, carer_arrives_at=datetime(2026, 11, 24, 9, 50, tzinfo=UTC))
+    change = Change(own, later)
+    assert change.is_worth_telling and not change.is_time_changed
+    told = Notice(change, LONDON, ("Greenleys", "Greenleys"), ("Wren", "Wren"))
+    carer = told.for_carer("A.B.", "01632 960001")
+    assert (
+        "Time: Tue 24 Nov, 09:45–11:30 (your own times) → Tue 24 Nov, 09:50–11:30 (your own times)"
+    ) in carer
+    assert "10:00" not in carer  # never the session's start
+    worker = told.for_workers(BOOKED, "A.B. (CH1)")[1]
+    assert "Carer's times: Tue 24 Nov, 09:45–11:30 → Tue 24 Nov, 09:50–11:30" in worker
+
+
+def test_a_session_moving_around_the_carers_own_times_gives_the_carer_no_time_line() -> None:
+    own = replace(
+        BEFORE,
+        carer_arrives_at=datetime(2026, 11, 24, 9, 45, tzinfo=UTC),
+        carer_leaves_at=datetime(2026, 11, 24, 11, 30, tzinfo=UTC),
+    )
+    parent_later = replace(own, starts_at=datetime(2026, 11, 24, 10, 15, tzinfo=UTC))
+    told = Notice(Change(own, parent_later), LONDON, ("Greenleys", "Greenleys"), ("Wren", "Wren"))
+    carer = told.for_carer("A.B.", "01632 960001")
+    assert "Time:" not in carer and "10:15" not in carer  # nothing of the parent's side
