@@ -28,6 +28,12 @@ class Button:
 Keyboard = tuple[tuple[Button, ...], ...]
 
 
+def button_number(text: str) -> int | None:
+    """A record's id as button data carries it, or None unless it is 1–12 ASCII digits: a forged
+    button ('²' passes str.isdigit but not int(); a longer one overflows the database's ids)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
+
+
 # What the bot can't pass on, by the Bot API's field for it: the words a person is told.
 MEDIA_WORDS = {
     "photo": "photos",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.delivery.chat import Button, EditMessage, SendDocument, SendMessage
+from handlers.delivery.chat import Button, EditMessage, SendDocument, SendMessage, button_number
 from handlers.delivery.coordinators import tell_coordinators
 from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.start_buttons import start_button
@@ -61,9 +61,10 @@ def parse_sign(data: str) -> tuple[int, int, str] | None:
     parts = data.removeprefix(SIGN_PREFIX).split(":")
     if not data.startswith(SIGN_PREFIX) or len(parts) != 3 or parts[2] not in (APPROVE, SEND_BACK):
         return None
-    if not all(p.isascii() and p.isdigit() and len(p) <= 12 for p in parts[:2]):
+    report_id, version = button_number(parts[0]), button_number(parts[1])
+    if report_id is None or version is None:
         return None
-    return int(parts[0]), int(parts[1]), parts[2]
+    return report_id, version, parts[2]
 
 
 def _copy_key(report_id: int, version: int, person_id: int) -> str:

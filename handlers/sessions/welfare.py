@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.delivery.chat import Button, Keyboard, SendMessage
+from handlers.delivery.chat import Button, Keyboard, SendMessage, button_number
 from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import can_reach
 from handlers.service.audit import audit_subject, record_audit
@@ -78,12 +78,9 @@ def welfare_data(check_id: int) -> str:
 
 def parse_welfare(data: str) -> int | None:
     """The check id in the button's data, or None if not well formed."""
-    number = data.removeprefix(WELFARE_PREFIX)
-    if not data.startswith(WELFARE_PREFIX) or not (
-        number.isascii() and number.isdigit() and len(number) <= 12
-    ):
+    if not data.startswith(WELFARE_PREFIX):
         return None
-    return int(number)
+    return button_number(data.removeprefix(WELFARE_PREFIX))
 
 
 async def ask_welfare_checks(uow: AsyncSession, ctx: ServiceContext, now: datetime) -> int:
