@@ -16,11 +16,11 @@ from handlers.sessions.report_sign_off import parse_sign
 from handlers.sessions.today import parse_today
 from handlers.sessions.welfare import parse_welfare
 
-FORGED = ["", "²", "١٢", "-1", "1.5", " 12", "9" * 13]
+FORGED = ["", "²", "١٢", "-1", "1.5", " 12", "2147483648", "9" * 30]
 
 
-def test_a_short_run_of_ascii_digits_is_a_number() -> None:
-    assert button_number("0") == 0 and button_number("9" * 12) == 999_999_999_999
+def test_ascii_digits_up_to_the_largest_id_are_a_number() -> None:
+    assert button_number("0") == 0 and button_number("2147483647") == 2**31 - 1
 
 
 @pytest.mark.parametrize("text", FORGED)
