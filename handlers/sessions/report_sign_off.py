@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.delivery.chat import Button, EditMessage, SendDocument, SendMessage, button_number
+from handlers.delivery.chat import Button, SendDocument, SendMessage, button_number
 from handlers.delivery.coordinators import tell_coordinators
-from handlers.delivery.outbox import queue_delivery
+from handlers.delivery.outbox import decided_text, mark_copies_decided, queue_delivery
 from handlers.delivery.start_buttons import start_button
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
@@ -167,7 +167,7 @@ async def press_sign_off(
         f"to the social worker and the coordinators ({len(told)})."
     )
     await _tell_worker(uow, report, approved, ctx)
-    return SignedOff(SignOff.APPROVED, f"{copy.payload.get('text', '')}\n{line}", report.id)
+    return SignedOff(SignOff.APPROVED, decided_text(copy, line), report.id)
 
 
 async def send_back_report(
@@ -251,17 +251,8 @@ async def _edit_other_copies(
             OutboxMessage.dedupe_key.not_like("%:pdf"),
         )
     )
-    for copy in copies:
-        if copy.id == own_id:
-            continue
-        await queue_delivery(
-            uow,
-            EditMessage(0, f"{copy.payload.get('text', '')}\n{line}"),
-            now=ctx.now(),
-            person_id=copy.person_id,
-            dedupe_key=f"{copy.dedupe_key}:decided",
-            edit_of_id=copy.id,
-        )
+    others = [copy for copy in copies if copy.id != own_id]
+    await mark_copies_decided(uow, others, line, now=ctx.now())
 
 
 async def _tell_worker(
