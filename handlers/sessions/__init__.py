@@ -23,6 +23,7 @@ from handlers.sessions.ending import (
     END_START,
     EndKind,
     EndReason,
+    early_end_words,
     end_session,
     sessions_to_end,
 )
@@ -275,6 +276,7 @@ __all__ = [
     "decide_illness",
     "describe_previsit",
     "details_text",
+    "early_end_words",
     "end_session",
     "export_previsits",
     "free_previsit_slots",

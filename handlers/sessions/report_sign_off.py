@@ -95,7 +95,7 @@ async def ask_for_sign_off(
     asked = []
     for signer in signers:
         key = _copy_key(report.id, report.version, signer.id)
-        document = SendDocument(report_filename(facts), report.pdf or b"", protect_content=True)
+        document = SendDocument(report_filename(facts.ref), report.pdf or b"", protect_content=True)
         await queue_delivery(uow, document, now=now, person_id=signer.id, dedupe_key=f"{key}:pdf")
         await queue_delivery(
             uow,
