@@ -183,8 +183,7 @@ async def press_report_sign_off(call: Call, data: str) -> str | Begin:
         return "report_approved"
     refusal = _SIGN_OFF_REFUSALS.get(done.outcome, "{who} has already decided about {ref}.")
     refusal = refusal.format(who=done.text, ref=f"the report for {done.ref}")
-    await call.reply.answer_button(refusal)
-    await call.reply.say(refusal)
+    await call.reply.answer_button_and_say(refusal)
     return f"report_sign_off_{done.outcome}"
 
 
