@@ -118,15 +118,20 @@ async def ask_for_sign_off(
 
 async def _asked(
     uow: AsyncSession, person: Person, report_id: int, version: int
-) -> tuple[SessionReport, OutboxMessage] | None:
-    """The report and this person's copy of the question, if they were asked about it."""
+) -> tuple[SessionReport, OutboxMessage | None] | None:
+    """The report and this person's copy of the question, if they were asked about it. Once the
+    retention purge has dropped the copy (`outbox_days` after it was sent) any senior or manager
+    but the report's worker may still decide, so an old question can't leave a report unsent."""
     report = await uow.get(SessionReport, report_id)
+    if report is None:
+        return None
     copy = await uow.scalar(
         select(OutboxMessage).where(
             OutboxMessage.dedupe_key == _copy_key(report_id, version, person.id)
         )
     )
-    return (report, copy) if report is not None and copy is not None else None
+    may_sign = person.role in SIGNERS and person.is_active and person.id != report.worker_id
+    return (report, copy) if copy is not None or may_sign else None
 
 
 async def _decided_first(
@@ -161,13 +166,14 @@ async def press_sign_off(
     facts = await gather_report(uow, session, ctx)
     told = await send_report(uow, report, session, facts, ctx)
     line = f"✔ {person.first_name} approved it; it has gone to the social worker and coordinators."
-    await _edit_other_copies(uow, report, copy.id, line, ctx)
+    await _edit_other_copies(uow, report, copy.id if copy else None, line, ctx)
     approved = (
         f"✅ {person.first_name} approved your report for session {session.ref}; it has gone "
         f"to the social worker and the coordinators ({len(told)})."
     )
     await _tell_worker(uow, report, approved, ctx)
-    return SignedOff(SignOff.APPROVED, decided_text(copy, line), report.id)
+    text = decided_text(copy, line) if copy else f"📝 The report for session {session.ref}\n{line}"
+    return SignedOff(SignOff.APPROVED, text, report.id)
 
 
 async def send_back_report(
