@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from handlers.service.context import span_words
 from handlers.sessions.no_meet import carer_span, has_carer_times
 from storage.models import Session, SessionStatus
 
@@ -99,12 +100,6 @@ class Change:
             or self.is_cancelled
             or self.is_back_on
         )
-
-
-def span_words(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> str:
-    """A session's time as a person reads it: 'Tue 24 Nov, 10:00–11:30'."""
-    starts = starts_at.astimezone(zone)
-    return f"{starts:%a} {starts.day} {starts:%b, %H:%M}–{ends_at.astimezone(zone):%H:%M}"
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from handlers.service.clock import FakeClock
 from handlers.service.config import load_service_config
-from handlers.service.context import ServiceContext
-from handlers.sessions.service_change_notices import Change, Notice, SessionFacts, span_words
+from handlers.service.context import ServiceContext, span_words
+from handlers.sessions.service_change_notices import Change, Notice, SessionFacts
 from storage.models import Session, SessionStatus
 from tests.conftest import EXAMPLE_CONFIG
 
