@@ -151,6 +151,13 @@ class Notice:
             )
         return lines
 
+    @property
+    def is_news_for_carer(self) -> bool:
+        """Whether a carer has anything to hear: not when only the parent's side moved around
+        the carer's own times (parent and carer must not meet)."""
+        change = self.change
+        return change.is_cancelled or change.is_back_on or bool(self.lines(is_for_carer=True))
+
     def for_carer(self, initials: str, office_phone: str) -> str:
         """One message to a carer about their children's session."""
         when = self.carer_span_words(self.change.after)

@@ -69,7 +69,8 @@ async def tell_session_changed(
         ),
         (await _first_name(uow, before.worker_id), await _first_name(uow, booked.worker_id)),
     )
-    for carer_id, initials in (await _carers_of(uow, booked)).items():
+    carers = await _carers_of(uow, booked) if notice.is_news_for_carer else {}
+    for carer_id, initials in carers.items():
         text = notice.for_carer(initials, config.contacts.office_phone)
         await _tell(
             uow, carer_id, text, key=f"session-change:{event.id}:person:{carer_id}", now=now

@@ -114,7 +114,7 @@ def test_a_move_of_the_carers_own_times_alone_is_told_to_the_carer_and_the_worke
     assert "Carer's times: Tue 24 Nov, 09:45–11:30 → Tue 24 Nov, 09:50–11:30" in worker
 
 
-def test_a_session_moving_around_the_carers_own_times_gives_the_carer_no_time_line() -> None:
+def test_a_session_moving_around_the_carers_own_times_is_no_news_for_the_carer() -> None:
     own = replace(
         BEFORE,
         carer_arrives_at=datetime(2026, 11, 24, 9, 45, tzinfo=UTC),
@@ -122,5 +122,10 @@ def test_a_session_moving_around_the_carers_own_times_gives_the_carer_no_time_li
     )
     parent_later = replace(own, starts_at=datetime(2026, 11, 24, 10, 15, tzinfo=UTC))
     told = Notice(Change(own, parent_later), LONDON, ("Greenleys", "Greenleys"), ("Wren", "Wren"))
+    assert not told.is_news_for_carer  # the carer isn't told at all: nothing of theirs moved
     carer = told.for_carer("A.B.", "01632 960001")
     assert "Time:" not in carer and "10:15" not in carer  # nothing of the parent's side
+    new_room = Change(own, replace(parent_later, room="Room 5"))
+    assert Notice(new_room, LONDON, ("Greenleys", "Greenleys, Room 5"), ("Wren", "Wren")).lines(
+        is_for_carer=True
+    ) == ["Where: Greenleys → Greenleys, Room 5"]
