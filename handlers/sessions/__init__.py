@@ -132,6 +132,7 @@ from handlers.sessions.report_due import chase_overdue_reports
 from handlers.sessions.report_export import CHRONOLOGY_COLUMNS, SentReport, session_chronology
 from handlers.sessions.report_sending import REPORT_START
 from handlers.sessions.report_sign_off import (
+    REPORT_SIGNERS,
     SEND_BACK_REASON_MAX_LENGTH,
     SIGN_PREFIX,
     SignedOff,
@@ -209,6 +210,7 @@ __all__ = [
     "PREVISIT_START",
     "READ_PREFIX",
     "REASON_MAX_LENGTH",
+    "REPORT_SIGNERS",
     "REPORT_START",
     "RETURN_START",
     "SEND_BACK_REASON_MAX_LENGTH",

@@ -146,6 +146,7 @@ def _actual(booked: Session, events: dict[str, SessionEvent], ctx: ServiceContex
 
 
 def _brought_by(booked: Session) -> str:
+    """Who brought the children: their carers' first names, never on a no-meet session."""
     if booked.is_no_meet:
         return f"the child's carer ({NO_MEET_WITHHELD})"
     carers = {p.id: p for child in booked.children for p in child.carers}

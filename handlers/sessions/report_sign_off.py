@@ -25,7 +25,7 @@ from storage.models import OutboxMessage, Person, ReportStatus, Role, Session, S
 
 SIGN_PREFIX = "rpt:"  # rpt:<report id>:<version>:<a|b>
 APPROVE, SEND_BACK = "a", "b"
-SIGNERS = (Role.SENIOR.value, Role.MANAGER.value)
+REPORT_SIGNERS = frozenset({Role.SENIOR.value, Role.MANAGER.value})  # who may sign one off
 SEND_BACK_REASON_MAX_LENGTH = 300
 
 
@@ -82,7 +82,7 @@ async def ask_for_sign_off(
     now = ctx.now()
     signers = await uow.scalars(
         select(Person)
-        .where(Person.role.in_(SIGNERS), Person.is_active.is_(True), Person.id != worker.id)
+        .where(Person.role.in_(REPORT_SIGNERS), Person.is_active.is_(True), Person.id != worker.id)
         .order_by(Person.id)
     )
     text = f"📝 {worker.first_name}'s report for session {facts.ref} ({facts.day}) needs sign-off."
@@ -130,13 +130,14 @@ async def _asked(
             OutboxMessage.dedupe_key == _copy_key(report_id, version, person.id)
         )
     )
-    may_sign = person.role in SIGNERS and person.is_active and person.id != report.worker_id
+    may_sign = person.role in REPORT_SIGNERS and person.is_active and person.id != report.worker_id
     return (report, copy) if copy is not None or may_sign else None
 
 
 async def _decided_first(
     uow: AsyncSession, report: SessionReport, version: int, ref: str
 ) -> SignedOff:
+    """Why a decision came too late: a newer version was submitted, or who decided first."""
     await uow.refresh(report)
     if report.version != version:
         return SignedOff(SignOff.STALE, "", report.id, report.version, ref)
