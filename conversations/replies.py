@@ -73,6 +73,12 @@ class Reply:
         if self.event.message_id is not None:
             await self._queue(EditMessage(self.event.message_id, text))
 
+    async def answer_button_and_say(self, text: str) -> None:
+        """A button that can't do what it says: one sentence on its notice, which fades, and the
+        same in the chat, where it stays."""
+        await self.answer_button(text)
+        await self.say(text)
+
     async def answer_button(self, notice: str | None = None) -> None:
         """Stop the button's spinner, once, with an optional short notice."""
         if self.event.callback_id is not None and not self._answered:

@@ -65,8 +65,7 @@ async def press_today(call: Call, data: str) -> str:
 
 
 async def _refuse(call: Call, text: str, outcome: str) -> str:
-    await call.reply.answer_button(text)
-    await call.reply.say(text)
+    await call.reply.answer_button_and_say(text)
     return outcome
 
 

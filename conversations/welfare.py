@@ -16,21 +16,18 @@ async def press_all_ok(call: Call, data: str) -> str:
     at = f"{call.ctx.local(answered.at):%H:%M}" if answered.at else ""
     if answered.outcome in (WelfareAnswer.UNKNOWN, WelfareAnswer.NOT_WORKER):
         text = UNKNOWN if answered.outcome is WelfareAnswer.UNKNOWN else NOT_THE_WORKER
-        await call.reply.answer_button(text)
-        await call.reply.say(text)
+        await call.reply.answer_button_and_say(text)
         return f"welfare_{answered.outcome}"
     if answered.outcome is WelfareAnswer.ALERT_RAISED:
         text = (
             f"Too late for this check: an alert was raised at {at} and stays open until the "
             "person handling it resolves it, so please tell them you're OK."
         )
-        await call.reply.answer_button(text)
-        await call.reply.say(text)
+        await call.reply.answer_button_and_say(text)
         return "welfare_too_late"
     if answered.outcome is WelfareAnswer.CLOSED:
         text = "This welfare check has closed: the session was ended, so nothing more is needed."
-        await call.reply.answer_button(text)
-        await call.reply.say(text)
+        await call.reply.answer_button_and_say(text)
         return "welfare_closed"
     await call.reply.answer_button("Thanks." if answered.outcome is WelfareAnswer.OK else None)
     await call.reply.edit_pressed(f"{answered.question}\n✔ All OK at {at}.")

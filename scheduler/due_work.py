@@ -4,10 +4,11 @@ readiness, the watchdog."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.alerts import (
     check_chain_readiness,
@@ -32,6 +33,8 @@ from storage.database import Database
 log = logging.getLogger(__name__)
 
 BATCH = 50
+# One kind of due work: queues what is due now, once, and says how many it queued.
+OnceWork = Callable[[AsyncSession, ServiceContext, datetime], Awaitable[int]]
 
 
 class DueWork:
@@ -64,22 +67,10 @@ class DueWork:
             if batch < BATCH:
                 break
         handled += await self._check_readiness()
-        try:
-            async with self._db.unit_of_work() as uow:
-                handled += await send_due_reminders(uow, self._ctx, self._ctx.now())
-        except IntegrityError:
-            log.info("another instance queued these reminders first")
-        try:
-            async with self._db.unit_of_work() as uow:
-                handled += await ask_about_missing_parents(uow, self._ctx, self._ctx.now())
-        except IntegrityError:
-            log.info("another instance asked about these parents first")
+        handled += await self._run_once(send_due_reminders, "queued these reminders")
+        handled += await self._run_once(ask_about_missing_parents, "asked about these parents")
         handled += await self._check_welfare()
-        try:
-            async with self._db.unit_of_work() as uow:
-                handled += await chase_overdue_reports(uow, self._ctx, self._ctx.now())
-        except IntegrityError:
-            log.info("another instance chased these reports first")
+        handled += await self._run_once(chase_overdue_reports, "chased these reports")
         try:
             async with self._db.unit_of_work() as uow:
                 await watch_delivery(uow, self._ctx, self._ctx.now())
@@ -113,12 +104,7 @@ class DueWork:
 
     async def _check_welfare(self) -> int:
         """Ask the welfare checks now due; raise an alert for each one missed (claimed once)."""
-        handled = 0
-        try:
-            async with self._db.unit_of_work() as uow:
-                handled += await ask_welfare_checks(uow, self._ctx, self._ctx.now())
-        except IntegrityError:
-            log.info("another instance asked these welfare checks first")
+        handled = await self._run_once(ask_welfare_checks, "asked these welfare checks")
         async with self._db.unit_of_work() as uow:
             now = self._ctx.now()
             for missed in await claim_missed_checks(uow, self._ctx, now):
@@ -129,6 +115,16 @@ class DueWork:
                 await record_welfare_alert(uow, missed, alert.id, now)
                 handled += 1
         return handled
+
+    async def _run_once(self, work: OnceWork, what_was_done: str) -> int:
+        """One kind of due work in its own unit of work. Its unique keys make it once-only: a
+        key another instance wrote first means that instance did it, so this one stands back."""
+        try:
+            async with self._db.unit_of_work() as uow:
+                return await work(uow, self._ctx, self._ctx.now())
+        except IntegrityError:
+            log.info("another instance %s first", what_was_done)
+            return 0
 
     async def _run_batch(self) -> int:
         now = self._ctx.now()

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations.engine import Flow, FreeText, Step
 from conversations.flows.notes import WORKERS, NoteText
 from conversations.registry import Capability, Done, FlowSpec
+from handlers.delivery.chat import button_number
 from handlers.delivery.start_buttons import start_button
 from handlers.service.context import ServiceContext
 from handlers.sessions import (
@@ -49,9 +50,8 @@ async def prepare_amend(
     uow: AsyncSession, person: Person, ctx: ServiceContext, argument: str | None
 ) -> dict[str, Any] | str:
     """The note a button names, if it is on one of the worker's sessions now."""
-    note = None
-    if argument is not None and argument.isdigit():
-        note = await note_to_amend(uow, person, int(argument), ctx)
+    note_id = button_number(argument) if argument is not None else None
+    note = await note_to_amend(uow, person, note_id, ctx) if note_id is not None else None
     if note is None:
         return "That isn't a note on one of your sessions now, so it can't be amended here."
     return {

@@ -23,6 +23,7 @@ from handlers.sessions import (
     EndReason,
     NotYourSessionNow,
     SessionEnded,
+    early_end_words,
     end_session,
     sessions_to_end,
 )
@@ -111,7 +112,7 @@ async def finish_end(
     review = (start_button("📝 Review the report", REPORT_START, str(ended.id)),)
     if reason is None:
         return Done(f"🏁 Session {ended.ref} ended on time at {at}.", (review,))
-    why = ended.end_note if reason is EndReason.OTHER and ended.end_note else END_REASONS[reason]
+    why = early_end_words(ended)
     text = f"🏁 Session {ended.ref} ended early at {at}: {why[:1].lower()}{why[1:]}."
     if reason is not EndReason.RISK_OF_HARM:
         return Done(text, (review,))

@@ -255,8 +255,7 @@ async def press_read(call: Call, data: str) -> str:
     """Read on the worker's copy: the carer is told; the copy loses its button."""
     read = await mark_handover_read(call.uow, person=call.person, data=data, ctx=call.ctx)
     if read.outcome is not Read.DONE:
-        await call.reply.answer_button(_REFUSALS[read.outcome])
-        await call.reply.say(_REFUSALS[read.outcome])
+        await call.reply.answer_button_and_say(_REFUSALS[read.outcome])
         return f"handover_read_{read.outcome}"
     await call.reply.answer_button("The carer has been told you've read it.")
     if read.card:

@@ -180,8 +180,7 @@ async def press_decide(call: Call, data: str) -> str:
         refusal = _DECIDE_REFUSALS.get(
             decided.outcome, f"{decided.text} has already decided about this report."
         )
-        await call.reply.answer_button(refusal)
-        await call.reply.say(refusal)
+        await call.reply.answer_button_and_say(refusal)
         return f"illness_decide_{decided.outcome}"
     await call.reply.answer_button("Done: the carer has been told.")
     await call.reply.edit_pressed(decided.text)

@@ -118,8 +118,7 @@ async def press_noted(call: Call, data: str) -> str:
     """Noted on a late notice: the carer is told; the notice loses its button."""
     noted = await note_lateness(call.uow, person=call.person, data=data, ctx=call.ctx)
     if noted.outcome is not Noted.DONE:
-        await call.reply.answer_button(_REFUSALS[noted.outcome])
-        await call.reply.say(_REFUSALS[noted.outcome])
+        await call.reply.answer_button_and_say(_REFUSALS[noted.outcome])
         return f"late_noted_{noted.outcome}"
     await call.reply.answer_button("The carer has been told you know.")
     if noted.notice:

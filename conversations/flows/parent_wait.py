@@ -79,13 +79,11 @@ async def press_parent(call: Call, data: str) -> str | Begin:
     at = f"{call.ctx.local(answered.at):%H:%M}" if answered.at else ""
     if answered.outcome in _REFUSALS or booked is None:
         text = _REFUSALS.get(answered.outcome, _REFUSALS[ParentAnswer.UNKNOWN])
-        await call.reply.answer_button(text)
-        await call.reply.say(text)
+        await call.reply.answer_button_and_say(text)
         return f"parent_{answered.outcome}"
     if answered.outcome is ParentAnswer.NOT_SCHEDULED:
         text = f"Session {booked.ref} is no longer going ahead (cancelled or over)."
-        await call.reply.answer_button(text)
-        await call.reply.say(text)
+        await call.reply.answer_button_and_say(text)
         return "parent_not_scheduled"
     await call.reply.answer_button()
     if answered.outcome is ParentAnswer.PARENT_HERE:

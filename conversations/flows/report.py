@@ -15,6 +15,7 @@ from conversations.flows.session_choice import session_options
 from conversations.registry import Begin, ButtonFamily, Call, Capability, FlowSpec
 from handlers.service.context import ServiceContext
 from handlers.sessions import (
+    REPORT_SIGNERS,
     REPORT_START,
     SEND_BACK_REASON_MAX_LENGTH,
     SIGN_PREFIX,
@@ -26,10 +27,9 @@ from handlers.sessions import (
     sessions_to_report,
     submit_report,
 )
-from storage.models import Person, Role
+from storage.models import Person
 
 SUBMIT = "submit"
-SIGNERS = frozenset({Role.SENIOR.value, Role.MANAGER.value})
 SEND_BACK_FLOW = "reportback"
 
 
@@ -165,7 +165,7 @@ async def finish_send_back(
 
 
 SEND_BACK_REPORT = Capability(
-    SEND_BACK.name, SIGNERS, FlowSpec(SEND_BACK, prepare_send_back, finish_send_back)
+    SEND_BACK.name, REPORT_SIGNERS, FlowSpec(SEND_BACK, prepare_send_back, finish_send_back)
 )
 
 
@@ -183,11 +183,10 @@ async def press_report_sign_off(call: Call, data: str) -> str | Begin:
         return "report_approved"
     refusal = _SIGN_OFF_REFUSALS.get(done.outcome, "{who} has already decided about {ref}.")
     refusal = refusal.format(who=done.text, ref=f"the report for {done.ref}")
-    await call.reply.answer_button(refusal)
-    await call.reply.say(refusal)
+    await call.reply.answer_button_and_say(refusal)
     return f"report_sign_off_{done.outcome}"
 
 
 REPORT_SIGN_OFF = Capability(
-    "report_sign_off", SIGNERS, ButtonFamily(SIGN_PREFIX, press_report_sign_off)
+    "report_sign_off", REPORT_SIGNERS, ButtonFamily(SIGN_PREFIX, press_report_sign_off)
 )

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.delivery.chat import Button, Keyboard
+from handlers.delivery.chat import Button, Keyboard, button_number
 from handlers.service.context import ServiceContext
 from handlers.service.hours import is_open
 from handlers.service.labels import place_line
@@ -47,20 +47,16 @@ class AlertTap:
     step: int | None = None
 
 
-def _is_number(text: str) -> bool:
-    return text.isascii() and text.isdigit() and len(text) <= 12
-
-
 def parse_alert_button(data: str) -> AlertTap | None:
     """The tap from button data, or None if it is not a well-formed alert button."""
     if not data.startswith(ALERT_PREFIX):
         return None
     number, _, rest = data[len(ALERT_PREFIX) :].partition(":")
     action, _, step = rest.partition(":")
-    # ASCII digits only: str.isdigit() also accepts '²', which int() refuses (a forged button).
-    if not _is_number(number) or action not in ACTIONS or (step and not _is_number(step)):
+    alert_id, step_number = button_number(number), button_number(step)
+    if alert_id is None or action not in ACTIONS or (step and step_number is None):
         return None
-    return AlertTap(int(number), action, int(step) if step else None)
+    return AlertTap(alert_id, action, step_number)
 
 
 def ping_keyboard(alert: Alert, person: Person | None = None) -> Keyboard:

@@ -28,6 +28,18 @@ class Button:
 Keyboard = tuple[tuple[Button, ...], ...]
 
 
+MAX_RECORD_ID = 2**31 - 1  # ids are INTEGER columns: PostgreSQL's hold no more
+
+
+def button_number(text: str) -> int | None:
+    """A record's id as button data carries it, or None unless it is ASCII digits up to the
+    largest id: a forged button ('²' passes str.isdigit but not int(); a larger id would make the
+    database refuse the query instead of finding nothing)."""
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_RECORD_ID))):
+        return None
+    return int(text) if int(text) <= MAX_RECORD_ID else None
+
+
 # What the bot can't pass on, by the Bot API's field for it: the words a person is told.
 MEDIA_WORDS = {
     "photo": "photos",

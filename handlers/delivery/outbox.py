@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.delivery.chat import Delivery, delivery_to_json
+from handlers.delivery.chat import Delivery, EditMessage, delivery_to_json
 from handlers.delivery.message_limits import fit_delivery
 from storage.models import OutboxMessage, OutboxStatus, Priority
 
@@ -77,3 +78,24 @@ async def withdraw_waiting(uow: AsyncSession, key_prefix: str, *, now: datetime)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def decided_text(copy: OutboxMessage, line: str) -> str:
+    """A question's copy as it reads once someone decided: its words, then who and what."""
+    return f"{copy.payload.get('text', '')}\n{line}"
+
+
+async def mark_copies_decided(
+    uow: AsyncSession, copies: Iterable[OutboxMessage], line: str, *, now: datetime
+) -> None:
+    """Each other person asked the same question loses its buttons and reads who decided (the
+    first press wins); the edit goes once the copy has its Telegram id."""
+    for copy in copies:
+        await queue_delivery(
+            uow,
+            EditMessage(0, decided_text(copy, line)),
+            now=now,
+            person_id=copy.person_id,
+            dedupe_key=f"{copy.dedupe_key}:decided",
+            edit_of_id=copy.id,
+        )

@@ -11,6 +11,18 @@ from handlers.service.config import ServiceConfig
 from handlers.service.limits import DEFAULT_LIMIT, SenderLimit
 
 
+def time_words(at: datetime, zone: ZoneInfo) -> str:
+    """An instant as a person reads it, e.g. 'Tue 24 Nov, 10:00' ('Fri 4 Dec', as the
+    pre-visit's days are written)."""
+    local = at.astimezone(zone)
+    return f"{local:%a} {local.day} {local:%b, %H:%M}"
+
+
+def span_words(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> str:
+    """A stretch of time as a person reads it: 'Tue 24 Nov, 10:00–11:30'."""
+    return f"{time_words(starts_at, zone)}–{ends_at.astimezone(zone):%H:%M}"
+
+
 @dataclass(frozen=True)
 class ServiceContext:
     """The council's configuration, the clock, the bot's public name and how fast one account
@@ -35,7 +47,9 @@ class ServiceContext:
         return at.astimezone(self.zone)
 
     def show_time(self, at: datetime) -> str:
-        """An instant as a person reads it, e.g. 'Tue 24 Nov, 10:00' ('Fri 4 Dec', as the
-        pre-visit's days are written)."""
-        local = self.local(at)
-        return f"{local:%a} {local.day} {local:%b, %H:%M}"
+        """An instant as a person reads it in the service's zone: 'Tue 24 Nov, 10:00'."""
+        return time_words(at, self.zone)
+
+    def show_span(self, starts_at: datetime, ends_at: datetime) -> str:
+        """A stretch of time in the service's zone: 'Tue 24 Nov, 10:00–11:30'."""
+        return span_words(starts_at, ends_at, self.zone)

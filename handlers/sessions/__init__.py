@@ -23,6 +23,7 @@ from handlers.sessions.ending import (
     END_START,
     EndKind,
     EndReason,
+    early_end_words,
     end_session,
     sessions_to_end,
 )
@@ -131,6 +132,7 @@ from handlers.sessions.report_due import chase_overdue_reports
 from handlers.sessions.report_export import CHRONOLOGY_COLUMNS, SentReport, session_chronology
 from handlers.sessions.report_sending import REPORT_START
 from handlers.sessions.report_sign_off import (
+    REPORT_SIGNERS,
     SEND_BACK_REASON_MAX_LENGTH,
     SIGN_PREFIX,
     SignedOff,
@@ -154,7 +156,8 @@ from handlers.sessions.return_card import (
     send_return_card,
     sessions_for_return_card,
 )
-from handlers.sessions.service_changes import SessionFacts, tell_session_changed
+from handlers.sessions.service_change_notices import SessionFacts
+from handlers.sessions.service_changes import tell_session_changed
 from handlers.sessions.session_marks import MARK_WORDS, Mark, mark_session
 from handlers.sessions.staff_cancellation import (
     SERVICE_REASONS,
@@ -207,6 +210,7 @@ __all__ = [
     "PREVISIT_START",
     "READ_PREFIX",
     "REASON_MAX_LENGTH",
+    "REPORT_SIGNERS",
     "REPORT_START",
     "RETURN_START",
     "SEND_BACK_REASON_MAX_LENGTH",
@@ -274,6 +278,7 @@ __all__ = [
     "decide_illness",
     "describe_previsit",
     "details_text",
+    "early_end_words",
     "end_session",
     "export_previsits",
     "free_previsit_slots",

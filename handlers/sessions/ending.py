@@ -39,6 +39,12 @@ END_REASONS = {
 }
 
 
+def early_end_words(booked: Session) -> str:
+    """Why a session was ended early, as staff read it: the worker's own words for *Other*."""
+    reason = EndReason(booked.end_reason) if booked.end_reason else EndReason.OTHER
+    return booked.end_note if reason is EndReason.OTHER and booked.end_note else END_REASONS[reason]
+
+
 async def sessions_to_end(uow: AsyncSession, worker_id: int, ctx: ServiceContext) -> list[Session]:
     """The worker's sessions now that haven't been ended yet."""
     return [s for s in await worker_sessions_now(uow, worker_id, ctx) if s.ended_at is None]

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from handlers.delivery.chat import Button, SendMessage
+from handlers.delivery.chat import Button, SendMessage, button_number
 from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import can_reach
 from handlers.service.audit import audit_subject, record_audit
@@ -35,8 +35,7 @@ def read_data(card_id: int) -> str:
 
 def parse_read(data: str) -> int | None:
     """The card id from Read button data, or None if it is not well formed."""
-    number = data[len(READ_PREFIX) :] if data.startswith(READ_PREFIX) else ""
-    return int(number) if number.isascii() and number.isdigit() and len(number) <= 12 else None
+    return button_number(data.removeprefix(READ_PREFIX)) if data.startswith(READ_PREFIX) else None
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from handlers.delivery.chat import EditMessage, SendMessage
-from handlers.delivery.outbox import queue_delivery
+from handlers.delivery.chat import SendMessage
+from handlers.delivery.outbox import decided_text, mark_copies_decided, queue_delivery
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from handlers.sessions.illness_plan import (
@@ -117,7 +117,7 @@ async def decide_illness(
     if decision is IllnessDecision.KEEP:
         await _tell_workers_it_goes_ahead(uow, report.id, sessions, label, person, ctx)
     await _tell_carer(uow, report, child, sessions, decision, ctx)
-    return IllnessDecided(Decision.DONE, f"{own_copy.payload.get('text', '')}\n{line}")
+    return IllnessDecided(Decision.DONE, decided_text(own_copy, line))
 
 
 async def _edit_other_copies(
@@ -130,15 +130,7 @@ async def _edit_other_copies(
             OutboxMessage.id != own_id,
         )
     )
-    for copy in copies:
-        await queue_delivery(
-            uow,
-            EditMessage(0, f"{copy.payload.get('text', '')}\n{line}"),
-            now=now,
-            person_id=copy.person_id,
-            dedupe_key=f"{copy.dedupe_key}:decided",
-            edit_of_id=copy.id,
-        )
+    await mark_copies_decided(uow, copies, line, now=now)
 
 
 async def _tell_workers_it_goes_ahead(

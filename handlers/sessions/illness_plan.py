@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.delivery.chat import Button, SendMessage
+from handlers.delivery.chat import Button, SendMessage, button_number
 from handlers.delivery.coordinators import active_coordinators
 from handlers.delivery.outbox import queue_delivery
 from handlers.service.context import ServiceContext
@@ -43,10 +43,9 @@ def decide_data(report_id: int, decision: IllnessDecision) -> str:
 def parse_decide(data: str) -> tuple[int, IllnessDecision] | None:
     """The report id and the decision from button data, or None if it is not well formed."""
     number, _, code = data.removeprefix(DECIDE_PREFIX).partition(":")
-    if not data.startswith(DECIDE_PREFIX) or not (number.isascii() and number.isdigit()):
-        return None
+    report_id = button_number(number) if data.startswith(DECIDE_PREFIX) else None
     decision = next((d for d, c in _CODES.items() if c == code), None)
-    return (int(number), decision) if decision is not None and len(number) <= 12 else None
+    return (report_id, decision) if report_id is not None and decision is not None else None
 
 
 def decide_key(report_id: int, person_id: int) -> str:

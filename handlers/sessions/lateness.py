@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from handlers.delivery.chat import Button, SendMessage
+from handlers.delivery.chat import Button, SendMessage, button_number
 from handlers.delivery.coordinators import active_coordinators
 from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import can_reach
@@ -58,8 +58,7 @@ def noted_data(event_id: int) -> str:
 
 def parse_noted(data: str) -> int | None:
     """The report's event id from Noted button data, or None if it is not well formed."""
-    number = data[len(NOTED_PREFIX) :] if data.startswith(NOTED_PREFIX) else ""
-    return int(number) if number.isascii() and number.isdigit() and len(number) <= 12 else None
+    return button_number(data.removeprefix(NOTED_PREFIX)) if data.startswith(NOTED_PREFIX) else None
 
 
 async def sessions_today(uow: AsyncSession, carer_id: int, ctx: ServiceContext) -> list[Session]:

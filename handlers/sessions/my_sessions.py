@@ -82,7 +82,7 @@ def _initials(booked: Session, mine: set[int]) -> str:
 def session_text(view: SessionView, ctx: ServiceContext) -> str:
     """Two lines: when, who and whether it is on; where and with whom."""
     mark = "❌" if view.is_cancelled else "📅"
-    when = f"{ctx.show_time(view.starts_at)}–{ctx.local(view.ends_at):%H:%M}"
+    when = ctx.show_span(view.starts_at, view.ends_at)
     status = STATUS_WORDS.get(view.status, view.status)
     worker = f" · with {view.worker}" if view.worker and not view.is_cancelled else ""
     if view.is_own_times:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from handlers.delivery.chat import Button, Keyboard, SendMessage
+from handlers.delivery.chat import Button, Keyboard, SendMessage, button_number
 from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import can_reach
 from handlers.service.context import ServiceContext
@@ -75,9 +75,8 @@ def parse_parent(data: str) -> tuple[str, int] | None:
     code, _, number = data.removeprefix(PARENT_PREFIX).partition(":")
     if not data.startswith(PARENT_PREFIX) or code not in ("c", "w"):
         return None
-    if not (number.isascii() and number.isdigit() and len(number) <= 12):
-        return None
-    return code, int(number)
+    session_id = button_number(number)
+    return (code, session_id) if session_id is not None else None
 
 
 async def ask_about_missing_parents(uow: AsyncSession, ctx: ServiceContext, now: datetime) -> int:

@@ -25,7 +25,7 @@ _HEADINGS = {
 
 def when_line(booking: PrevisitBooking, ctx: ServiceContext) -> str:
     """When a pre-visit is, as a person reads it: 'Tue 08 Dec, 10:00–11:00'."""
-    return f"{ctx.show_time(booking.starts_at)}–{ctx.local(booking.ends_at):%H:%M}"
+    return ctx.show_span(booking.starts_at, booking.ends_at)
 
 
 async def children_labels(uow: AsyncSession, booking: PrevisitBooking) -> str:

@@ -107,6 +107,7 @@ async def chase_overdue_reports(uow: AsyncSession, ctx: ServiceContext, now: dat
 async def _remind_worker(
     uow: AsyncSession, session: Session, ctx: ServiceContext, now: datetime
 ) -> int:
+    """The worker's one reminder, with *Review the report*; returns the messages queued."""
     days = ctx.config.reports.due_working_days
     text = (
         f"⏰ Your report for session {session.ref} ({ctx.show_time(session.starts_at)}) "
@@ -133,6 +134,7 @@ async def _remind_worker(
 async def _tell_coordinators(
     uow: AsyncSession, session: Session, ctx: ServiceContext, now: datetime
 ) -> int:
+    """Every coordinator hears once that the report is still not in; returns how many."""
     worker = await uow.get(Person, session.worker_id)
     who = worker.first_name if worker else "the worker"
     days = ctx.config.reports.due_working_days

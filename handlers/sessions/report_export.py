@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from handlers.service.context import ServiceContext
-from handlers.sessions.ending import END_REASONS, EndKind, EndReason
+from handlers.sessions.ending import EndKind, early_end_words
+from handlers.sessions.report_sending import report_filename
 from storage.models import ReportStatus, Session, SessionNote, SessionReport, SessionStatus
 
 CHRONOLOGY_COLUMNS = (
@@ -50,9 +51,7 @@ def _ended(booked: Session, ctx: ServiceContext) -> str:
     at = f"{ctx.local(booked.ended_at):%H:%M}"
     if booked.end_kind != EndKind.EARLY.value:
         return f"on time at {at}"
-    reason = EndReason(booked.end_reason) if booked.end_reason else EndReason.OTHER
-    why = booked.end_note if reason is EndReason.OTHER and booked.end_note else END_REASONS[reason]
-    return f"early at {at}: {why}"
+    return f"early at {at}: {early_end_words(booked)}"
 
 
 def _midnight(day: date, ctx: ServiceContext) -> datetime:
@@ -96,5 +95,5 @@ async def session_chronology(
             }
         )
         if report is not None and report.status == ReportStatus.SENT.value and report.pdf:
-            sent.append(SentReport(f"session-report-{booked.ref}.pdf", report.pdf))
+            sent.append(SentReport(report_filename(booked.ref), report.pdf))
     return rows, sent

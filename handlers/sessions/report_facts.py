@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from handlers.service.context import ServiceContext
 from handlers.service.labels import person_label, place_line
-from handlers.sessions.ending import END_REASONS, EndKind, EndReason
+from handlers.sessions.ending import EndKind, early_end_words
 from handlers.sessions.session_marks import MARK_WORDS
 from handlers.sessions.today import attendee_line
 from storage.models import (
@@ -146,6 +146,7 @@ def _actual(booked: Session, events: dict[str, SessionEvent], ctx: ServiceContex
 
 
 def _brought_by(booked: Session) -> str:
+    """Who brought the children: their carers' first names, never on a no-meet session."""
     if booked.is_no_meet:
         return f"the child's carer ({NO_MEET_WITHHELD})"
     carers = {p.id: p for child in booked.children for p in child.carers}
@@ -158,9 +159,7 @@ def _ending(booked: Session, ctx: ServiceContext) -> str:
     at = _clock(booked.ended_at, ctx)
     if booked.end_kind != EndKind.EARLY.value:
         return f"Ended on time at {at}."
-    reason = EndReason(booked.end_reason) if booked.end_reason else EndReason.OTHER
-    why = booked.end_note if reason is EndReason.OTHER and booked.end_note else END_REASONS[reason]
-    return f"Ended early at {at}. Reason: {why}."
+    return f"Ended early at {at}. Reason: {early_end_words(booked)}."
 
 
 async def _notes(

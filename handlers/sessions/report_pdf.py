@@ -43,10 +43,13 @@ class _ReportPdf(FPDF):
 
 
 def _latin1(text: str) -> str:
+    """The text in the PDF's core font's characters (typographic quotes and dashes made
+    plain; anything else it can't show becomes '?')."""
     return text.translate(_PLAIN).encode("latin-1", "replace").decode("latin-1")
 
 
 def _note_line(note: ReportNote) -> str:
+    """One note as the report prints it: a said note in quotes, a reported one with its source."""
     words = f'"{note.text}"' if note.kind is NoteKind.SAID else note.text
     if note.kind is NoteKind.REPORTED:
         words = f"{note.source or 'someone'} said: {words}"

@@ -30,9 +30,9 @@ async def report_recipients(uow: AsyncSession, session: Session) -> list[Person]
     return list(found.values())
 
 
-def report_filename(facts: ReportFacts) -> str:
-    """The PDF's file name: the session's reference only."""
-    return f"session-report-{facts.ref}.pdf"
+def report_filename(ref: str) -> str:
+    """A session report's PDF file name: the session's reference only, never a name."""
+    return f"session-report-{ref}.pdf"
 
 
 async def send_report(
@@ -51,10 +51,13 @@ async def send_report(
         f"📄 Family time session report {facts.ref} ({facts.day}; {facts.children}). "
         "Confidential: not to be shared with a parent without the social worker's decision."
     )
+    document = SendDocument(
+        report_filename(facts.ref), report.pdf or b"", caption, protect_content=True
+    )
     for person in await report_recipients(uow, session):
         await queue_delivery(
             uow,
-            SendDocument(report_filename(facts), report.pdf or b"", caption, protect_content=True),
+            document,
             now=now,
             person_id=person.id,
             dedupe_key=f"report:{report.id}:sent:person:{person.id}",

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.delivery.chat import Button, EditMessage, SendDocument, SendMessage
+from handlers.delivery.chat import Button, SendDocument, SendMessage, button_number
 from handlers.delivery.coordinators import tell_coordinators
-from handlers.delivery.outbox import queue_delivery
+from handlers.delivery.outbox import decided_text, mark_copies_decided, queue_delivery
 from handlers.delivery.start_buttons import start_button
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
@@ -25,7 +25,7 @@ from storage.models import OutboxMessage, Person, ReportStatus, Role, Session, S
 
 SIGN_PREFIX = "rpt:"  # rpt:<report id>:<version>:<a|b>
 APPROVE, SEND_BACK = "a", "b"
-SIGNERS = (Role.SENIOR.value, Role.MANAGER.value)
+REPORT_SIGNERS = frozenset({Role.SENIOR.value, Role.MANAGER.value})  # who may sign one off
 SEND_BACK_REASON_MAX_LENGTH = 300
 
 
@@ -61,9 +61,10 @@ def parse_sign(data: str) -> tuple[int, int, str] | None:
     parts = data.removeprefix(SIGN_PREFIX).split(":")
     if not data.startswith(SIGN_PREFIX) or len(parts) != 3 or parts[2] not in (APPROVE, SEND_BACK):
         return None
-    if not all(p.isascii() and p.isdigit() and len(p) <= 12 for p in parts[:2]):
+    report_id, version = button_number(parts[0]), button_number(parts[1])
+    if report_id is None or version is None:
         return None
-    return int(parts[0]), int(parts[1]), parts[2]
+    return report_id, version, parts[2]
 
 
 def _copy_key(report_id: int, version: int, person_id: int) -> str:
@@ -81,7 +82,7 @@ async def ask_for_sign_off(
     now = ctx.now()
     signers = await uow.scalars(
         select(Person)
-        .where(Person.role.in_(SIGNERS), Person.is_active.is_(True), Person.id != worker.id)
+        .where(Person.role.in_(REPORT_SIGNERS), Person.is_active.is_(True), Person.id != worker.id)
         .order_by(Person.id)
     )
     text = f"📝 {worker.first_name}'s report for session {facts.ref} ({facts.day}) needs sign-off."
@@ -94,7 +95,7 @@ async def ask_for_sign_off(
     asked = []
     for signer in signers:
         key = _copy_key(report.id, report.version, signer.id)
-        document = SendDocument(report_filename(facts), report.pdf or b"", protect_content=True)
+        document = SendDocument(report_filename(facts.ref), report.pdf or b"", protect_content=True)
         await queue_delivery(uow, document, now=now, person_id=signer.id, dedupe_key=f"{key}:pdf")
         await queue_delivery(
             uow,
@@ -117,20 +118,26 @@ async def ask_for_sign_off(
 
 async def _asked(
     uow: AsyncSession, person: Person, report_id: int, version: int
-) -> tuple[SessionReport, OutboxMessage] | None:
-    """The report and this person's copy of the question, if they were asked about it."""
+) -> tuple[SessionReport, OutboxMessage | None] | None:
+    """The report and this person's copy of the question, if they were asked about it. Once the
+    retention purge has dropped the copy (`outbox_days` after it was sent) any senior or manager
+    but the report's worker may still decide, so an old question can't leave a report unsent."""
     report = await uow.get(SessionReport, report_id)
+    if report is None:
+        return None
     copy = await uow.scalar(
         select(OutboxMessage).where(
             OutboxMessage.dedupe_key == _copy_key(report_id, version, person.id)
         )
     )
-    return (report, copy) if report is not None and copy is not None else None
+    may_sign = person.role in REPORT_SIGNERS and person.is_active and person.id != report.worker_id
+    return (report, copy) if copy is not None or may_sign else None
 
 
 async def _decided_first(
     uow: AsyncSession, report: SessionReport, version: int, ref: str
 ) -> SignedOff:
+    """Why a decision came too late: a newer version was submitted, or who decided first."""
     await uow.refresh(report)
     if report.version != version:
         return SignedOff(SignOff.STALE, "", report.id, report.version, ref)
@@ -160,13 +167,14 @@ async def press_sign_off(
     facts = await gather_report(uow, session, ctx)
     told = await send_report(uow, report, session, facts, ctx)
     line = f"✔ {person.first_name} approved it; it has gone to the social worker and coordinators."
-    await _edit_other_copies(uow, report, copy.id, line, ctx)
+    await _edit_other_copies(uow, report, copy.id if copy else None, line, ctx)
     approved = (
         f"✅ {person.first_name} approved your report for session {session.ref}; it has gone "
         f"to the social worker and the coordinators ({len(told)})."
     )
     await _tell_worker(uow, report, approved, ctx)
-    return SignedOff(SignOff.APPROVED, f"{copy.payload.get('text', '')}\n{line}", report.id)
+    text = decided_text(copy, line) if copy else f"📝 The report for session {session.ref}\n{line}"
+    return SignedOff(SignOff.APPROVED, text, report.id)
 
 
 async def send_back_report(
@@ -250,17 +258,8 @@ async def _edit_other_copies(
             OutboxMessage.dedupe_key.not_like("%:pdf"),
         )
     )
-    for copy in copies:
-        if copy.id == own_id:
-            continue
-        await queue_delivery(
-            uow,
-            EditMessage(0, f"{copy.payload.get('text', '')}\n{line}"),
-            now=ctx.now(),
-            person_id=copy.person_id,
-            dedupe_key=f"{copy.dedupe_key}:decided",
-            edit_of_id=copy.id,
-        )
+    others = [copy for copy in copies if copy.id != own_id]
+    await mark_copies_decided(uow, others, line, now=ctx.now())
 
 
 async def _tell_worker(

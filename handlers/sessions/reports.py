@@ -67,6 +67,7 @@ async def sessions_to_report(
 async def _reportable(
     uow: AsyncSession, worker_id: int, session_id: int, ctx: ServiceContext
 ) -> Session:
+    """The session, if its report is this worker's to write now; else NotYourReport."""
     found = next(
         (s for s in await sessions_to_report(uow, worker_id, ctx) if s.id == session_id), None
     )

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from handlers.delivery.chat import Button, Keyboard
+from handlers.delivery.chat import Button, Keyboard, button_number
 from handlers.service.context import ServiceContext
 from handlers.service.labels import place_line
 from handlers.sessions.cancellation_rules import REASON_WORDS
@@ -68,11 +68,10 @@ def today_data(code: str, session_id: int) -> str:
 def parse_today(data: str) -> TodayTap | None:
     """The tap in a /today button's data, or None if it is not well formed."""
     code, _, number = data.removeprefix(TODAY_PREFIX).partition(":")
-    if not (data.startswith(TODAY_PREFIX) and number.isascii() and number.isdigit()):
+    session_id = button_number(number) if data.startswith(TODAY_PREFIX) else None
+    if session_id is None or (code != DETAILS and code not in MARK_CODES):
         return None
-    if len(number) > 12 or (code != DETAILS and code not in MARK_CODES):
-        return None
-    return TodayTap(int(number), MARK_CODES.get(code))
+    return TodayTap(session_id, MARK_CODES.get(code))
 
 
 async def session_for_tap(uow: AsyncSession, session_id: int) -> Session | None:
@@ -117,7 +116,7 @@ async def _card(uow: AsyncSession, booked: Session, ctx: ServiceContext) -> tupl
         is_out = booked.setting == Setting.COMMUNITY.value
         where = "in the community" if is_out else "lone working"
         lines.append(
-            f"🛡 {where.capitalize()}: I'll ask \"All OK?\" every "
+            f'🛡 {where.capitalize()}: I\'ll ask "All OK?" every '
             f"{ctx.config.welfare.interval_minutes} minutes from the start."
         )
     details: Keyboard = ((Button("🔎 Details", today_data(DETAILS, booked.id)),),)

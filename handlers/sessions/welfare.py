@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.delivery.chat import Button, Keyboard, SendMessage
+from handlers.delivery.chat import Button, Keyboard, SendMessage, button_number
 from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.reachability import can_reach
 from handlers.service.audit import audit_subject, record_audit
@@ -78,12 +78,9 @@ def welfare_data(check_id: int) -> str:
 
 def parse_welfare(data: str) -> int | None:
     """The check id in the button's data, or None if not well formed."""
-    number = data.removeprefix(WELFARE_PREFIX)
-    if not data.startswith(WELFARE_PREFIX) or not (
-        number.isascii() and number.isdigit() and len(number) <= 12
-    ):
+    if not data.startswith(WELFARE_PREFIX):
         return None
-    return int(number)
+    return button_number(data.removeprefix(WELFARE_PREFIX))
 
 
 async def ask_welfare_checks(uow: AsyncSession, ctx: ServiceContext, now: datetime) -> int:
@@ -165,7 +162,9 @@ async def claim_missed_checks(
     )
     missed: list[MissedCheck] = []
     for check in list(overdue):
-        if not is_answer_overdue(check.asked_at, now, rules) or not await _claim(uow, check, now):
+        if not is_answer_overdue(check.asked_at, now, rules):
+            continue
+        if not await _settle(uow, check, missed_at=now):
             continue
         booked = await uow.get(Session, check.session_id)
         worker = await uow.get(Person, check.worker_id)
@@ -178,8 +177,9 @@ async def claim_missed_checks(
     return missed
 
 
-async def _claim(uow: AsyncSession, check: WelfareCheck, now: datetime) -> bool:
-    """Mark the check missed unless it was answered or claimed meanwhile."""
+async def _settle(uow: AsyncSession, check: WelfareCheck, **outcome: datetime) -> bool:
+    """Set the check's answer or miss unless either was set meanwhile (by a tap or another
+    instance's tick); True if this call is the one that settled it."""
     result = await uow.execute(
         update(WelfareCheck)
         .where(
@@ -187,7 +187,7 @@ async def _claim(uow: AsyncSession, check: WelfareCheck, now: datetime) -> bool:
             WelfareCheck.answered_at.is_(None),
             WelfareCheck.missed_at.is_(None),
         )
-        .values(missed_at=now)
+        .values(**outcome)
         .execution_options(synchronize_session=False)
     )
     assert isinstance(result, CursorResult)
@@ -249,19 +249,7 @@ async def answer_welfare_check(
     if check.answered_at is not None:
         return WelfareAnswered(WelfareAnswer.ALREADY, booked, question, check.answered_at)
     now = ctx.now()
-    result = await uow.execute(
-        update(WelfareCheck)
-        .where(
-            WelfareCheck.id == check.id,
-            WelfareCheck.answered_at.is_(None),
-            WelfareCheck.missed_at.is_(None),
-        )
-        .values(answered_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    assert isinstance(result, CursorResult)
-    await uow.refresh(check)
-    if result.rowcount != 1:
+    if not await _settle(uow, check, answered_at=now):
         if check.answered_at is not None:
             return WelfareAnswered(WelfareAnswer.ALREADY, booked, question, check.answered_at)
         if check.alert_id is None:

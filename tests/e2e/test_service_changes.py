@@ -28,6 +28,18 @@ S1_MOVED = HEADER + "S1,coffee-hall,Room 5,2026-11-24,14:00,15:30,W2,CH1,full,\n
 S1_NEW_ROOM = HEADER + "S1,coffee-hall,Room 5,2026-11-24,10:00,11:30,W1,CH1,full,\n"
 S1_BACK_ON = HEADER + "S1,coffee-hall,Room 2,2026-11-24,10:00,11:30,W1,CH1,full,scheduled\n"
 MONDAY_EVENING = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+NO_MEET_HEADER = (
+    HEADER.rstrip("\n")
+    + ",attendees,no_meet,parent_arrives,parent_leaves,carer_arrives,carer_leaves\n"
+)
+# S1 as before, but Casey (the carer) and the parent must not meet: Casey brings A.B. at 09:45.
+S1_NO_MEET = NO_MEET_HEADER + (
+    "S1,coffee-hall,Room 2,2026-11-24,10:00,11:30,W1,CH1,full,,,yes,10:00,11:15,09:45,11:30\n"
+)
+S1_CARER_LATER = S1_NO_MEET.replace(",09:45,", ",09:50,")
+S1_PARENT_LATER = S1_CARER_LATER.replace(",10:00,11:30,", ",10:15,11:30,").replace(
+    ",10:00,11:15,", ",10:15,11:15,"
+)
 
 
 async def link_everyone(h: Harness) -> None:
@@ -220,5 +232,47 @@ async def test_a_staff_cancellation_tells_everyone_concerned_and_the_carer_only_
     assert "Wren: session S1 at Tue 24 Nov, 10:00" in nudge.text
     assert [c["after"]["status"] for c in await changes_recorded(h)] == [  # type: ignore[index]
         "scheduled",
+    ]
+    h.assert_no_unexpected_messages()
+
+
+async def test_a_carer_hears_of_a_move_of_their_own_times_and_never_of_the_parents(
+    harness: Harness,
+) -> None:
+    h = harness
+    await link_everyone(h)
+    await h.import_records(sessions=S1_NO_MEET)  # the session's own times stay 10:00–11:30
+    await h.advance(timedelta(seconds=1))
+    (own_times,) = h.unread(CARER)
+    assert own_times.text.splitlines()[1] == (
+        "Time: Tue 24 Nov, 10:00–11:30 → Tue 24 Nov, 09:45–11:30 (your own times)"
+    )
+    (to_worker,) = h.unread(WORKER)
+    assert "Carer's times: the session's → Tue 24 Nov, 09:45–11:30" in to_worker.text
+
+    await h.import_records(sessions=S1_CARER_LATER)
+    await h.advance(timedelta(seconds=1))
+    (later,) = h.unread(CARER)
+    assert later.text.splitlines()[1] == (
+        "Time: Tue 24 Nov, 09:45–11:30 (your own times) → Tue 24 Nov, 09:50–11:30 (your own times)"
+    )
+    assert "10:00" not in later.text and later.protect_content  # never the parent's side
+    (to_worker,) = h.unread(WORKER)
+    assert "Carer's times: Tue 24 Nov, 09:45–11:30 → Tue 24 Nov, 09:50–11:30" in to_worker.text
+
+    await h.import_records(sessions=S1_PARENT_LATER)  # the parent's side only: 10:15
+    await h.advance(timedelta(seconds=1))
+    (to_worker,) = h.unread(WORKER)
+    assert "Time: Tue 24 Nov, 10:00–11:30 → Tue 24 Nov, 10:15–11:30" in to_worker.text
+    h.assert_no_unexpected_messages()  # nothing for Casey: nothing of theirs moved
+
+    await at(h, MONDAY_EVENING)
+    (evening,) = h.unread(CARER)  # the reminder follows the carer's times as they now are
+    assert "please arrive at 09:50, not before" in evening.text and "10:00" not in evening.text
+    recorded = await changes_recorded(h)
+    assert [c["after"].get("carer_arrives_at") for c in recorded] == [  # type: ignore[attr-defined]
+        "2026-11-24T09:45:00+00:00",
+        "2026-11-24T09:50:00+00:00",
+        "2026-11-24T09:50:00+00:00",
     ]
     h.assert_no_unexpected_messages()

@@ -314,3 +314,14 @@ async def test_ending_early_for_risk_of_harm_offers_the_alert_for_that_session(
         alert = await uow.scalar(select(Alert))
         assert alert is not None and alert.session_id == s0.id
     h.assert_no_unexpected_messages()
+
+
+async def test_a_forged_amend_button_gets_one_sentence(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    for forged in ("m:amendnote:999999999999999999999", "m:amendnote:0", "m:amendnote:x1"):
+        await h.press_data(WORKER, forged)
+        assert reply(h, WORKER).text == (
+            "That isn't a note on one of your sessions now, so it can't be amended here."
+        )
+    h.assert_no_unexpected_messages()

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from handlers.service.clock import FakeClock
 from handlers.service.config import load_service_config
-from handlers.service.context import ServiceContext
-from handlers.sessions.service_changes import Change, Notice, SessionFacts, span_words
+from handlers.service.context import ServiceContext, span_words
+from handlers.sessions.service_change_notices import Change, Notice, SessionFacts
 from storage.models import Session, SessionStatus
 from tests.conftest import EXAMPLE_CONFIG
 
@@ -31,13 +31,14 @@ def notice(after: SessionFacts, workers: tuple[str, str] = ("Wren", "Wren")) -> 
 
 
 def test_only_what_people_rely_on_counts_as_a_change() -> None:
-    assert not Change(BEFORE, BEFORE).matters
-    assert not Change(BEFORE, replace(BEFORE, status=SessionStatus.COMPLETED.value)).matters
-    assert Change(BEFORE, replace(BEFORE, room="Room 5")).matters
+    assert not Change(BEFORE, BEFORE).is_worth_telling
+    completed = replace(BEFORE, status=SessionStatus.COMPLETED.value)
+    assert not Change(BEFORE, completed).is_worth_telling
+    assert Change(BEFORE, replace(BEFORE, room="Room 5")).is_worth_telling
     cancelled = replace(BEFORE, status=SessionStatus.CANCELLED.value)
     assert Change(BEFORE, cancelled).is_cancelled
     assert Change(cancelled, BEFORE).is_back_on
-    assert not Change(cancelled, replace(cancelled, room="Room 5")).matters  # still off
+    assert not Change(cancelled, replace(cancelled, room="Room 5")).is_worth_telling  # still off
 
 
 def test_a_time_across_the_clock_change_reads_in_local_time() -> None:
@@ -92,3 +93,39 @@ def test_a_carer_who_must_not_meet_the_parent_is_given_their_own_times() -> None
     assert "10:00" not in carer and "14:00" not in carer  # never the session's start
     worker = told.for_workers(BOOKED, "A.B. (CH1)")[1]
     assert "Wed 25 Nov, 14:00–15:00" in worker  # staff keep the session's own times
+
+
+def test_a_move_of_the_carers_own_times_alone_is_told_to_the_carer_and_the_worker() -> None:
+    own = replace(
+        BEFORE,
+        carer_arrives_at=datetime(2026, 11, 24, 9, 45, tzinfo=UTC),
+        carer_leaves_at=datetime(2026, 11, 24, 11, 30, tzinfo=UTC),
+    )
+    later = replace(own, carer_arrives_at=datetime(2026, 11, 24, 9, 50, tzinfo=UTC))
+    change = Change(own, later)
+    assert change.is_worth_telling and not change.is_time_changed
+    told = Notice(change, LONDON, ("Greenleys", "Greenleys"), ("Wren", "Wren"))
+    carer = told.for_carer("A.B.", "01632 960001")
+    assert (
+        "Time: Tue 24 Nov, 09:45–11:30 (your own times) → Tue 24 Nov, 09:50–11:30 (your own times)"
+    ) in carer
+    assert "10:00" not in carer  # never the session's start
+    worker = told.for_workers(BOOKED, "A.B. (CH1)")[1]
+    assert "Carer's times: Tue 24 Nov, 09:45–11:30 → Tue 24 Nov, 09:50–11:30" in worker
+
+
+def test_a_session_moving_around_the_carers_own_times_is_no_news_for_the_carer() -> None:
+    own = replace(
+        BEFORE,
+        carer_arrives_at=datetime(2026, 11, 24, 9, 45, tzinfo=UTC),
+        carer_leaves_at=datetime(2026, 11, 24, 11, 30, tzinfo=UTC),
+    )
+    parent_later = replace(own, starts_at=datetime(2026, 11, 24, 10, 15, tzinfo=UTC))
+    told = Notice(Change(own, parent_later), LONDON, ("Greenleys", "Greenleys"), ("Wren", "Wren"))
+    assert not told.is_news_for_carer  # the carer isn't told at all: nothing of theirs moved
+    carer = told.for_carer("A.B.", "01632 960001")
+    assert "Time:" not in carer and "10:15" not in carer  # nothing of the parent's side
+    new_room = Change(own, replace(parent_later, room="Room 5"))
+    assert Notice(new_room, LONDON, ("Greenleys", "Greenleys, Room 5"), ("Wren", "Wren")).lines(
+        is_for_carer=True
+    ) == ["Where: Greenleys → Greenleys, Room 5"]
