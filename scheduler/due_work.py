@@ -66,10 +66,11 @@ class DueWork:
             handled += batch
             if batch < BATCH:
                 break
+        handled += await self._raise_missed_welfare_checks()  # alerts first, as escalations
         handled += await self._check_readiness()
         handled += await self._run_once(send_due_reminders, "queued these reminders")
         handled += await self._run_once(ask_about_missing_parents, "asked about these parents")
-        handled += await self._check_welfare()
+        handled += await self._run_once(ask_welfare_checks, "asked these welfare checks")
         handled += await self._run_once(chase_overdue_reports, "chased these reports")
         try:
             async with self._db.unit_of_work() as uow:
@@ -102,19 +103,24 @@ class DueWork:
             self._readiness_checked_on = today
         return int(told)
 
-    async def _check_welfare(self) -> int:
-        """Ask the welfare checks now due; raise an alert for each one missed (claimed once)."""
-        handled = await self._run_once(ask_welfare_checks, "asked these welfare checks")
-        async with self._db.unit_of_work() as uow:
-            now = self._ctx.now()
-            for missed in await claim_missed_checks(uow, self._ctx, now):
-                alert, _pinged = await raise_missed_welfare_check(
-                    uow, missed.worker, session_id=missed.session_id, note=missed.note,
-                    ctx=self._ctx,
-                )
-                await record_welfare_alert(uow, missed, alert.id, now)
-                handled += 1
-        return handled
+    async def _raise_missed_welfare_checks(self) -> int:
+        """An alert for each welfare check missed (claimed once), each in a unit of work of its
+        own and handed to the sender at once, so no alert's pings wait behind the others'."""
+        raised = 0
+        while True:
+            async with self._db.unit_of_work() as uow:
+                now = self._ctx.now()
+                claimed = await claim_missed_checks(uow, self._ctx, now, limit=1)
+                for missed in claimed:
+                    alert, _pinged = await raise_missed_welfare_check(
+                        uow, missed.worker, session_id=missed.session_id, note=missed.note,
+                        ctx=self._ctx,
+                    )
+                    await record_welfare_alert(uow, missed, alert.id, now)
+            if not claimed:
+                return raised
+            raised += len(claimed)
+            self._on_queued()
 
     async def _run_once(self, work: OnceWork, what_was_done: str) -> int:
         """One kind of due work in its own unit of work. Its unique keys make it once-only: a

@@ -146,10 +146,11 @@ def _ok_button(check_id: int) -> Keyboard:
 
 
 async def claim_missed_checks(
-    uow: AsyncSession, ctx: ServiceContext, now: datetime
+    uow: AsyncSession, ctx: ServiceContext, now: datetime, *, limit: int | None = None
 ) -> list[MissedCheck]:
-    """Claim each check past its grace with no answer (once, whoever else is ticking); the
-    caller raises an alert for each. A session ended or cancelled meanwhile needs none."""
+    """Claim each check past its grace with no answer (once, whoever else is ticking), up to
+    `limit`; the caller raises an alert for each. A session ended or cancelled meanwhile needs
+    none (its check is settled as missed all the same)."""
     rules = ctx.config.welfare
     overdue = await uow.scalars(
         select(WelfareCheck)
@@ -174,6 +175,8 @@ async def claim_missed_checks(
             continue
         note = await _missed_note(uow, check, booked, worker, ctx)
         missed.append(MissedCheck(check.id, booked.id, worker, note))
+        if limit is not None and len(missed) >= limit:
+            break
     return missed
 
 

@@ -22,6 +22,7 @@ from handlers.sessions import (
     claim_missed_checks,
     record_welfare_alert,
 )
+from scheduler.due_work import DueWork
 from storage.database import Database
 from storage.models import Alert, Person, Session, WelfareCheck
 from tests.e2e.fixtures import CHILDREN, MONDAY_MORNING, PEOPLE
@@ -149,3 +150,25 @@ async def test_two_instances_ticking_at_once_raise_one_alert_per_miss(
     assert sum(await asyncio.gather(tick(), tick())) == 2
     async with database.unit_of_work() as uow:
         assert len(list(await uow.scalars(select(Alert)))) == 2
+
+
+async def test_each_missed_check_is_handed_to_the_sender_as_soon_as_its_alert_is_raised(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    await _import(database, service_config, SESSIONS)
+    clock = FakeClock(MONDAY_MORNING + timedelta(minutes=30))
+    ctx = ServiceContext(service_config, clock)
+    async with database.unit_of_work() as uow:
+        await ask_welfare_checks(uow, ctx, clock.now())
+    clock.advance(timedelta(minutes=10))
+    wakes: list[int] = []
+    due = DueWork(
+        database, ctx, on_queued=lambda: wakes.append(1), on_next_deadline=lambda _at: None
+    )
+    await due.run_once()
+    async with database.unit_of_work() as uow:
+        alerts = list(await uow.scalars(select(Alert).order_by(Alert.id)))
+    assert [a.origin for a in alerts] == ["welfare", "welfare"]
+    # Woken as each alert is committed (two), then once at the end of the pass: one unit of
+    # work for both would have woken it once, after both.
+    assert len(wakes) == 3
