@@ -27,6 +27,9 @@ class AlertStatus(enum.StrEnum):
     RESOLVED = "resolved"
 
 
+WELFARE_ORIGIN = "welfare"  # Alert.origin of one the bot raised for a missed welfare check
+
+
 class Alert(Base):
     """A worry raised by a worker; `due_at` is the next escalation or reminder deadline."""
 
@@ -51,7 +54,7 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(80), nullable=True)
     resolution_note: Mapped[str | None] = mapped_column(Text, nullable=True)
-    # Raised by the bot rather than a person: "welfare" for a missed welfare check-in.
+    # Raised by the bot rather than a person: WELFARE_ORIGIN for a missed welfare check-in.
     origin: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
     __table_args__ = (Index("ix_alerts_due", "status", "due_at"),)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import storage.audit_guard  # noqa: F401  (refuses bulk changes to the timeline)
-from storage.alerts import Alert, AlertPing, AlertStatus, RotaShift, Severity
+from storage.alerts import WELFARE_ORIGIN, Alert, AlertPing, AlertStatus, RotaShift, Severity
 from storage.base import Base, UTCDateTime
 from storage.messaging import (
     AuditEvent,
@@ -47,6 +47,7 @@ from storage.welfare import Setting, WelfareCheck
 
 __all__ = [
     "PURGED_KINDS",
+    "WELFARE_ORIGIN",
     "Alert",
     "AlertPing",
     "AlertStatus",

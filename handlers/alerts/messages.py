@@ -11,7 +11,7 @@ from handlers.delivery.chat import Button, Keyboard, button_number
 from handlers.service.context import ServiceContext
 from handlers.service.hours import is_open
 from handlers.service.labels import place_line
-from storage.models import Alert, AlertStatus, Person, Role, Session, Severity
+from storage.models import WELFARE_ORIGIN, Alert, AlertStatus, Person, Role, Session, Severity
 
 ALERT_PREFIX = "a:"
 ACKNOWLEDGE, DETAILS, RESOLVE, TAKE_OVER, ESCALATE = "ack", "det", "res", "tko", "esc"
@@ -30,7 +30,6 @@ SEVERITY_CHOICES = {
     Severity.WORRY: "🟡 Worry to discuss",
 }
 CALL_999 = "Call 999 now if a child is in immediate danger."
-WELFARE_ORIGIN = "welfare"  # an alert the bot raised for a missed welfare check-in
 
 
 def alert_button(alert_id: int, action: str, step: int | None = None) -> str:

@@ -16,12 +16,13 @@ from handlers.alerts.holding import (
     resolve_alert,
     take_over_alert,
 )
-from handlers.alerts.messages import WELFARE_ORIGIN, alert_facts, ping_text
+from handlers.alerts.messages import alert_facts, ping_text
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from handlers.service.hours import is_open
 from handlers.service.labels import counted
 from storage.models import (
+    WELFARE_ORIGIN,
     Alert,
     AlertPing,
     AlertStatus,

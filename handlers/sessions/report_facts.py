@@ -20,11 +20,13 @@ from handlers.sessions.ending import EndKind, early_end_words
 from handlers.sessions.session_marks import MARK_WORDS
 from handlers.sessions.today import attendee_line
 from storage.models import (
+    WELFARE_ORIGIN,
     Alert,
     Child,
     EventKind,
     NoteKind,
     Person,
+    Role,
     Session,
     SessionEvent,
     SessionNote,
@@ -210,7 +212,7 @@ async def _alerts(uow: AsyncSession, booked: Session, ctx: ServiceContext) -> tu
     for alert in await uow.scalars(
         select(Alert).where(Alert.session_id == booked.id).order_by(Alert.raised_at)
     ):
-        said = f": {alert.note}" if alert.note else ""
+        said = await _alert_words(uow, alert, booked)
         if alert.outcome:
             outcome = f"resolved at {_clock(alert.resolved_at, ctx)}: {alert.outcome}"
             if alert.resolution_note:
@@ -222,3 +224,15 @@ async def _alerts(uow: AsyncSession, booked: Session, ctx: ServiceContext) -> tu
             f"Outcome: {outcome}."
         )
     return tuple(lines)
+
+
+async def _alert_words(uow: AsyncSession, alert: Alert, booked: Session) -> str:
+    """What the report says was raised: the worker's words; for a missed welfare check, a fact
+    (the bot's own note names the worker's phone, which a report shared with a parent must
+    not); for a carer's concern on a no-meet session, nothing of the carer's words."""
+    if alert.origin == WELFARE_ORIGIN:
+        return ": no answer to a welfare check (raised by the bot)"
+    raiser = await uow.get(Person, alert.raised_by_id)
+    if booked.is_no_meet and raiser is not None and raiser.role == Role.CARER.value:
+        return f": a concern from the child's carer ({NO_MEET_WITHHELD})"
+    return f": {alert.note}" if alert.note else ""

@@ -287,3 +287,35 @@ async def test_a_sent_reports_pdf_is_dropped_after_the_retention_period_its_row_
     async with database.unit_of_work() as uow:
         report = await uow.scalar(select(SessionReport))
         assert report is not None and report.pdf is None and report.sent_at == NOW
+
+
+async def test_a_report_names_no_phone_for_a_missed_welfare_check_nor_a_no_meet_carers_words(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    ctx = await _record_s0(database, service_config)
+    async with database.unit_of_work() as uow:
+        s0 = await uow.scalar(select(Session).where(Session.ref == "S0"))
+        wren = await uow.scalar(select(Person).where(Person.ref == "W1"))
+        carer = await uow.scalar(select(Person).where(Person.ref == "C2"))
+        assert s0 and wren and carer
+        for raised_by, origin, note, at in (
+            (wren, "welfare", "No answer at 10:10 from Wren (phone 07700 900123)", _at(10, 20)),
+            (carer, None, "The carer says: a bruise on her left arm from the slide", _at(9, 20)),
+        ):
+            uow.add(
+                Alert(
+                    severity="urgent",
+                    status="open",
+                    raised_by_id=raised_by.id,
+                    session_id=s0.id,
+                    venue_code="coffee-hall",
+                    note=note,
+                    raised_at=at,
+                    origin=origin,
+                )
+            )
+    _, text = await _report_text(database, ctx, "S0")
+    assert "no answer to a welfare check (raised by the bot)" in text
+    assert "a concern from the child's carer (withheld: parent and carer must not meet)" in text
+    for leaked in ("07700", "phone", "bruise", "The carer says"):
+        assert leaked not in text
