@@ -33,7 +33,7 @@ async def timeline_of(
 ) -> list[str]:
     """The timeline's lines, naming the person who did each step where there was one."""
     ids = {e.actor_person_id for e in events if e.actor_person_id is not None}
-    people = await uow.scalars(select(Person).where(Person.id.in_(ids))) if ids else []
+    people = list(await uow.scalars(select(Person).where(Person.id.in_(ids)))) if ids else []
     return _timeline_lines(events, ctx, {p.id: p.first_name for p in people})
 
 
