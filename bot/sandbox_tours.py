@@ -32,9 +32,10 @@ TOURS = (
         "As the carer, book a pre-visit",
         (
             "In Casey's chat (carer), send /previsit.",
-            "Pick a venue, a day and a free time, then which child (or all of them).",
+            "Pick Coffee Hall, a day and a free time, then which child (or all of them).",
             "Answer or skip the questions about routine, school and clubs, then confirm.",
-            "Casey gets the booking with a calendar file to download; Sol and Cora are told.",
+            "Casey gets the booking with a calendar file to download; Sol (senior at Coffee "
+            "Hall) and Cora (coordinator) are told, and /previsits lists it for them.",
         ),
     ),
     Tour(
