@@ -78,7 +78,7 @@ async def test_notes_of_each_kind_are_kept_as_written_with_their_kind_author_and
     await h.press(WORKER, "Another note")
     assert reply(h, WORKER).text == KIND_PROMPT
     said = await write(h, "Said", "I missed you so much")
-    assert said.text.startswith("🖊 Noted at 10:00 (said (quoted))")
+    assert said.text.startswith("🖊 Noted at 10:00 (words as said)")
     await h.press(WORKER, "Another note")
     reply(h, WORKER)
     await h.press(WORKER, "Reported")
@@ -159,7 +159,7 @@ async def test_an_amendment_is_a_new_note_and_the_original_stays(harness: Harnes
     await h.press(WORKER, "Amend this note")
     asked = reply(h, WORKER)
     assert asked.text.startswith(
-        "✏ Amending your note of 10:00 (said (quoted)): “I want to go home”\n"
+        "✏ Amending your note of 10:00 (words as said): “I want to go home”\n"
         "The original stays on the record."
     )
     await h.send(WORKER, "I want to go on the swing")
