@@ -39,6 +39,7 @@ class SessionView:
     status: str
     worker: str  # the worker's first name, or "" while none is named
     children: str
+    has_ended: bool = False  # the worker ended it (perhaps before its booked end)
 
     @property
     def is_cancelled(self) -> bool:
@@ -66,6 +67,7 @@ async def carers_sessions_ahead(
             status=s.status,
             worker=workers.get(s.worker_id or 0, ""),
             children=_initials(s, mine),
+            has_ended=s.ended_at is not None,
         )
         for s in sessions
     ]
@@ -79,7 +81,7 @@ def session_text(view: SessionView, ctx: ServiceContext) -> str:
     """Two lines: when, who and whether it is on; where and with whom."""
     mark = "❌" if view.is_cancelled else "📅"
     when = f"{ctx.show_time(view.starts_at)}–{ctx.local(view.ends_at):%H:%M}"
-    status = STATUS_WORDS.get(view.status, view.status)
+    status = "ended" if view.has_ended else STATUS_WORDS.get(view.status, view.status)
     worker = f" · with {view.worker}" if view.worker and not view.is_cancelled else ""
     return f"{mark} {when} · {view.children} · {status}\n    {view.place}{worker}"
 
