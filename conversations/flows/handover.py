@@ -66,6 +66,13 @@ def _children(data: Data) -> str:
     return str(data["children"].get(data.get("session"), "the children"))
 
 
+def _how_are_children(data: Data) -> str:
+    """'How is A.B.' for one child, 'How are A.B., D.E.' for more."""
+    children = _children(data)
+    verb = "are" if "," in children or children == "the children" else "is"
+    return f"How {verb} {children}"
+
+
 def _answer(data: Data, name: str) -> str:
     value = str(data[name])
     return SHORT_ANSWERS.get(value, value)
@@ -149,7 +156,7 @@ HANDOVER = Flow(
         ),
         Step(
             name="wellbeing",
-            ask=lambda d: f"How are {_children(d)} today: health, mood, how the day has been?",
+            ask=lambda d: f"{_how_are_children(d)} today: health, mood, how the day has been?",
             expects=FreeText(
                 max_length=500,
                 example="happy, slept well, a bit of a cold",
