@@ -25,6 +25,7 @@ from conversations.registry import (
     Capability,
     FlowSpec,
     NothingSent,
+    SeenAtOnce,
 )
 from handlers.alerts import raise_carer_concern
 from handlers.service.context import ServiceContext
@@ -227,7 +228,7 @@ async def finish_handover(
             f"the team on arrival, or phone {ctx.config.contacts.office_phone}."
         )
     if not sent.marked_not_mobile:
-        return sent.reply
+        return SeenAtOnce(sent.reply) if sent.is_worker_told else sent.reply
     children = ", ".join(sent.marked_not_mobile)
     _, pinged = await raise_carer_concern(
         uow,

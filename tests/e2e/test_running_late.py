@@ -147,26 +147,3 @@ async def test_the_reminders_running_late_button_starts_for_that_session(
     (notice,) = h.unread(WORKER)
     assert "late for session S1 at 10:00" in notice.text and "expected about 10:30" in notice.text
     h.assert_no_unexpected_messages()
-
-
-async def test_before_the_office_opens_the_carer_reads_the_worker_has_it_now(
-    harness: Harness,
-) -> None:
-    h = harness  # the worker reads a late notice at once: not "they'll see this from 09:00"
-    await h.link(CARER, "C1")
-    await h.link(WORKER, "W1")
-    h.clock.set(datetime(2026, 11, 24, 8, 10, tzinfo=UTC))  # Tuesday, the office opens at 09:00
-    await h.advance(timedelta(seconds=1))
-    for user_id in (CARER, WORKER):
-        h.unread(user_id)  # S1's reminder and briefing (their own scenarios)
-    await h.send(CARER, "/late")
-    await h.press(CARER, "10 minutes")
-    assert h.unread(CARER)[-1].text.splitlines() == [
-        "Thank you, I've told Wren you'll be about 10 minutes late (arriving about 10:10). "
-        "I'll tell you when they've seen it.",
-        "The office is closed now; it opens today at 09:00. In an emergency call the "
-        "out-of-hours team (Emergency Social Work Team) on 01632 960999.",
-    ]
-    (notice,) = h.unread(WORKER)
-    assert "late for session S1 at 10:00" in notice.text
-    h.assert_no_unexpected_messages()
