@@ -203,9 +203,10 @@ def _carer_reply(
 ) -> str:
     """What happens next, in words a busy carer can take in at a glance."""
     lines = [f"Thank you. I've passed this on about {child.initials} to the Family Time team."]
-    when = ", ".join(ctx.show_time(s.starts_at) for s in affected)
+    # "; " between sessions, as each time already has a comma in it ("Tue 24 Nov, 10:00")
+    when = "; ".join(ctx.show_time(s.starts_at) for s in affected)
     if called_off:
-        off = ", ".join(ctx.show_time(s.starts_at) for s in called_off)
+        off = "; ".join(ctx.show_time(s.starts_at) for s in called_off)
         lines.append(
             f"As it could be catching, these sessions are off: {off}. Please don't bring "
             f"{child.initials} to the centre while they could pass it on; no reminders will "

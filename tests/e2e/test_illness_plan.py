@@ -77,7 +77,7 @@ async def test_a_catching_illness_calls_off_the_sessions_it_affects(harness: Har
     reply = await report(h, "All 2", "Yes", "sickness since last night")
     assert reply.startswith(
         "Thank you. I've passed this on about A.B. to the Family Time team.\n"
-        "As it could be catching, these sessions are off: Tue 24 Nov, 10:00, Thu 26 Nov, 10:00. "
+        "As it could be catching, these sessions are off: Tue 24 Nov, 10:00; Thu 26 Nov, 10:00. "
         "Please don't bring A.B. to the centre while they could pass it on"
     )
 
