@@ -205,6 +205,7 @@ def _carer_reply(
     lines = [f"Thank you. I've passed this on about {child.initials} to the Family Time team."]
     # "; " between sessions, as each time already has a comma in it ("Tue 24 Nov, 10:00")
     when = "; ".join(ctx.show_time(s.starts_at) for s in affected)
+    sessions_go = "the session goes" if len(affected) == 1 else "the sessions go"
     if called_off:
         off = "; ".join(ctx.show_time(s.starts_at) for s in called_off)
         lines.append(
@@ -214,11 +215,11 @@ def _carer_reply(
         )
     elif affected and contagious is Contagious.NOT_SURE:
         lines.append(
-            f"A senior will decide whether the sessions go ahead ({when}) and I'll tell you "
+            f"A senior will decide whether {sessions_go} ahead ({when}) and I'll tell you "
             "as soon as they have."
         )
     elif affected:
-        lines.append(f"The sessions go ahead ({when}); the worker knows.")
+        lines.append(f"{sessions_go.capitalize()} ahead ({when}); the worker knows.")
     elif upcoming is not None:
         lines.append(
             f"Their next session is {ctx.show_time(upcoming.starts_at)}; "

@@ -120,7 +120,7 @@ async def test_not_catching_lets_the_sessions_go_ahead_and_the_worker_knows(
     summary = h.unread(CARER)[-1].text
     assert "Sessions it affects: Only Tue 24 Nov, 10:00" in summary  # nothing entered was lost
     await h.press(CARER, "Send")
-    assert "The sessions go ahead (Tue 24 Nov, 10:00); the worker knows." in (
+    assert "The session goes ahead (Tue 24 Nov, 10:00); the worker knows." in (
         h.unread(CARER)[-1].text
     )
 
@@ -137,7 +137,7 @@ async def test_not_sure_goes_to_the_seniors_and_the_first_cancel_wins(harness: H
     await setup(h)
     reply = await report(h, "Only Tue", "Not sure", "a rash, no temperature")
     assert (
-        "A senior will decide whether the sessions go ahead (Tue 24 Nov, 10:00) and I'll tell "
+        "A senior will decide whether the session goes ahead (Tue 24 Nov, 10:00) and I'll tell "
         "you as soon as they have." in reply
     )
 
