@@ -208,10 +208,11 @@ def _carer_reply(
     sessions_go = "the session goes" if len(affected) == 1 else "the sessions go"
     if called_off:
         off = "; ".join(ctx.show_time(s.starts_at) for s in called_off)
+        one = len(called_off) == 1
         lines.append(
-            f"As it could be catching, these sessions are off: {off}. Please don't bring "
-            f"{child.initials} to the centre while they could pass it on; no reminders will "
-            "come for them."
+            f"As it could be catching, {'this session is' if one else 'these sessions are'} "
+            f"off: {off}. Please don't bring {child.initials} to the centre while they could "
+            f"pass it on; no reminders will come for {'it' if one else 'them'}."
         )
     elif affected and contagious is Contagious.NOT_SURE:
         lines.append(

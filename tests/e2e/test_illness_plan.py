@@ -167,8 +167,8 @@ async def test_not_sure_goes_to_the_seniors_and_the_first_cancel_wins(harness: H
         assert [m.text for m in h.unread(who)] == [notice]
     (told,) = h.unread(CARER)
     assert told.text == (
-        "About A.B.'s illness: the team has decided to cancel these sessions: Tue 24 Nov, 10:00. "
-        "Please keep A.B. at home; no reminders will come for them."
+        "About A.B.'s illness: the team has decided to cancel the session: Tue 24 Nov, 10:00. "
+        "Please keep A.B. at home; no reminders will come for it."
     )
     assert await statuses(h) == {"S1": ("cancelled", "illness"), "R1": ("scheduled", None)}
 
@@ -210,7 +210,7 @@ async def test_not_sure_kept_by_a_senior_goes_ahead_and_the_carer_and_worker_hea
     (told,) = h.unread(CARER)
     assert told.text.startswith(
         "About A.B.'s illness: the team has decided the sessions go ahead "
-        "(Tue 24 Nov, 10:00, Thu 26 Nov, 10:00)."
+        "(Tue 24 Nov, 10:00; Thu 26 Nov, 10:00)."
     )
     assert await statuses(h) == {"S1": ("scheduled", None), "R1": ("scheduled", None)}
     h.assert_no_unexpected_messages()  # the social worker hears of nothing called off
