@@ -42,9 +42,11 @@ def _timeline_lines(
 ) -> list[str]:
     """One line a step; refused taps are counted in one line rather than listed."""
     refused = [e for e in events if e.action == "alert.access_refused"]
+    # A time limit passing is what sends the alert on, so it reads first within its moment.
+    in_order = sorted(events, key=lambda e: (e.at, e.action != "alert.deadline_passed"))
     lines = [
         f"  {ctx.local(e.at):%H:%M} {_describe_step(e, names)}"
-        for e in events
+        for e in in_order
         if e.action != "alert.access_refused"
     ]
     if refused:
@@ -57,7 +59,9 @@ def _timeline_lines(
 
 def _describe_step(event: AuditEvent, names: dict[int, str]) -> str:
     words = STEP_WORDS.get(event.action, event.action.removeprefix("alert.").replace("_", " "))
-    if "{level}" in words:
-        words = words.format(level=(event.details or {}).get("level", "?"))
+    level = (event.details or {}).get("level")
+    if level is None:
+        words = words.replace("level {level}", "the chain")
+    words = words.format(level=level)
     name = names.get(event.actor_person_id) if event.actor_person_id is not None else None
     return f"{words} by {name}" if name else words
