@@ -141,7 +141,7 @@ async def test_before_the_office_opens_the_carer_reads_the_worker_has_it_now(
     assert h.unread(CARER)[-1].text.splitlines() == [
         "Thank you, I've told Wren you'll be about 10 minutes late (arriving about 10:10). "
         "I'll tell you when they've seen it.",
-        "The office is closed now; it opens today at 09:00. In an emergency call the "
+        "The office is closed now; it opens 09:00 today. In an emergency call the "
         "out-of-hours team (Emergency Social Work Team) on 01632 960999.",
     ]
     (notice,) = h.unread(WORKER)
@@ -164,7 +164,7 @@ async def test_a_handover_card_before_the_office_opens_reads_as_with_the_worker_
         await h.press(CARER, answer)
     last = h.unread(CARER)[-1].text.splitlines()
     assert last[0].startswith("Thank you, Wren will read this before the session")
-    assert last[1].startswith("The office is closed now; it opens today at 09:00.")
+    assert last[1].startswith("The office is closed now; it opens 09:00 today.")
     (card,) = h.unread(WORKER)
     assert card.text.startswith("📝 Handover card for session S1")
     h.assert_no_unexpected_messages()
