@@ -107,16 +107,18 @@ async def _read_chat(sandbox: Sandbox, request: web.Request) -> web.Response:
 
 
 def _find_press_answer(sandbox: Sandbox, user_id: int) -> str | None:
-    """What the bot said to this person's latest button press, as Telegram's brief pop-up."""
+    """What the bot said to this person's latest button press, as Telegram's brief pop-up;
+    gone once they type something, as the pop-up would be."""
     state = sandbox.emulator.state
-    presses = [
-        update["callback_query"]["id"]
+    mine = [
+        update
         for update in state.sent_updates.values()
-        if update.get("callback_query", {}).get("from", {}).get("id") == user_id
+        if (update.get("callback_query") or update.get("message") or {}).get("from", {}).get("id")
+        == user_id
     ]
-    if not presses:
+    if not mine or "callback_query" not in mine[-1]:
         return None
-    latest = presses[-1]
+    latest = mine[-1]["callback_query"]["id"]
     return next((a.text for a in state.callback_answers if a.callback_id == latest), None)
 
 

@@ -20,10 +20,11 @@ TOURS = (
         (
             "In Wren's chat (worker), send /alert: the session under way at Coffee Hall is "
             "already chosen.",
-            "Tap a severity, for example Urgent, then Send now.",
-            "Sol (senior, on site at Coffee Hall) is pinged at once. Don't acknowledge.",
-            "Press +15 min on the clock: the alert climbs to Morgan (manager) and Cora "
-            "(coordinator), and Wren is told each time.",
+            "Tap a severity, for example Urgent concern, then Send now.",
+            "Sol (senior, on site at Coffee Hall 08:00–18:00) is pinged at once; in the evening "
+            "and at night it is Morgan (manager, on call). Don't acknowledge.",
+            "Press +15 min on the clock: the alert climbs to the next level, Morgan (manager) "
+            "and Cora (coordinator), and Wren is told each time.",
             "In Morgan's chat tap Acknowledge: Wren reads who has it; then Resolve with an "
             "outcome.",
         ),
@@ -32,9 +33,10 @@ TOURS = (
         "As the carer, book a pre-visit",
         (
             "In Casey's chat (carer), send /previsit.",
-            "Pick a venue, a day and a free time, then which child (or all of them).",
+            "Pick Coffee Hall, a day and a free time, then which child (or all of them).",
             "Answer or skip the questions about routine, school and clubs, then confirm.",
-            "Casey gets the booking with a calendar file to download; Sol and Cora are told.",
+            "Casey gets the booking with a calendar file to download; Sol (senior at Coffee "
+            "Hall) and Cora (coordinator) are told, and /previsits lists it for them.",
         ),
     ),
     Tour(

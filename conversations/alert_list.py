@@ -34,13 +34,13 @@ async def _buttons(
     pinged = await was_pinged(uow, alert.id, person.id)
     buttons = []
     if alert.status == AlertStatus.OPEN.value and may_respond(person, alert, pinged):
-        buttons.append(Button(f"✅ Take {alert.ref}", alert_button(alert.id, ACKNOWLEDGE)))
+        buttons.append(Button(f"✅ Acknowledge {alert.ref}", alert_button(alert.id, ACKNOWLEDGE)))
     elif holder is not None and holder.id == person.id:
         buttons.append(Button(f"☑️ Resolve {alert.ref}", alert_button(alert.id, RESOLVE)))
     elif holder is not None and person.role in TAKERS and person.id != alert.raised_by_id:
         buttons.append(Button(f"🔁 Take over {alert.ref}", alert_button(alert.id, TAKE_OVER)))
     if may_read(person, alert, pinged):
-        buttons.append(Button(f"📄 {alert.ref}", alert_button(alert.id, DETAILS)))
+        buttons.append(Button(f"📄 Details of {alert.ref}", alert_button(alert.id, DETAILS)))
     return tuple(buttons)
 
 

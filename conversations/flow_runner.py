@@ -17,7 +17,7 @@ from conversations.put_aside import (
     offer_forms_put_aside,
     put_aside_keyboard,
 )
-from conversations.registry import Done, FlowSpec, NothingSent, Reopen
+from conversations.registry import Done, FlowSpec, NothingSent, Reopen, SeenAtOnce
 from conversations.replies import Reply
 from conversations.state_store import as_flow_state, save_state
 from handlers.service.context import ServiceContext
@@ -240,7 +240,7 @@ def with_office_hours(answer: str, person: Person, ctx: ServiceContext) -> str:
     (said once, at the end of the form; never to staff, who know the hours)."""
     if person.role != Role.CARER:
         return answer
-    is_sent = not isinstance(answer, NothingSent)
+    is_sent = not isinstance(answer, NothingSent | SeenAtOnce)
     closed = office_closed_line(ctx.config, ctx.now(), is_sent=is_sent)
     return f"{answer}\n{closed}" if closed else answer
 

@@ -77,6 +77,12 @@ class PickDay:
     def accept_press(self, key: str, data: Data) -> Answer | Problem:
         if key in self._days(data):
             return Answer(key, day_label(date.fromisoformat(key)))
+        try:  # a day offered before the clock moved on is today now, or past
+            day = date.fromisoformat(key)
+        except ValueError:
+            return Problem(f"That day is no longer free. {PICK_DAY}")
+        if "today" in data and day <= date.fromisoformat(data["today"]):
+            return _not_from_tomorrow(day, date.fromisoformat(data["today"]))
         return Problem(f"That day is no longer free. {PICK_DAY}")
 
     def accept_text(self, text: str, data: Data) -> Answer | Problem:
@@ -88,8 +94,7 @@ class PickDay:
         if day.isoformat() in days:
             return Answer(day.isoformat(), day_label(day))
         if day <= today:
-            when = "is today" if day == today else "has passed"
-            return Problem(f"{day_label(day)} {when}; please pick a day from tomorrow on below.")
+            return _not_from_tomorrow(day, today)
         if days and day > date.fromisoformat(days[-1]):
             return Problem(
                 f"I can book only up to {day_label(date.fromisoformat(days[-1]))} for now; "
@@ -111,6 +116,12 @@ class PickDay:
 
     def _days(self, data: Data) -> list[str]:
         return sorted(_offered(data, self.place))
+
+
+def _not_from_tomorrow(day: date, today: date) -> Problem:
+    """A day that is today or past: pre-visits are booked from tomorrow on."""
+    when = "is today" if day == today else "has passed"
+    return Problem(f"{day_label(day)} {when}; please pick a day from tomorrow on below.")
 
 
 @dataclass(frozen=True)

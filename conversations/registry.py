@@ -52,6 +52,13 @@ class NothingSent(str):
     __slots__ = ()
 
 
+class SeenAtOnce(str):
+    """A finish's reply when it went straight to the session's worker, who reads it now: out of
+    office hours it says when the office opens, not when they will see it."""
+
+    __slots__ = ()
+
+
 
 @dataclass(frozen=True)
 class Done:

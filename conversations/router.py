@@ -16,6 +16,7 @@ from conversations.flow_runner import (
     remind_current,
     take_flow_input,
 )
+from conversations.flows.alert import ALERT
 from conversations.menus import greeting, stranger_text
 from conversations.put_aside import PUT_ASIDE_PREFIX
 from conversations.registry import Begin, ButtonFamily, Call, Command, FlowSpec
@@ -188,6 +189,8 @@ async def _start(
     if argument is not None and not found.takes_argument:
         return await _unusable_button(person, reply)
     if person.role not in found.roles:
+        if name == ALERT.name:  # someone not staff may be worried about a child
+            return await _refuse_alert(reply, ctx)
         return await _refuse(reply)
     call = Call(uow, person, row, reply, ctx, REGISTRY, argument)
     if isinstance(found.starts, Command):
@@ -216,6 +219,17 @@ async def _start_flow(call: Call, spec: FlowSpec) -> str:
 
 async def _refuse(reply: Reply) -> str:
     await reply.say("That isn't available for your role. Send /help to see what I can do.")
+    return "refused"
+
+
+async def _refuse_alert(reply: Reply, ctx: ServiceContext) -> str:
+    """Who to call instead of raising an alert, for someone not staff who may be worried."""
+    contacts = ctx.config.contacts
+    await reply.say(
+        "Only staff raise alerts here. If a child is in immediate danger, call 999; with a worry "
+        f"about a child's safety, phone the office on {contacts.office_phone} (out of hours, "
+        f"the Emergency Social Work Team on {contacts.out_of_hours_phone})."
+    )
     return "refused"
 
 

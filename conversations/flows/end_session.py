@@ -85,7 +85,9 @@ async def prepare_end(
         return "You have no session running now to end."
     return {
         "sessions": [
-            [str(s.id), f"{s.ref} {ctx.local(s.starts_at):%H:%M}"] for s in found
+            # with its booked end, so "on time" or "early" is plain from the question
+            [str(s.id), f"{s.ref} {ctx.local(s.starts_at):%H:%M}–{ctx.local(s.ends_at):%H:%M}"]
+            for s in found
         ]
     }
 

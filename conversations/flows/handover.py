@@ -25,6 +25,7 @@ from conversations.registry import (
     Capability,
     FlowSpec,
     NothingSent,
+    SeenAtOnce,
 )
 from handlers.alerts import raise_carer_concern
 from handlers.service.context import ServiceContext
@@ -65,6 +66,13 @@ def _is_marked(answer: str) -> bool:
 
 def _children(data: Data) -> str:
     return str(data["children"].get(data.get("session"), "the children"))
+
+
+def _how_are_children(data: Data) -> str:
+    """'How is A.B.' for one child, 'How are A.B., D.E.' for more."""
+    children = _children(data)
+    verb = "are" if "," in children or children == "the children" else "is"
+    return f"How {verb} {children}"
 
 
 def _answer(data: Data, name: str) -> str:
@@ -150,7 +158,7 @@ HANDOVER = Flow(
         ),
         Step(
             name="wellbeing",
-            ask=lambda d: f"How are {_children(d)} today: health, mood, how the day has been?",
+            ask=lambda d: f"{_how_are_children(d)} today: health, mood, how the day has been?",
             expects=FreeText(
                 max_length=500,
                 example="happy, slept well, a bit of a cold",
@@ -221,7 +229,7 @@ async def finish_handover(
             f"the team on arrival, or phone {ctx.config.contacts.office_phone}."
         )
     if not sent.marked_not_mobile:
-        return sent.reply
+        return SeenAtOnce(sent.reply) if sent.is_worker_told else sent.reply
     children = ", ".join(sent.marked_not_mobile)
     _, pinged = await raise_carer_concern(
         uow,

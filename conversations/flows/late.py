@@ -20,6 +20,7 @@ from conversations.registry import (
     Capability,
     FlowSpec,
     NothingSent,
+    SeenAtOnce,
 )
 from handlers.service.context import ServiceContext
 from handlers.sessions import (
@@ -94,7 +95,7 @@ async def finish_late(
 ) -> str:
     """Hand the answers to the use case; its reply is what the carer reads."""
     try:
-        return await report_late(
+        done = await report_late(
             uow,
             carer=person,
             session_id=int(data["session"]),
@@ -106,6 +107,7 @@ async def finish_late(
             "That session has ended or was cancelled meanwhile, so I haven't told anyone; "
             f"phone the office on {ctx.config.contacts.office_phone} if you need to."
         )
+    return SeenAtOnce(done.reply) if done.is_worker_told else done.reply
 
 
 _REFUSALS = {

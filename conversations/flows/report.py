@@ -14,6 +14,7 @@ from conversations.flows.notes import WORKERS
 from conversations.flows.session_choice import session_options
 from conversations.registry import Begin, ButtonFamily, Call, Capability, FlowSpec
 from handlers.service.context import ServiceContext
+from handlers.service.labels import counted
 from handlers.sessions import (
     REPORT_SIGNERS,
     REPORT_START,
@@ -104,8 +105,9 @@ async def finish_report(
         )
     if done.is_sent:
         return (
-            f"📤 Report for session {ref} submitted: sent to the social worker and the "
-            f"coordinators ({len(done.told)})."
+            f"📤 Report for session {ref} submitted: sent to "
+            f"{counted(len(done.told), 'person', 'people')}, the social worker and the "
+            "coordinators."
         )
     return f"📤 Report for session {ref} submitted: a senior will sign it off before it is sent."
 

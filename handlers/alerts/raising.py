@@ -17,10 +17,10 @@ from handlers.alerts.holding import (
     take_over_alert,
 )
 from handlers.alerts.messages import alert_facts, ping_text
+from handlers.alerts.timeline import timeline_of
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from handlers.service.hours import is_open
-from handlers.service.labels import counted
 from storage.models import (
     WELFARE_ORIGIN,
     Alert,
@@ -212,24 +212,8 @@ async def alert_details(uow: AsyncSession, alert: Alert, ctx: ServiceContext) ->
             + (f" — {alert.resolution_note}" if alert.resolution_note else "")
         )
     lines.append("Timeline:")
-    lines += timeline_lines(events, ctx)
+    lines += await timeline_of(uow, events, ctx)
     return "\n".join(lines)
-
-
-def timeline_lines(events: list[AuditEvent], ctx: ServiceContext) -> list[str]:
-    """One line a step; refused taps are counted in one line rather than listed."""
-    refused = [e for e in events if e.action == "alert.access_refused"]
-    lines = [
-        f"  {ctx.local(e.at):%H:%M:%S} {e.action.removeprefix('alert.')}"
-        for e in events
-        if e.action != "alert.access_refused"
-    ]
-    if refused:
-        lines.append(
-            f"  {counted(len(refused), 'refused tap')} by people not handling it, "
-            f"{ctx.local(refused[0].at):%H:%M}–{ctx.local(refused[-1].at):%H:%M}"
-        )
-    return lines
 
 
 async def open_alerts(uow: AsyncSession) -> list[Alert]:

@@ -81,10 +81,13 @@ def describe_hours(config: ServiceConfig) -> str:
 
 
 def when_office_opens(config: ServiceConfig, at: datetime) -> str:
-    """The next opening in words, e.g. 'Monday 09:00' (with the date when a week or more away)."""
+    """The next opening in words, e.g. 'Monday 09:00' (with the date when a week or more away,
+    '09:30 today' early on an opening day)."""
     zone = ZoneInfo(config.timezone)
     opens = next_opening(config, at)
     days_away = (opens.date() - at.astimezone(zone).date()).days
+    if days_away == 0:
+        return opens.strftime("%H:%M today")
     return opens.strftime("%A %H:%M" if days_away < 7 else "%A %d %B %H:%M")
 
 

@@ -56,6 +56,7 @@ class HandoverSent:
     reply: str
     session_id: int
     marked_not_mobile: tuple[str, ...] = ()  # their labels: initials and reference
+    is_worker_told: bool = False  # the card went straight to the session's worker
 
 
 class SessionNotOpen(Exception):
@@ -155,6 +156,7 @@ async def submit_handover(
         "I'll tell you when they have.",
         booked.id,
         marked,
+        is_worker_told=True,
     )
 
 

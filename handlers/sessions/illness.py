@@ -204,21 +204,24 @@ def _carer_reply(
 ) -> str:
     """What happens next, in words a busy carer can take in at a glance."""
     lines = [f"Thank you. I've passed this on about {child.initials} to the Family Time team."]
-    when = ", ".join(carer_when(s, ctx) for s in affected)
+    # "; " between sessions, as each time already has a comma in it ("Tue 24 Nov, 10:00")
+    when = "; ".join(carer_when(s, ctx) for s in affected)
+    sessions_go = "the session goes" if len(affected) == 1 else "the sessions go"
     if called_off:
-        off = ", ".join(carer_when(s, ctx) for s in called_off)
+        off = "; ".join(carer_when(s, ctx) for s in called_off)
+        one = len(called_off) == 1
         lines.append(
-            f"As it could be catching, these sessions are off: {off}. Please don't bring "
-            f"{child.initials} to the centre while they could pass it on; no reminders will "
-            "come for them."
+            f"As it could be catching, {'this session is' if one else 'these sessions are'} "
+            f"off: {off}. Please don't bring {child.initials} to the centre while they could "
+            f"pass it on; no reminders will come for {'it' if one else 'them'}."
         )
     elif affected and contagious is Contagious.NOT_SURE:
         lines.append(
-            f"A senior will decide whether the sessions go ahead ({when}) and I'll tell you "
+            f"A senior will decide whether {sessions_go} ahead ({when}) and I'll tell you "
             "as soon as they have."
         )
     elif affected:
-        lines.append(f"The sessions go ahead ({when}); the worker knows.")
+        lines.append(f"{sessions_go.capitalize()} ahead ({when}); the worker knows.")
     elif upcoming is not None:
         lines.append(
             f"Their next session is {carer_when(upcoming, ctx)}; "

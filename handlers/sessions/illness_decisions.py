@@ -166,7 +166,8 @@ async def _tell_carer(
     ctx: ServiceContext,
 ) -> None:
     initials = child.initials if child is not None else "the child"
-    when = ", ".join(ctx.show_time(s.starts_at) for s in sessions)
+    when = "; ".join(ctx.show_time(s.starts_at) for s in sessions)  # each time has a comma
+    one = len(sessions) == 1
     if not sessions:
         text = (
             f"About {initials}'s illness: the team has looked at it. The sessions it affected "
@@ -174,13 +175,15 @@ async def _tell_carer(
         )
     elif decision is IllnessDecision.KEEP:
         text = (
-            f"About {initials}'s illness: the team has decided the sessions go ahead ({when}). "
+            f"About {initials}'s illness: the team has decided "
+            f"{'the session goes' if one else 'the sessions go'} ahead ({when}). "
             "If they get worse, send /illness again."
         )
     else:
         text = (
-            f"About {initials}'s illness: the team has decided to cancel these sessions: "
-            f"{when}. Please keep {initials} at home; no reminders will come for them."
+            f"About {initials}'s illness: the team has decided to cancel "
+            f"{'the session' if one else 'these sessions'}: {when}. Please keep {initials} at "
+            f"home; no reminders will come for {'it' if one else 'them'}."
         )
     await queue_delivery(
         uow,

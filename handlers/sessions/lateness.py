@@ -39,6 +39,14 @@ class Noted(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class LateReported:
+    """What the carer reads, and whether the session's worker (not the office) was told."""
+
+    reply: str
+    is_worker_told: bool
+
+
+@dataclass(frozen=True)
 class LateNoted:
     """The outcome of a tap on Noted, and the notice as it now reads."""
 
@@ -73,7 +81,7 @@ async def sessions_today(uow: AsyncSession, carer_id: int, ctx: ServiceContext) 
 
 async def report_late(
     uow: AsyncSession, *, carer: Person, session_id: int, minutes: int, ctx: ServiceContext
-) -> str:
+) -> LateReported:
     """Tell the session's worker (or, without one, the coordinators); returns the carer's reply."""
     booked = next((s for s in await sessions_today(uow, carer.id, ctx) if s.id == session_id), None)
     if booked is None or minutes not in LATE_MINUTES:
@@ -110,13 +118,15 @@ async def report_late(
             dedupe_key=f"late:{event.id}:person:{person.id}",
         )
     if not told:
-        return (
+        return LateReported(
             "I couldn't reach anyone at the service just now; please phone the office on "
-            f"{ctx.config.contacts.office_phone} to say you're running late."
+            f"{ctx.config.contacts.office_phone} to say you're running late.",
+            is_worker_told=False,
         )
-    return (
+    return LateReported(
         f"Thank you, I've told {who} you'll be about {how_late(minutes)} late "
-        f"(arriving about {ctx.local(expected):%H:%M}). I'll tell you when they've seen it."
+        f"(arriving about {ctx.local(expected):%H:%M}). I'll tell you when they've seen it.",
+        is_worker_told=told == [worker],
     )
 
 

@@ -42,6 +42,7 @@ class SessionView:
     children: str
     # Parent and carer must not meet: starts_at and ends_at are the carer's own times.
     is_own_times: bool = False
+    has_ended: bool = False  # the worker ended it (perhaps before its booked end)
 
     @property
     def is_cancelled(self) -> bool:
@@ -70,6 +71,7 @@ async def carers_sessions_ahead(
             worker=workers.get(s.worker_id or 0, ""),
             children=_initials(s, mine),
             is_own_times=has_carer_times(s),
+            has_ended=s.ended_at is not None,
         )
         for s in sessions
     ]
@@ -83,7 +85,7 @@ def session_text(view: SessionView, ctx: ServiceContext) -> str:
     """Two lines: when, who and whether it is on; where and with whom."""
     mark = "❌" if view.is_cancelled else "📅"
     when = ctx.show_span(view.starts_at, view.ends_at)
-    status = STATUS_WORDS.get(view.status, view.status)
+    status = "ended" if view.has_ended else STATUS_WORDS.get(view.status, view.status)
     worker = f" · with {view.worker}" if view.worker and not view.is_cancelled else ""
     if view.is_own_times:
         when += " (your own times: arrive not before, so you and the parent don't meet)"

@@ -18,7 +18,7 @@ KIND_LABELS = {
 # How each kind reads on the record and in the confirmation.
 KIND_WORDS = {
     NoteKind.OBSERVED: "observed",
-    NoteKind.SAID: "said (quoted)",
+    NoteKind.SAID: "words as said",
     NoteKind.REPORTED: "reported",
     NoteKind.VIEW: "my professional view",
 }

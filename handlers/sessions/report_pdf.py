@@ -82,7 +82,8 @@ def _sections(facts: ReportFacts) -> list[tuple[str, list[str]]]:
     sections.append(("How the session ended", [facts.ending]))
     amendments = [
         f"Note of {a.original_written} ({KIND_WORDS[a.kind]}) amended at {a.written} by "
-        f"{a.author}. Reason: {a.reason}. Original (kept): {a.original} Amended to: {a.amended}"
+        f'{a.author}. Reason: {a.reason}. Original (kept): "{a.original}". '
+        f'Amended to: "{a.amended}".'
         for a in facts.amendments
     ]
     sections.append(("Amendments", amendments or ["None."]))

@@ -131,16 +131,19 @@ async def test_alerts_list_shows_the_venue_and_only_what_each_person_may_do(
 ) -> None:
     h = harness
     await alert_pinged_on_site(h)
+    await h.send(MANAGER, "/alerts")  # open: the same word as on the ping
+    (listed,) = h.unread(MANAGER)
+    assert [label for label, _ in listed.buttons] == ["✅ Acknowledge A1", "📄 Details of A1"]
     await h.press(SENIOR, "Acknowledge")
     h.unread(SENIOR), h.unread(MANAGER), h.unread(WORKER)
 
     await h.send(TEAM_MANAGER, "/alerts")  # not pinged, but a manager: may take it over
     (listed,) = h.unread(TEAM_MANAGER)
     assert "A1" in listed.text and "Coffee Hall" in listed.text and "with Sid" in listed.text
-    assert [label for label, _ in listed.buttons] == ["🔁 Take over A1", "📄 A1"]
+    assert [label for label, _ in listed.buttons] == ["🔁 Take over A1", "📄 Details of A1"]
     await h.send(SENIOR, "/alerts")  # the holder
     (listed,) = h.unread(SENIOR)
-    assert [label for label, _ in listed.buttons] == ["☑️ Resolve A1", "📄 A1"]
+    assert [label for label, _ in listed.buttons] == ["☑️ Resolve A1", "📄 Details of A1"]
     h.assert_no_unexpected_messages()
 
 

@@ -53,6 +53,9 @@ async def test_raising_an_alert_pings_the_on_site_senior_and_manager(harness: Ha
     await h.press(SENIOR, "Details")
     details = one_ping(h, SENIOR)
     assert "F.G. (CH3)" in details.text and "dad raised his voice" in details.text
+    # The timeline reads as words, with who did each step; no audit codes.
+    assert "10:00 raised by Wren" in details.text and "10:00 sent to level 1" in details.text
+    assert "pinged" not in details.text and "_" not in details.text.split("Timeline:")[1]
     assert details.protect_content
     h.assert_no_unexpected_messages()
 

@@ -35,14 +35,14 @@ async def test_a_typed_answer_survives_an_idle_timeout_and_the_carer_carries_on(
 
     await h.send(CARER, "/contacts")  # something else first: the form is put aside
     retired, notice, contacts = h.unread(CARER)
-    assert "How are A.B. today" in retired.text and not retired.buttons
+    assert "How is A.B. today" in retired.text and not retired.buttons
     assert "put it aside with your answers kept" in notice.text and "Office" in contacts.text
     assert [t for t, _ in notice.buttons] == ["▶ Carry on", "🗑 Discard it"]
 
     await h.press(CARER, "Carry on")
     chosen, question = h.unread(CARER)
     assert chosen.is_edit and "✔ ▶ Carry on" in chosen.text and not chosen.buttons
-    assert "How are A.B. today" in question.text  # the question the carer was on
+    assert "How is A.B. today" in question.text  # the question the carer was on
     await h.send(CARER, "happy, slept well")
     await h.press(CARER, "No medicine")
     summary = h.unread(CARER)[-1].text

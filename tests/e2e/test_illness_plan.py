@@ -77,7 +77,7 @@ async def test_a_catching_illness_calls_off_the_sessions_it_affects(harness: Har
     reply = await report(h, "All 2", "Yes", "sickness since last night")
     assert reply.startswith(
         "Thank you. I've passed this on about A.B. to the Family Time team.\n"
-        "As it could be catching, these sessions are off: Tue 24 Nov, 10:00, Thu 26 Nov, 10:00. "
+        "As it could be catching, these sessions are off: Tue 24 Nov, 10:00; Thu 26 Nov, 10:00. "
         "Please don't bring A.B. to the centre while they could pass it on"
     )
 
@@ -120,7 +120,7 @@ async def test_not_catching_lets_the_sessions_go_ahead_and_the_worker_knows(
     summary = h.unread(CARER)[-1].text
     assert "Sessions it affects: Only Tue 24 Nov, 10:00" in summary  # nothing entered was lost
     await h.press(CARER, "Send")
-    assert "The sessions go ahead (Tue 24 Nov, 10:00); the worker knows." in (
+    assert "The session goes ahead (Tue 24 Nov, 10:00); the worker knows." in (
         h.unread(CARER)[-1].text
     )
 
@@ -137,7 +137,7 @@ async def test_not_sure_goes_to_the_seniors_and_the_first_cancel_wins(harness: H
     await setup(h)
     reply = await report(h, "Only Tue", "Not sure", "a rash, no temperature")
     assert (
-        "A senior will decide whether the sessions go ahead (Tue 24 Nov, 10:00) and I'll tell "
+        "A senior will decide whether the session goes ahead (Tue 24 Nov, 10:00) and I'll tell "
         "you as soon as they have." in reply
     )
 
@@ -167,8 +167,8 @@ async def test_not_sure_goes_to_the_seniors_and_the_first_cancel_wins(harness: H
         assert [m.text for m in h.unread(who)] == [notice]
     (told,) = h.unread(CARER)
     assert told.text == (
-        "About A.B.'s illness: the team has decided to cancel these sessions: Tue 24 Nov, 10:00. "
-        "Please keep A.B. at home; no reminders will come for them."
+        "About A.B.'s illness: the team has decided to cancel the session: Tue 24 Nov, 10:00. "
+        "Please keep A.B. at home; no reminders will come for it."
     )
     assert await statuses(h) == {"S1": ("cancelled", "illness"), "R1": ("scheduled", None)}
 
@@ -210,7 +210,7 @@ async def test_not_sure_kept_by_a_senior_goes_ahead_and_the_carer_and_worker_hea
     (told,) = h.unread(CARER)
     assert told.text.startswith(
         "About A.B.'s illness: the team has decided the sessions go ahead "
-        "(Tue 24 Nov, 10:00, Thu 26 Nov, 10:00)."
+        "(Tue 24 Nov, 10:00; Thu 26 Nov, 10:00)."
     )
     assert await statuses(h) == {"S1": ("scheduled", None), "R1": ("scheduled", None)}
     h.assert_no_unexpected_messages()  # the social worker hears of nothing called off

@@ -6,8 +6,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
+from sqlalchemy import select
 
-from tests.e2e.fixtures import CARER, OTHER_CARER, WORKER
+from storage.models import Session
+from tests.e2e.fixtures import CARER, OTHER_CARER, SESSION_TODAY, WORKER
 from tests.e2e.harness import Harness
 
 HEADER = "ref,venue,room,date,start,end,worker_ref,child_refs,supervision,status\n"
@@ -180,4 +182,20 @@ async def test_add_to_my_calendar_sends_an_ics_at_the_right_local_times_across_a
     (only,) = Calendar.from_ical(theirs.document.content).walk("VEVENT")
     assert str(only["summary"]) == "Family time: F.G."
     assert b"A.B." not in theirs.document.content and b"D.E." not in theirs.document.content
+    h.assert_no_unexpected_messages()
+
+
+async def test_a_session_the_worker_ended_early_shows_as_ended_not_going_ahead(
+    harness: Harness,
+) -> None:
+    h = harness  # Monday 23 November, 10:00: S0 (F.G., Carmen's) runs 09:30–11:00
+    await h.link(OTHER_CARER, "C2")
+    await h.import_records(sessions=HEADER + SESSION_TODAY.rstrip("\n") + ",\n")
+    async with h.db.unit_of_work() as uow:
+        s0 = await uow.scalar(select(Session).where(Session.ref == "S0"))
+        assert s0 is not None
+        s0.ended_at = h.clock.now()  # the worker ended it an hour early
+    await h.send(OTHER_CARER, "/mysessions")
+    (listing,) = h.unread(OTHER_CARER)
+    assert listing.text.splitlines()[1] == "📅 Mon 23 Nov, 09:30–11:00 · F.G. · ended"
     h.assert_no_unexpected_messages()

@@ -124,3 +124,47 @@ async def test_a_refusal_before_a_form_starts_gives_the_eswt_and_the_opening_out
         "out-of-hours team (Emergency Social Work Team) on 01632 960999.",
     ]
     h.assert_no_unexpected_messages()
+
+
+async def test_before_the_office_opens_the_carer_reads_the_worker_has_it_now(
+    harness: Harness,
+) -> None:
+    h = harness  # the worker reads a late notice at once: not "they'll see this from 09:00"
+    await h.link(CARER, "C1")
+    await h.link(WORKER, "W1")
+    h.clock.set(datetime(2026, 11, 24, 8, 10, tzinfo=UTC))  # Tuesday, the office opens at 09:00
+    await h.advance(timedelta(seconds=1))
+    for user_id in (CARER, WORKER):
+        h.unread(user_id)  # S1's reminder and briefing (their own scenarios)
+    await h.send(CARER, "/late")
+    await h.press(CARER, "10 minutes")
+    assert h.unread(CARER)[-1].text.splitlines() == [
+        "Thank you, I've told Wren you'll be about 10 minutes late (arriving about 10:10). "
+        "I'll tell you when they've seen it.",
+        "The office is closed now; it opens 09:00 today. In an emergency call the "
+        "out-of-hours team (Emergency Social Work Team) on 01632 960999.",
+    ]
+    (notice,) = h.unread(WORKER)
+    assert "late for session S1 at 10:00" in notice.text
+    h.assert_no_unexpected_messages()
+
+
+async def test_a_handover_card_before_the_office_opens_reads_as_with_the_worker_now(
+    harness: Harness,
+) -> None:
+    h = harness  # the card goes straight to the worker, so the office's hours aren't theirs
+    await h.link(CARER, "C1")
+    await h.link(WORKER, "W1")
+    h.clock.set(datetime(2026, 11, 24, 8, 10, tzinfo=UTC))  # Tuesday, the office opens at 09:00
+    await h.advance(timedelta(seconds=1))
+    for user_id in (CARER, WORKER):
+        h.unread(user_id)  # S1's reminder and briefing (their own scenarios)
+    await h.send(CARER, "/handover")
+    for answer in ("All fine", "All fine", "All fine", "No medicine", "Send"):
+        await h.press(CARER, answer)
+    last = h.unread(CARER)[-1].text.splitlines()
+    assert last[0].startswith("Thank you, Wren will read this before the session")
+    assert last[1].startswith("The office is closed now; it opens 09:00 today.")
+    (card,) = h.unread(WORKER)
+    assert card.text.startswith("📝 Handover card for session S1")
+    h.assert_no_unexpected_messages()

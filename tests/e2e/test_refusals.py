@@ -73,3 +73,21 @@ async def test_a_forged_alert_button_points_each_role_at_what_it_can_use(harness
     (told,) = h.unread(COORDINATOR)
     assert "Send /alerts to see the open ones." in told.text
     h.assert_no_unexpected_messages()
+
+
+async def test_a_carer_reaching_for_alert_is_told_whom_to_call_not_just_refused(
+    harness: Harness,
+) -> None:
+    h = harness
+    await h.link(CARER, "C1")
+    await h.send(CARER, "/alert")
+    (told,) = h.unread(CARER)
+    assert told.text == (
+        "Only staff raise alerts here. If a child is in immediate danger, call 999; with a worry "
+        "about a child's safety, phone the office on 01632 960001 (out of hours, the Emergency "
+        "Social Work Team on 01632 960999)."
+    )
+    await h.send(CARER, "/today")  # any other staff command: the usual one sentence
+    (refused,) = h.unread(CARER)
+    assert refused.text == "That isn't available for your role. Send /help to see what I can do."
+    h.assert_no_unexpected_messages()

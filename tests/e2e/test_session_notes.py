@@ -78,7 +78,7 @@ async def test_notes_of_each_kind_are_kept_as_written_with_their_kind_author_and
     await h.press(WORKER, "Another note")
     assert reply(h, WORKER).text == KIND_PROMPT
     said = await write(h, "Said", "I missed you so much")
-    assert said.text.startswith("🖊 Noted at 10:00 (said (quoted))")
+    assert said.text.startswith("🖊 Noted at 10:00 (words as said)")
     await h.press(WORKER, "Another note")
     reply(h, WORKER)
     await h.press(WORKER, "Reported")
@@ -159,7 +159,7 @@ async def test_an_amendment_is_a_new_note_and_the_original_stays(harness: Harnes
     await h.press(WORKER, "Amend this note")
     asked = reply(h, WORKER)
     assert asked.text.startswith(
-        "✏ Amending your note of 10:00 (said (quoted)): “I want to go home”\n"
+        "✏ Amending your note of 10:00 (words as said): “I want to go home”\n"
         "The original stays on the record."
     )
     await h.send(WORKER, "I want to go on the swing")
@@ -247,7 +247,7 @@ async def test_ending_on_time_or_early_is_kept_and_new_notes_are_then_refused(
     await write(h, "Observed", "F.G. fed the fish")
 
     await h.press(WORKER, "End session")  # on the note's confirmation: S0 chosen already
-    assert reply(h, WORKER).text.startswith("🏁 Ending session S0 09:30. How did it end?")
+    assert reply(h, WORKER).text.startswith("🏁 Ending session S0 09:30–11:00. How did it end?")
     await h.press(WORKER, "On time")
     assert reply(h, WORKER).text == "🏁 Session S0 ended on time at 10:00."
     s0 = await session_row(h, "S0")
@@ -266,7 +266,7 @@ async def test_ending_on_time_or_early_is_kept_and_new_notes_are_then_refused(
     assert reply(h, WORKER).text.startswith("✏ Amendment kept at 10:00")
 
     await h.send(WORKER, "/endsession")  # only N2 is left to end: chosen already
-    assert reply(h, WORKER).text.startswith("🏁 Ending session N2 10:20. How did it end?")
+    assert reply(h, WORKER).text.startswith("🏁 Ending session N2 10:20–11:20. How did it end?")
     await h.press(WORKER, "Early")
     assert reply(h, WORKER).text.startswith("Why did it end early?")
     await h.press(WORKER, "Other")

@@ -98,7 +98,8 @@ async def test_a_submitted_report_goes_to_the_social_worker_and_coordinators_onl
 
     await h.press(WORKER, "Submit")
     assert h.unread(WORKER)[-1].text == (
-        "📤 Report for session S0 submitted: sent to the social worker and the coordinators (2)."
+        "📤 Report for session S0 submitted: sent to 2 people, the social worker and the "
+        "coordinators."
     )
     await h.press_data(WORKER, f"m:report:{session_id}")  # an old Review button: refused
     assert h.unread(WORKER)[-1].text.startswith(NOT_YOURS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -119,6 +120,37 @@ async def test_the_clock_moves_on_and_reset_brings_back_the_demo(
         async with http.post(f"{root}/_sandbox/chats/{CARER}/messages", json={"text": "/help"}):
             pass
         await wait_for(http, root, CARER, lambda m: m["text"].startswith("Here's what you can do"))
+
+
+async def test_a_press_shows_the_bots_pop_up_until_the_person_types_again(
+    service_config: ServiceConfig, tmp_path: Path
+) -> None:
+    async with (
+        running_sandbox(service_config, tmp_path) as sandbox,
+        aiohttp.ClientSession() as http,
+    ):
+        root = sandbox.root
+        async with http.post(f"{root}/_sandbox/chats/{WORKER}/messages", json={"text": "/today"}):
+            pass
+        today = await wait_for(http, root, WORKER, lambda m: "session DEMO-S1" in m["text"])
+        arrived = next(b for row in today["buttons"] for b in row if "Parent arrived" in b["text"])
+        press = {"message_id": today["message_id"], "callback_data": arrived["callback_data"]}
+        async with http.post(f"{root}/_sandbox/chats/{WORKER}/press", json=press):
+            pass
+        await wait_for(http, root, WORKER, lambda m: m["text"].startswith("✔ Parent arrived"))
+        while await notice(http, root, WORKER) is None:  # the pop-up may follow the reply
+            await asyncio.sleep(0.05)
+        assert await notice(http, root, WORKER) == "Marked."
+        async with http.post(f"{root}/_sandbox/chats/{WORKER}/messages", json={"text": "/help"}):
+            pass
+        await wait_for(http, root, WORKER, lambda m: m["text"].startswith("Here's what you can do"))
+        assert await notice(http, root, WORKER) is None  # a pop-up doesn't outlive the next step
+
+
+async def notice(http: aiohttp.ClientSession, root: str, user_id: int) -> str | None:
+    """The pop-up the page shows under a persona's chat."""
+    async with http.get(f"{root}/_sandbox/chats/{user_id}") as response:
+        return (await response.json())["notice"]  # type: ignore[no-any-return]
 
 
 async def test_a_second_sandbox_on_the_same_port_says_so_and_leaves_the_first_alone(

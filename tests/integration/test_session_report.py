@@ -186,7 +186,8 @@ async def test_the_report_holds_the_session_in_order_with_notes_under_their_kind
         "Ended early at 10:58. Reason: Child distressed.",
         "Amendments",
         "Note of 09:35 (observed) amended at 11:20 by Wren (worker). Reason: misremembered. "
-        "Original (kept): F.G. ran to mum and hugged her Amended to: F.G. walked to mum",
+        'Original (kept): "F.G. ran to mum and hugged her". '
+        'Amended to: "F.G. walked to mum and hugged her".',
         "CONFIDENTIAL",
         "social worker and the court",
         "must not be shared with a parent",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from conversations.flows.handover import HANDOVER
 from handlers.people.import_rows import ChildRow
 from handlers.sessions.handover import parse_read, read_data
 
@@ -38,3 +39,11 @@ def test_without_the_column_the_flag_is_left_as_it_was() -> None:
 def test_anything_else_in_the_mobility_column_is_refused() -> None:
     with pytest.raises(ValidationError):
         ChildRow.model_validate({**ROW, "not_independently_mobile": "maybe"})
+
+
+def test_the_wellbeing_question_agrees_with_how_many_children() -> None:
+    wellbeing = next(step for step in HANDOVER.steps if step.name == "wellbeing")
+    one = {"session": "1", "children": {"1": "A.B."}}
+    two = {"session": "1", "children": {"1": "A.B., D.E."}}
+    assert wellbeing.ask(one).startswith("How is A.B. today")
+    assert wellbeing.ask(two).startswith("How are A.B., D.E. today")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from conversations.flow_runner import with_office_hours
-from conversations.registry import NothingSent
+from conversations.registry import NothingSent, SeenAtOnce
 from handlers.service.clock import FakeClock
 from handlers.service.config import load_service_config
 from handlers.service.context import ServiceContext
@@ -35,5 +35,14 @@ def test_a_form_that_sent_nothing_says_when_the_office_opens_instead() -> None:
     carer = Person(role=Role.CARER.value)
     assert with_office_hours(NothingSent("It stays booked."), carer, closed) == (
         "It stays booked.\nThe office is closed now; it opens Monday 09:00. In an "
+        "emergency call the out-of-hours team (Emergency Social Work Team) on 01632 960999."
+    )
+
+
+def test_what_went_straight_to_the_worker_says_when_the_office_opens_too() -> None:
+    closed = ServiceContext(CONFIG, FakeClock(SUNDAY_EVENING))
+    carer = Person(role=Role.CARER.value)
+    assert with_office_hours(SeenAtOnce("I've told Wren."), carer, closed) == (
+        "I've told Wren.\nThe office is closed now; it opens Monday 09:00. In an "
         "emergency call the out-of-hours team (Emergency Social Work Team) on 01632 960999."
     )

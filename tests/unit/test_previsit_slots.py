@@ -161,6 +161,9 @@ def test_the_day_picker_takes_an_offered_day_and_says_why_not_otherwise() -> Non
     assert pick.accept_press("2026-11-26", DATA) == Problem(
         "That day is no longer free. Please tap a day below, or type one like 14/12."
     )
+    assert pick.accept_press("2026-11-23", DATA) == Problem(  # offered before the clock moved
+        "Mon 23 Nov is today; please pick a day from tomorrow on below."
+    )
     assert pick.accept_text("23/11", DATA) == Problem(
         "Mon 23 Nov is today; please pick a day from tomorrow on below."
     )

@@ -79,6 +79,7 @@ def test_out_of_hours_a_carer_is_told_when_the_office_will_see_what_they_sent() 
         "the out-of-hours team (Emergency Social Work Team) on 01632 960999."
     )
     assert when_office_opens(CONFIG, at(2026, 11, 28, 16, 30)) == "Monday 09:00"  # Sat late
+    assert when_office_opens(CONFIG, at(2026, 11, 28, 8, 0)) == "09:30 today"  # Sat early
     assert when_office_opens(CONFIG, at(2026, 12, 24, 17, 30)) == "Tuesday 09:00"  # Christmas
     closures = tuple(date(2027, 1, d) for d in range(2, 9))
     long_break = CONFIG.model_copy(
