@@ -125,7 +125,7 @@ async def test_a_whole_session_from_arrival_to_the_report_reaching_only_sw_and_c
         "Ended on time at 12:00",
         "Amendments",
         "Reason: misremembered",
-        "Original (kept): A.B. ran to mum and hugged her",
+        'Original (kept): "A.B. ran to mum and hugged her"',
         "CONFIDENTIAL",
     ]
     position = 0
