@@ -31,6 +31,15 @@ class CallFailed(TelegramNetworkError):
 class RedactingAiohttpSession(AiohttpSession):
     """aiogram's aiohttp session; what it raises says what failed, not where it was sent."""
 
+    async def close(self) -> None:
+        """Close at once when the Bot API is plain HTTP (a local server or the emulator):
+        aiogram waits 250 ms after closing for TLS connections to shut down, and there are
+        none. Over HTTPS, as Telegram's own server is, it waits as aiogram does."""
+        if self.api.base.startswith("https://"):
+            await super().close()
+        elif self._session is not None and not self._session.closed:
+            await self._session.close()
+
     async def make_request(
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
     ) -> TelegramType:
