@@ -36,12 +36,14 @@ async def children_labels(uow: AsyncSession, booking: PrevisitBooking) -> str:
     return ", ".join(child.label for child in children) or "no child on record"
 
 
-async def seniors_for(uow: AsyncSession, venue_codes: Collection[str]) -> Sequence[Person]:
-    """The active seniors of these venues, and those not tied to one."""
+async def venue_leads_for(
+    uow: AsyncSession, venue_codes: Collection[str]
+) -> Sequence[Person]:
+    """The active seniors and on-site managers of these venues, and those not tied to one."""
     found = await uow.scalars(
         select(Person)
         .where(
-            Person.role == Role.SENIOR.value,
+            Person.role.in_((Role.SENIOR.value, Role.MANAGER.value)),
             Person.is_active.is_(True),
             or_(Person.venue_code.in_(venue_codes), Person.venue_code.is_(None)),
         )
@@ -60,8 +62,8 @@ async def tell_staff(
     key: str,
     moved_from: str | None = None,
 ) -> None:
-    """The coordinators and the venue's seniors (of both venues, for a move between two) hear
-    of a booking, a move or a cancellation."""
+    """The coordinators and the venue's seniors and managers (of both venues, for a move
+    between two) hear of a booking, a move or a cancellation."""
     text = (
         f"{_HEADINGS[change]}: {when_line(booking, ctx)} at "
         f"{await place_line(uow, booking.venue_code)}, with {full_person_label(carer)} for "
@@ -69,14 +71,14 @@ async def tell_staff(
     )
     await tell_coordinators(uow, text, key=key, now=ctx.now())
     venues = {booking.venue_code, moved_from or booking.venue_code}
-    for senior in await seniors_for(uow, venues):
+    for lead in await venue_leads_for(uow, venues):
         await queue_delivery(
             uow,
             SendMessage(text, protect_content=True),
             now=ctx.now(),
-            person_id=senior.id,
+            person_id=lead.id,
             priority=Priority.REPLY,
-            dedupe_key=f"{key}:person:{senior.id}",
+            dedupe_key=f"{key}:person:{lead.id}",
         )
 
 

@@ -218,6 +218,8 @@ async def test_coordinators_seniors_and_managers_list_upcoming_previsits_and_a_c
     await fill_in_up_to_confirm(h, CARER, "Wed 25 Nov", "10:00")
     await h.press(CARER, "Confirm")
     h.unread(CARER), h.unread(COORDINATOR), h.unread(SENIOR)
+    (told,) = h.unread(MANAGER)  # on site at Coffee Hall: told of the booking, as the senior
+    assert told.text.startswith("📅 Pre-visit booked: Wed 25 Nov, 10:00–11:00 at Coffee Hall")
 
     await h.send(COORDINATOR, "/previsits")
     (listed,) = h.unread(COORDINATOR)
