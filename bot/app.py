@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +18,7 @@ from bot.health_server import HealthServer
 from bot.metrics import ProcessMetrics
 from bot.webhook import WebhookServer
 from conversations.command_menus import refresh_command_menus
+from conversations.flows.report import REPORT_SUBMITTED
 from conversations.processing import process_pending_updates
 from handlers.delivery.inbox import record_updates
 from handlers.people import sync_venues
@@ -95,10 +96,11 @@ class FamilyTimeApp:
         self._reports_wake.set()
         self.dispatcher.wake()
 
-    def _after_inbox_commit(self) -> None:
+    def _after_inbox_commit(self, outcomes: Sequence[str]) -> None:
         """Replies go out at once, and a report just submitted gets its PDF made."""
         self.dispatcher.wake()
-        self._reports_wake.set()
+        if REPORT_SUBMITTED in outcomes:
+            self._reports_wake.set()
 
     async def caught_up(self) -> None:
         """Wait for a full pass over due work that began after this call (tests move the clock)."""

@@ -100,13 +100,16 @@ async def finish_report(
     return f"📤 Report for session {done.ref} submitted: the PDF goes to {who} in a moment."
 
 
+REPORT_SPEC = FlowSpec(REPORT, prepare_report, finish_report, refresh_report)
 WRITE_REPORT = Capability(
     REPORT.name,
     WORKERS,
-    FlowSpec(REPORT, prepare_report, finish_report, refresh_report),
+    REPORT_SPEC,
     description="Review and submit a session's report",
     takes_argument=True,
 )
+# An update that came to this submitted a report: the app then wakes the pass making its PDF.
+REPORT_SUBMITTED = REPORT_SPEC.done_outcome
 
 
 _SIGN_OFF_REFUSALS = {
