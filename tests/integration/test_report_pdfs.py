@@ -17,7 +17,13 @@ from handlers.people.importing import import_records
 from handlers.service.clock import FakeClock
 from handlers.service.config import ServiceConfig
 from handlers.service.context import ServiceContext
-from handlers.sessions import ReportToMake, render_report_pdf, submit_report
+from handlers.sessions import (
+    ReportToMake,
+    deliver_made_report,
+    next_report_to_make,
+    render_report_pdf,
+    submit_report,
+)
 from scheduler.report_pdfs import ReportPdfs
 from storage.database import Database
 from storage.models import (
@@ -178,3 +184,45 @@ async def test_an_alert_raised_while_a_report_renders_is_not_held_behind_it(
     _, report_rows = await _report_rows(database)
     assert pinged and len(pings) >= len(pinged)
     assert max(pings) < min(r.id for r in report_rows)  # the pings were queued first
+
+
+async def test_a_pdf_made_of_a_version_since_replaced_is_not_sent(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    ctx = await _submitted(database, service_config)
+    async with database.unit_of_work() as uow:
+        made = await next_report_to_make(uow, ctx)
+    assert made is not None and made.version == 1
+    pdf = render_report_pdf(made, "Test Family Time", made.submitted_at)
+    async with database.unit_of_work() as uow:  # submitted again meanwhile
+        report = await uow.scalar(select(SessionReport))
+        assert report is not None
+        report.version = 2
+    async with database.unit_of_work() as uow:
+        assert not await deliver_made_report(uow, made, pdf, ctx, lock=database.is_postgres)
+    report, rows = await _report_rows(database)
+    assert (report.status, report.pdf, rows) == (ReportStatus.SUBMITTED.value, None, [])
+    assert await ReportPdfs(database, ctx).run_once() == 1  # the newer version, in its turn
+    report, rows = await _report_rows(database)
+    assert report.status == ReportStatus.SENT.value
+    assert rows[-1].dedupe_key.endswith(":v2:made:worker")
+
+
+async def test_a_pdf_that_cannot_be_made_is_told_to_the_coordinators_once(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    ctx = await _submitted(database, service_config)
+
+    def broken(made: ReportToMake, name: str, at: datetime) -> bytes:
+        raise ValueError("a font missing")
+
+    pdfs = ReportPdfs(database, ctx, render=broken)
+    assert await pdfs.run_once() == 0
+    assert await pdfs.run_once() == 0  # not tried again in this process, nor told again
+    report, rows = await _report_rows(database)
+    assert report.status == ReportStatus.SUBMITTED.value
+    async with database.unit_of_work() as uow:
+        coordinator = await find_person(uow, "K1")
+    assert coordinator is not None
+    (told,) = rows
+    assert told.person_id == coordinator.id and "could not be made" in told.payload["text"]
