@@ -251,8 +251,8 @@ class FamilyTimeApp:
             await _wait_either(self._due_work_wake, stop, self.tick_seconds)
 
     async def _make_report_pdfs(self, stop: asyncio.Event, maker: ReportPdfs) -> None:
-        """Make submitted reports' PDFs when woken (an inbox commit, or the tick), in their own
-        loop: a long render holds up neither the inbox nor an escalation."""
+        """Make submitted reports' PDFs when woken (a submission committed, or the tick), in
+        their own loop: a long render holds up neither the inbox nor an escalation."""
         while not stop.is_set():
             self._reports_wake.clear()
             await maker.run_once()
