@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python -m bench.report [--notes 2000] [--amendments 200] [--quick]
 
-On SQLite, through `gather_report` and `report_pdf` as the report's use case calls them. The
+On SQLite, through `gather_report` and `report_pdf` as the scheduler's report pass calls them. The
 baseline is a typical session (10 notes, 5 marks, an alert), timed in the same run. Against it:
 the same session beside another family's 2,000 notes the same day (goal: ratio near 1), and a
 session with 2,000 notes near the length limit and 200 amendments, gathered and rendered at a
@@ -296,8 +296,9 @@ async def main(notes: int, amendments: int, runs: int) -> None:
         f"(linear: within 1.5×); traced peak per note {largest.peak_mb * 1024 / notes:.1f} KB"
     )
     print(
-        f"the render runs on the event loop (submit_report makes the PDF in place): every chat "
-        f"waits {base.render_ms:.0f} ms for a typical report, "
+        f"the render runs in a thread with no transaction open (the scheduler makes the PDF "
+        f"after the submission, scheduler/report_pdfs.py): no chat and no write waits for it; "
+        f"the PDF follows the submission by {base.render_ms:.0f} ms for a typical report, "
         f"{largest.render_ms / 1000:.1f} s for {notes} notes"
     )
     print(f"peak RSS {peak_rss_mb():.0f} MB")

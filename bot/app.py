@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +18,7 @@ from bot.health_server import HealthServer
 from bot.metrics import ProcessMetrics
 from bot.webhook import WebhookServer
 from conversations.command_menus import refresh_command_menus
+from conversations.flows.report import REPORT_SUBMITTED
 from conversations.processing import process_pending_updates
 from handlers.delivery.inbox import record_updates
 from handlers.people import sync_venues
@@ -29,6 +30,7 @@ from handlers.service.limits import SenderLimit
 from scheduler.dispatcher import DEFAULT_LIMITS, Dispatcher
 from scheduler.due_work import DueWork
 from scheduler.pacing import Limits
+from scheduler.report_pdfs import ReportPdfs
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,7 @@ class FamilyTimeApp:
         self.health_port: int | None = None
         self._inbox_wake = asyncio.Event()
         self._due_work_wake = asyncio.Event()
+        self._reports_wake = asyncio.Event()
         follow_ups = ServiceFollowUps(on_alert_climbs=self._due_work_wake.set)
         self.dispatcher = Dispatcher(db, gateway, clock, follow_ups=follow_ups, limits=limits)
         self._scheduler = AsyncIOScheduler(timezone="UTC")
@@ -90,7 +93,14 @@ class FamilyTimeApp:
         """Look at everything due now (the scheduler tick, or a test moving the clock)."""
         self._inbox_wake.set()
         self._due_work_wake.set()
+        self._reports_wake.set()
         self.dispatcher.wake()
+
+    def _after_inbox_commit(self, outcomes: Sequence[str]) -> None:
+        """Replies go out at once, and a report just submitted gets its PDF made."""
+        self.dispatcher.wake()
+        if REPORT_SUBMITTED in outcomes:
+            self._reports_wake.set()
 
     async def caught_up(self) -> None:
         """Wait for a full pass over due work that began after this call (tests move the clock)."""
@@ -127,11 +137,13 @@ class FamilyTimeApp:
             on_next_deadline=self._wake_at,
             on_escalated=self.metrics.observe_escalation,
         )
+        report_pdfs = ReportPdfs(self.db, ctx, on_queued=self.dispatcher.wake)
         self._scheduler.add_job(self.wake, "interval", seconds=self.tick_seconds, id="tick")
         self._scheduler.start()
         loops: dict[str, Callable[[asyncio.Event], Awaitable[None]]] = {
             "outbox": self.dispatcher.run,
             "due work": lambda s: self._work_due(s, due_work),
+            "report PDFs": lambda s: self._make_report_pdfs(s, report_pdfs),
         }
         server: WebhookServer | None = None
         if self.receives_updates:
@@ -223,7 +235,7 @@ class FamilyTimeApp:
             self._inbox_wake.clear()
             # New deadlines are picked up by the next tick, which sets their exact wake-up;
             # not waking escalations per update keeps the write lock free for the pings.
-            await process_pending_updates(self.db, ctx, on_committed=self.dispatcher.wake)
+            await process_pending_updates(self.db, ctx, on_committed=self._after_inbox_commit)
             await _wait_either(self._inbox_wake, stop, self.tick_seconds)
 
     async def _work_due(self, stop: asyncio.Event, worker: DueWork) -> None:
@@ -237,6 +249,14 @@ class FamilyTimeApp:
             finally:
                 self._due_work_passes = (self._due_work_passes[0], finished + 1)
             await _wait_either(self._due_work_wake, stop, self.tick_seconds)
+
+    async def _make_report_pdfs(self, stop: asyncio.Event, maker: ReportPdfs) -> None:
+        """Make submitted reports' PDFs when woken (a submission committed, or the tick), in
+        their own loop: a long render holds up neither the inbox nor an escalation."""
+        while not stop.is_set():
+            self._reports_wake.clear()
+            await maker.run_once()
+            await _wait_either(self._reports_wake, stop, self.tick_seconds)
 
 
 async def _wait_either(event: asyncio.Event, stop: asyncio.Event, timeout: float) -> None:

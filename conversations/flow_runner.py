@@ -159,7 +159,7 @@ async def apply_turn(
         else:
             await reply.say(with_office_hours(answer, person, ctx), main_menu(person.role))
         await offer_forms_put_aside(uow, person.id, reply, ctx, titles())
-        return f"{spec.flow.name}_done"
+        return spec.done_outcome
     return "flow_step"
 
 

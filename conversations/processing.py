@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -34,13 +34,16 @@ SORRY = "Sorry, something went wrong on my side. Please try that again in a minu
 
 
 async def process_pending_updates(
-    db: Database, ctx: ServiceContext, on_committed: Callable[[], None] = lambda: None
+    db: Database,
+    ctx: ServiceContext,
+    on_committed: Callable[[Sequence[str]], None] = lambda _outcomes: None,
 ) -> int:
     """Handle every unprocessed update in update_id order; returns how many were handled.
 
     Updates are handled a few at a time in one transaction, so a burst pays for one commit per
-    batch rather than one per update; `on_committed` runs after each commit, so the replies go
-    out at once. If anything in a batch fails, none of it is kept, and the next updates are
+    batch rather than one per update; `on_committed` runs after each commit with the outcomes
+    committed (`report_done`, say), so the replies go out at once and what they set going
+    follows. If anything in a batch fails, none of it is kept, and the next updates are
     handled one per transaction, each in a savepoint: a bug then costs only its own update an
     apology, and a conflict is retried from fresh state.
     """
@@ -51,9 +54,15 @@ async def process_pending_updates(
     while True:
         careful = one_by_one > 0
         claimed: list[int] = []
+        outcomes: list[str] = []
         try:
             done = await _process_batch(
-                db, ctx, 1 if careful else BATCH, careful=careful, claimed=claimed
+                db,
+                ctx,
+                1 if careful else BATCH,
+                careful=careful,
+                claimed=claimed,
+                outcomes=outcomes,
             )
         except Exception as exc:
             if not _is_conflict(exc):
@@ -74,7 +83,7 @@ async def process_pending_updates(
                     # Failing every time is a bug, not a conflict: it must not hold up
                     # everyone's updates behind it. If even this fails, the database is down.
                     if await _give_up(db, ctx, update_id):
-                        on_committed()
+                        on_committed(("error",))
                         handled += 1
                     del failures[update_id]
                     continue
@@ -86,7 +95,7 @@ async def process_pending_updates(
             continue
         if not done:
             return handled
-        on_committed()
+        on_committed(outcomes)
         handled += done
         conflicts = 0
         failures.clear()
@@ -114,15 +123,22 @@ async def _give_up(db: Database, ctx: ServiceContext, update_id: int) -> bool:
 
 
 async def _process_batch(
-    db: Database, ctx: ServiceContext, limit: int, *, careful: bool, claimed: list[int]
+    db: Database,
+    ctx: ServiceContext,
+    limit: int,
+    *,
+    careful: bool,
+    claimed: list[int],
+    outcomes: list[str],
 ) -> int:
-    """Handle up to `limit` updates in one transaction; `claimed` gets their update_ids."""
+    """Handle up to `limit` updates in one transaction; `claimed` gets their update_ids and
+    `outcomes` what each came to."""
     async with db.unit_of_work() as uow:
         if db.is_postgres:
             done = 0
             while done < limit and (row := await claim_next_update(uow)) is not None:
                 claimed.append(row.update_id)
-                await _process(uow, row, ctx, careful=careful)
+                outcomes.append(await _process(uow, row, ctx, careful=careful))
                 await uow.flush()  # the next claim must see this one as processed
                 done += 1
             return done
@@ -131,13 +147,14 @@ async def _process_batch(
         claimed.extend(row.update_id for row in rows)
         await load_senders(uow, {r.telegram_user_id for r in rows if r.telegram_user_id})
         for row in rows:
-            await _process(uow, row, ctx, careful=careful)
+            outcomes.append(await _process(uow, row, ctx, careful=careful))
         return len(rows)
 
 
 async def _process(
     uow: AsyncSession, row: InboxUpdate, ctx: ServiceContext, *, careful: bool
-) -> None:
+) -> str:
+    """Handle one update; returns what it came to (its outcome, kept on its inbox row)."""
     event = ChatEvent.from_json(row.event)
     admission = await admit_update(uow, event.telegram_user_id, ctx.now(), ctx.sender_limit)
     if admission is not Admission.HANDLE and await _is_urgent(uow, event):
@@ -147,7 +164,7 @@ async def _process(
         if admission is Admission.SLOW_DOWN:
             await Reply(uow, event, ctx).say(SLOW_DOWN)
         mark_processed(row, "throttled", now=ctx.now())
-        return
+        return "throttled"
     if not careful:  # a failure rolls back the whole batch (see process_pending_updates)
         outcome = await route_event(uow, event, ctx)
     else:
@@ -164,6 +181,7 @@ async def _process(
             outcome = "error"
             await _apologise(uow, event, ctx)
     mark_processed(row, outcome, now=ctx.now())
+    return outcome
 
 
 async def _is_urgent(uow: AsyncSession, event: ChatEvent) -> bool:

@@ -82,6 +82,11 @@ class FlowSpec:
     finish: Finish
     refresh: Refresh | None = None
 
+    @property
+    def done_outcome(self) -> str:
+        """The outcome of an update that finished this flow (kept on its inbox row)."""
+        return f"{self.flow.name}_done"
+
 
 @dataclass(frozen=True)
 class Call:

@@ -15,6 +15,7 @@ class ReportStatus(enum.StrEnum):
     """Where a session's report stands (stored; never renamed)."""
 
     DUE = "due"  # not submitted yet (the row exists once the worker was reminded)
+    SUBMITTED = "submitted"  # submitted; the scheduler is making its PDF (then sent or asked)
     AWAITING_SIGN_OFF = "awaiting_sign_off"
     SENT_BACK = "sent_back"  # a senior asked for changes; the worker can submit again
     SENT = "sent"

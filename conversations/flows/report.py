@@ -14,7 +14,6 @@ from conversations.flows.notes import WORKERS
 from conversations.flows.session_choice import session_options
 from conversations.registry import Begin, ButtonFamily, Call, Capability, FlowSpec
 from handlers.service.context import ServiceContext
-from handlers.service.labels import counted
 from handlers.sessions import (
     REPORT_SIGNERS,
     REPORT_START,
@@ -92,33 +91,25 @@ async def refresh_report(
 async def finish_report(
     uow: AsyncSession, person: Person, data: dict[str, Any], ctx: ServiceContext
 ) -> str:
-    """Submit it: sent at once, or to the seniors for sign-off."""
+    """Submit it: the PDF is made and sent (or asked to be signed off) by the scheduler."""
     try:
         done = await submit_report(uow, worker=person, session_id=int(data["session"]), ctx=ctx)
     except NotYourReport:
         return "That report was submitted already or is no longer yours, so nothing was sent."
-    ref = done.facts.ref
-    if done.is_sent and not done.told:
-        return (
-            f"📤 Report for session {ref} submitted, but no social worker or coordinator is on "
-            f"record to receive it: please phone the office on {ctx.config.contacts.office_phone}."
-        )
-    if done.is_sent:
-        return (
-            f"📤 Report for session {ref} submitted: sent to "
-            f"{counted(len(done.told), 'person', 'people')}, the social worker and the "
-            "coordinators."
-        )
-    return f"📤 Report for session {ref} submitted: a senior will sign it off before it is sent."
+    who = "a senior for sign-off" if done.needs_sign_off else "the social worker and coordinators"
+    return f"📤 Report for session {done.ref} submitted: the PDF goes to {who} in a moment."
 
 
+REPORT_SPEC = FlowSpec(REPORT, prepare_report, finish_report, refresh_report)
 WRITE_REPORT = Capability(
     REPORT.name,
     WORKERS,
-    FlowSpec(REPORT, prepare_report, finish_report, refresh_report),
+    REPORT_SPEC,
     description="Review and submit a session's report",
     takes_argument=True,
 )
+# An update that came to this submitted a report: the app then wakes the pass making its PDF.
+REPORT_SUBMITTED = REPORT_SPEC.done_outcome
 
 
 _SIGN_OFF_REFUSALS = {

@@ -130,6 +130,13 @@ from handlers.sessions.reminders import (
 )
 from handlers.sessions.report_due import chase_overdue_reports
 from handlers.sessions.report_export import CHRONOLOGY_COLUMNS, SentReport, session_chronology
+from handlers.sessions.report_making import (
+    ReportToMake,
+    deliver_made_report,
+    next_report_to_make,
+    render_report_pdf,
+    report_not_made,
+)
 from handlers.sessions.report_sending import REPORT_START
 from handlers.sessions.report_sign_off import (
     REPORT_SIGNERS,
@@ -245,6 +252,7 @@ __all__ = [
     "ParentAnswer",
     "PrevisitAnswers",
     "Read",
+    "ReportToMake",
     "ReturnAnswers",
     "SentReport",
     "SessionCalledOff",
@@ -276,6 +284,7 @@ __all__ = [
     "children_of_carer",
     "claim_missed_checks",
     "decide_illness",
+    "deliver_made_report",
     "describe_previsit",
     "details_text",
     "early_end_words",
@@ -291,6 +300,7 @@ __all__ = [
     "move_previsit",
     "my_calendar_file",
     "my_sessions_reply",
+    "next_report_to_make",
     "note_lateness",
     "note_to_amend",
     "opinion_nudge",
@@ -299,8 +309,10 @@ __all__ = [
     "press_sign_off",
     "record_wait",
     "record_welfare_alert",
+    "render_report_pdf",
     "report_illness",
     "report_late",
+    "report_not_made",
     "review_report",
     "send_back_report",
     "send_due_reminders",

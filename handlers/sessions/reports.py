@@ -2,6 +2,8 @@
 
 Sent, it is a protected PDF to each child's social worker and to the coordinators, nobody
 else. With `reports.sign_off` a senior approves it first (handlers/sessions/report_sign_off.py).
+Submitting only records it: the scheduler makes the PDF, outside any transaction, and sends it
+(handlers/sessions/report_making.py), so a long report never holds up an alert.
 """
 
 from __future__ import annotations
@@ -14,10 +16,8 @@ from sqlalchemy.orm import selectinload
 
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
-from handlers.sessions.report_facts import ReportFacts, gather_report
-from handlers.sessions.report_pdf import report_pdf, report_summary
-from handlers.sessions.report_sending import send_report
-from handlers.sessions.report_sign_off import ask_for_sign_off
+from handlers.sessions.report_facts import gather_report
+from handlers.sessions.report_pdf import report_summary
 from storage.models import (
     Person,
     ReportStatus,
@@ -27,7 +27,11 @@ from storage.models import (
 )
 
 REPORTS_LISTED = 10
-DONE_STATUSES = (ReportStatus.AWAITING_SIGN_OFF.value, ReportStatus.SENT.value)
+DONE_STATUSES = (
+    ReportStatus.SUBMITTED.value,
+    ReportStatus.AWAITING_SIGN_OFF.value,
+    ReportStatus.SENT.value,
+)
 
 
 class NotYourReport(Exception):
@@ -36,12 +40,11 @@ class NotYourReport(Exception):
 
 @dataclass(frozen=True)
 class Submitted:
-    """A submitted report: sent at once, or waiting for a senior's sign-off."""
+    """A submitted report, its PDF still to make: then sent, or asked to be signed off."""
 
     report: SessionReport
-    facts: ReportFacts
-    is_sent: bool
-    told: tuple[int, ...]  # who was sent it (or, awaiting sign-off, asked to approve it)
+    ref: str
+    needs_sign_off: bool
 
 
 async def sessions_to_report(
@@ -87,17 +90,17 @@ async def review_report(
 async def submit_report(
     uow: AsyncSession, *, worker: Person, session_id: int, ctx: ServiceContext
 ) -> Submitted:
-    """Make the PDF and send it (or, with sign-off, ask the seniors); refused if not theirs."""
+    """Record the submission (a new version, its PDF to make); refused if not theirs."""
     session = await _reportable(uow, worker.id, session_id, ctx)
     now = ctx.now()
-    facts = await gather_report(uow, session, ctx)
     report = await uow.scalar(select(SessionReport).where(SessionReport.session_id == session.id))
     if report is None:
         report = SessionReport(session_id=session.id, worker_id=worker.id, version=0)
         uow.add(report)
     report.version = (report.version or 0) + 1
     report.submitted_at = now
-    report.pdf = report_pdf(facts, service_name=ctx.config.service_name, made_at=now)
+    report.status = ReportStatus.SUBMITTED.value
+    report.pdf = None
     report.decided_by_id = report.decided_at = report.sent_back_reason = None
     await uow.flush()
     record_audit(
@@ -109,9 +112,4 @@ async def submit_report(
         report_id=report.id,
         version=report.version,
     )
-    if ctx.config.reports.sign_off:
-        report.status = ReportStatus.AWAITING_SIGN_OFF.value
-        asked = await ask_for_sign_off(uow, report, facts, worker, ctx)
-        return Submitted(report, facts, False, tuple(asked))
-    told = await send_report(uow, report, session, facts, ctx)
-    return Submitted(report, facts, True, tuple(told))
+    return Submitted(report, session.ref, ctx.config.reports.sign_off)

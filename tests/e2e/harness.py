@@ -27,6 +27,8 @@ from storage.models import (
     OutboxMessage,
     OutboxStatus,
     Priority,
+    ReportStatus,
+    SessionReport,
     TelegramLink,
 )
 
@@ -168,8 +170,13 @@ class Harness:
                     _SETTLED, {"now": self.clock.now(), "sent": list(self._sent_updates)}
                 )
             ).one()
-        processed, waiting, due_alerts = row
-        return processed == len(self._sent_updates) and waiting == 0 and due_alerts == 0
+        processed, waiting, due_alerts, reports_to_make = row
+        return (
+            processed == len(self._sent_updates)
+            and waiting == 0
+            and due_alerts == 0
+            and reports_to_make == 0
+        )
 
     async def advance(self, delta: timedelta) -> None:
         """Move the injected clock on, wake the bot as its scheduler would, and settle."""
@@ -232,8 +239,9 @@ def _chat_of(row: type[OutboxMessage]) -> ColumnElement[int]:
     return func.coalesce(row.chat_id, linked.correlate_except(TelegramLink).scalar_subquery())
 
 
-def _settled_query() -> Select[tuple[int, int, int]]:
-    """One round trip: updates sent and handled, messages due and not yet sent, alerts due.
+def _settled_query() -> Select[tuple[int, int, int, int]]:
+    """One round trip: updates sent and handled, messages due and not yet sent, alerts due,
+    reports whose PDF is still to make.
 
     Built once: a scenario asks it after every step, many times while the bot works.
     """
@@ -283,7 +291,12 @@ def _settled_query() -> Select[tuple[int, int, int]]:
         .where(Alert.status != AlertStatus.RESOLVED.value, Alert.due_at <= now)
         .scalar_subquery()
     )
-    return select(processed, waiting, due_alerts)
+    reports_to_make = (
+        select(func.count())
+        .where(SessionReport.status == ReportStatus.SUBMITTED.value)
+        .scalar_subquery()
+    )
+    return select(processed, waiting, due_alerts, reports_to_make)
 
 
 _SETTLED = _settled_query()

@@ -97,10 +97,11 @@ async def test_a_submitted_report_goes_to_the_social_worker_and_coordinators_onl
     assert "F.G. ran to mum" in h.unread(WORKER)[-1].text
 
     await h.press(WORKER, "Submit")
-    assert h.unread(WORKER)[-1].text == (
-        "📤 Report for session S0 submitted: sent to 2 people, the social worker and the "
-        "coordinators."
-    )
+    assert [m.text for m in h.unread(WORKER)[-2:]] == [
+        "📤 Report for session S0 submitted: the PDF goes to the social worker and coordinators "
+        "in a moment.",
+        "📄 Report for session S0 sent to 2 people, the social worker and the coordinators.",
+    ]
     await h.press_data(WORKER, f"m:report:{session_id}")  # an old Review button: refused
     assert h.unread(WORKER)[-1].text.startswith(NOT_YOURS)
     for user_id in (SOCIAL_WORKER, COORDINATOR):
@@ -126,9 +127,10 @@ async def test_with_sign_off_a_senior_approves_first_and_the_others_see_who_did(
     await setup(h)
     await note_and_end(h)
     await h.press(WORKER, "Submit")
-    assert h.unread(WORKER)[-1].text == (
-        "📤 Report for session S0 submitted: a senior will sign it off before it is sent."
-    )
+    assert [m.text for m in h.unread(WORKER)[-2:]] == [
+        "📤 Report for session S0 submitted: the PDF goes to a senior for sign-off in a moment.",
+        "📄 Report for session S0 sent for sign-off to 3 people, the seniors and managers.",
+    ]
     for signer in (SENIOR, MANAGER, TEAM_MANAGER):
         document, question = h.unread(signer)
         assert document.document is not None and document.protect_content

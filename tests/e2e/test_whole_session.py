@@ -95,7 +95,9 @@ async def test_a_whole_session_from_arrival_to_the_report_reaching_only_sw_and_c
     review = h.unread(WORKER)[-1].text
     assert "I missed you so much" in review and "mum bought her new shoes" in review
     await h.press(WORKER, "Submit")
-    assert h.unread(WORKER)[-1].text.startswith("📤 Report for session W1 submitted")
+    submitted, sent = h.unread(WORKER)[-2:]
+    assert submitted.text.startswith("📤 Report for session W1 submitted")
+    assert sent.text.startswith("📄 Report for session W1 sent to the social worker")
 
     texts = []
     for user_id in (SOCIAL_WORKER, COORDINATOR):
