@@ -97,7 +97,7 @@ async def test_a_whole_session_from_arrival_to_the_report_reaching_only_sw_and_c
     await h.press(WORKER, "Submit")
     submitted, sent = h.unread(WORKER)[-2:]
     assert submitted.text.startswith("📤 Report for session W1 submitted")
-    assert sent.text.startswith("📄 Report for session W1 sent to the social worker")
+    assert sent.text.startswith("📄 Report for session W1 sent to 2 people, the social worker")
 
     texts = []
     for user_id in (SOCIAL_WORKER, COORDINATOR):
