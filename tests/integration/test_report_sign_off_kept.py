@@ -10,6 +10,7 @@ from handlers.service.config import Reports, ServiceConfig
 from handlers.service.context import ServiceContext
 from handlers.sessions.report_sign_off import APPROVE, SignOff, press_sign_off, sign_data
 from handlers.sessions.reports import submit_report
+from scheduler.report_pdfs import ReportPdfs
 from storage.database import Database
 from storage.models import OutboxMessage, Person, ReportStatus, Session, SessionReport
 from tests.integration.test_session_report import _record_s0
@@ -31,8 +32,12 @@ async def test_approve_works_after_the_question_was_purged_but_never_for_its_wor
         assert s0 is not None
         wren = await _person(uow, "W1")
         submitted = await submit_report(uow, worker=wren, session_id=s0.id, ctx=ctx)
-        assert not submitted.is_sent and submitted.told  # the seniors and managers were asked
+        assert submitted.needs_sign_off
         data = sign_data(submitted.report.id, submitted.report.version, APPROVE)
+    assert await ReportPdfs(database, ctx).run_once() == 1  # made; the seniors and managers asked
+    async with database.unit_of_work() as uow:
+        report = await uow.scalar(select(SessionReport))
+        assert report is not None and report.status == ReportStatus.AWAITING_SIGN_OFF.value
     async with database.unit_of_work() as uow:  # as the purge does, `outbox_days` after sending
         await uow.execute(delete(OutboxMessage))
     async with database.unit_of_work() as uow:
