@@ -51,9 +51,10 @@ TOURS = (
     Tour(
         "As the worker, run a session and send the report",
         (
-            "In Wren's chat, send /today: the session under way is listed with a tap for each "
-            "arrival.",
-            "Tap Parent arrived, Child arrived and Started; then /note to write what you see.",
+            "In Wren's chat, send /today: the session under way at Coffee Hall (DEMO-S1) comes "
+            "first, with a tap for each arrival.",
+            "On that card tap Parent arrived, Child arrived and Started; then /note to write "
+            "what you see.",
             "End the session from the note's confirmation (or /endsession).",
             "Tap Review the report (or send /report), read it through and tap Submit: Sam "
             "(social worker) and Cora (coordinator) get the PDF, and nobody else.",

@@ -138,9 +138,11 @@ class PickTime:
     def accept_press(self, key: str, data: Data) -> Answer | Problem:
         if key in self._times(data):
             return Answer(key, key)
-        return Problem(f"That time is no longer free. {PICK_TIME}")
+        return self._pick_another_day(data) or Problem(f"That time is no longer free. {PICK_TIME}")
 
     def accept_text(self, text: str, data: Data) -> Answer | Problem:
+        if problem := self._pick_another_day(data):
+            return problem
         found = _TIME.match(text.strip().lower())
         if found is None:
             return Problem(PICK_TIME)
@@ -163,3 +165,15 @@ class PickTime:
 
     def _times(self, data: Data) -> list[str]:
         return list(_offered(data, self.place).get(str(data.get(self.day)), []))
+
+    def _pick_another_day(self, data: Data) -> Problem | None:
+        """No time left on the day chosen (the clock moved on, or others booked them all):
+        there is nothing below to tap, so point to Back."""
+        if self._times(data) or self.day not in data:
+            return None
+        day = date.fromisoformat(data[self.day])
+        today = date.fromisoformat(data["today"]) if "today" in data else None
+        if today is not None and day <= today:
+            when = "is today" if day == today else "has passed"
+            return Problem(f"{day_label(day)} {when}; tap Back to pick a day from tomorrow on.")
+        return Problem(f"No time is free on {day_label(day)} any more; tap Back for another day.")

@@ -75,6 +75,7 @@ function showMenu(section, id, commands) {
     button.textContent = `/${command} — ${description}`;
     button.addEventListener("click", () => {
       section.querySelector(".menu").open = false;
+      section.querySelector("input").focus();  // the closed menu would drop keyboard focus
       send(id, `/${command}`);
     });
     items.append(button);

@@ -137,7 +137,8 @@ async def question_text(uow: AsyncSession, booked: Session, ctx: ServiceContext)
     place = await place_line(uow, booked.venue_code, booked.room)
     return (
         f"🛡 Welfare check: all OK at session {booked.ref} ({place})? Tap All OK within "
-        f"{ctx.config.welfare.grace_minutes} minutes, or an alert goes to the manager on call."
+        f"{ctx.config.welfare.grace_minutes} minutes, or an urgent alert goes to the senior "
+        "or manager on duty."
     )
 
 

@@ -121,3 +121,29 @@ async def test_the_sandbox_page_books_reports_and_climbs_an_alert(
         await expect(pane(page, CARER)).to_be_hidden()
         await page.screenshot(path=tmp_path / "4-narrow.png")
         await browser.close()
+
+
+async def test_a_command_picked_from_the_menu_by_keyboard_leaves_focus_in_the_text_box(
+    service_config: ServiceConfig, tmp_path: Path
+) -> None:
+    assert CHROMIUM is not None
+    async with (
+        running_sandbox(service_config, tmp_path) as sandbox,
+        async_playwright() as playwright,
+    ):
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        page = await browser.new_page(viewport={"width": 1600, "height": 1000})
+        await page.goto(sandbox.root + "/")
+        menu = pane(page, WORKER).locator(".menu summary")
+        await expect(menu).to_be_visible(timeout=WAIT_MS)
+        await menu.focus()
+        await page.keyboard.press("Enter")
+        await pane(page, WORKER).get_by_role("button", name="/today", exact=False).focus()
+        await page.keyboard.press("Space")
+        await shows(page, WORKER, "session DEMO-S1")
+        await expect(pane(page, WORKER).locator("input")).to_be_focused()
+
+        # From the text box, Shift+Tab reaches the bot's newest buttons.
+        await page.keyboard.press("Shift+Tab")
+        await expect(page.locator(":focus")).to_have_text("🏠 Child handed back")
+        await browser.close()

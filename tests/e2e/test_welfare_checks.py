@@ -32,7 +32,7 @@ SESSIONS = (
 )
 QUESTION = (
     "🛡 Welfare check: all OK at session W0 (Coffee Hall, Park café)? Tap All OK within "
-    "10 minutes, or an alert goes to the manager on call."
+    "10 minutes, or an urgent alert goes to the senior or manager on duty."
 )
 
 

@@ -178,3 +178,15 @@ def test_the_time_picker_takes_a_free_time_typed_or_tapped() -> None:
         "10:00 isn't free that day. Please tap a time below, or type one like 10:00."
     )
     assert [o.label for row in pick.render(data)[1] for o in row] == ["09:00", "11:00"]
+
+
+def test_the_time_picker_points_to_back_when_no_time_is_left_on_the_day() -> None:
+    pick = PickTime()
+    taken = {**DATA, "day": "2026-11-26"}  # offered, then booked by others
+    assert pick.accept_press("09:00", taken) == Problem(
+        "No time is free on Thu 26 Nov any more; tap Back for another day."
+    )
+    moved_on = {**DATA, "day": "2026-11-23"}  # chosen yesterday; the clock moved on
+    assert pick.accept_text("10:00", moved_on) == Problem(
+        "Mon 23 Nov is today; tap Back to pick a day from tomorrow on."
+    )
