@@ -57,6 +57,16 @@ def _note_line(note: ReportNote) -> str:
     return f"{note.written}  {words}{amended}"
 
 
+def _sentence(text: str) -> str:
+    """Words as a sentence: a full stop added unless they end with one (or ! or ?)."""
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def _quoted(text: str) -> str:
+    """Words quoted as a sentence, without a second full stop after one inside the quote."""
+    return f'"{text}"' if text.endswith((".", "!", "?")) else f'"{text}".'
+
+
 def _sections(facts: ReportFacts) -> list[tuple[str, list[str]]]:
     """The report's headings and lines, in the order both forms show them."""
     details = [
@@ -82,8 +92,8 @@ def _sections(facts: ReportFacts) -> list[tuple[str, list[str]]]:
     sections.append(("How the session ended", [facts.ending]))
     amendments = [
         f"Note of {a.original_written} ({KIND_WORDS[a.kind]}) amended at {a.written} by "
-        f'{a.author}. Reason: {a.reason}. Original (kept): "{a.original}". '
-        f'Amended to: "{a.amended}".'
+        f"{a.author}. Reason: {_sentence(a.reason)} Original (kept): {_quoted(a.original)} "
+        f"Amended to: {_quoted(a.amended)}"
         for a in facts.amendments
     ]
     sections.append(("Amendments", amendments or ["None."]))

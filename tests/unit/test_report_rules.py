@@ -49,3 +49,11 @@ def test_a_report_is_due_at_the_close_of_the_last_working_day(
     remind_at, tell_at = report_deadlines(datetime(2026, 11, 23, 11, 0, tzinfo=UTC), ctx)
     assert remind_at == datetime(2026, 11, 28, 16, 30, tzinfo=UTC)  # Saturday closes 16:30
     assert tell_at == datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # Sunday is closed
+
+
+def test_an_amendment_quoted_in_the_report_never_ends_with_two_full_stops() -> None:
+    from handlers.sessions.report_pdf import _quoted, _sentence
+
+    assert _quoted("She hugged mum.") == '"She hugged mum."'
+    assert _quoted("She hugged mum") == '"She hugged mum".'
+    assert _sentence("misheard.") == "misheard." and _sentence("misheard") == "misheard."
