@@ -5,6 +5,7 @@ from __future__ import annotations
 from conversations.registry import ButtonFamily, Call, Capability, Command
 from handlers.sessions import (
     MARK_WORDS,
+    NEEDS_FIRST,
     TODAY_PREFIX,
     TODAY_START,
     Mark,
@@ -58,6 +59,10 @@ async def press_today(call: Call, data: str) -> str:
     if marked.outcome is Mark.ALREADY:
         text = f"{words} was already marked at {at} (session {booked.ref})."
         return await _refuse(call, text, "today_mark_already")
+    if marked.outcome is Mark.TOO_SOON:
+        first = MARK_WORDS[NEEDS_FIRST[tap.mark]]
+        text = f"{first} isn't marked yet (session {booked.ref}): tap {first} first, then {words}."
+        return await _refuse(call, text, "today_mark_too_soon")
     await call.reply.answer_button("Marked.")
     told = " The carer is told they can come in now." if marked.carers_told else ""
     await call.reply.say(f"✔ {words}: marked at {at} (session {booked.ref}).{told}")

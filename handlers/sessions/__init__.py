@@ -165,7 +165,7 @@ from handlers.sessions.return_card import (
 )
 from handlers.sessions.service_change_notices import SessionFacts
 from handlers.sessions.service_changes import tell_session_changed
-from handlers.sessions.session_marks import MARK_WORDS, Mark, mark_session
+from handlers.sessions.session_marks import MARK_WORDS, NEEDS_FIRST, Mark, mark_session
 from handlers.sessions.staff_cancellation import (
     SERVICE_REASONS,
     StaffCancelled,
@@ -208,6 +208,7 @@ __all__ = [
     "MARK_WORDS",
     "MY_CALENDAR_START",
     "MY_SESSIONS_START",
+    "NEEDS_FIRST",
     "NOTED_PREFIX",
     "NOTE_MAX_LENGTH",
     "NOTE_START",

@@ -22,6 +22,12 @@ MARK_WORDS = {
     EventKind.CHILD_RETURNED: "Child handed back",
     EventKind.WAITED_FOR_PARENT: "Waited for the parent",
 }
+# A departure is marked only after its arrival: a mistaken "Parent left" would tell a carer
+# who must not meet the parent to come in while the parent may still be on the way.
+NEEDS_FIRST = {
+    EventKind.PARENT_LEFT: EventKind.PARENT_ARRIVED,
+    EventKind.CHILD_RETURNED: EventKind.CHILD_ARRIVED,
+}
 
 
 class Mark(enum.StrEnum):
@@ -31,6 +37,7 @@ class Mark(enum.StrEnum):
     ALREADY = "already"  # marked before: the time it was marked is kept
     NOT_WORKER = "not_worker"  # only the session's worker marks it
     CANCELLED = "cancelled"
+    TOO_SOON = "too_soon"  # its arrival isn't marked yet (see NEEDS_FIRST)
 
 
 @dataclass(frozen=True)
@@ -59,9 +66,13 @@ async def mark_session(
         return Marked(Mark.NOT_WORKER, booked)
     if booked.status == SessionStatus.CANCELLED.value:
         return Marked(Mark.CANCELLED, booked)
-    earlier = (await marks_of(uow, booked.id)).get(kind.value)
+    marks = await marks_of(uow, booked.id)
+    earlier = marks.get(kind.value)
     if earlier is not None:
         return Marked(Mark.ALREADY, booked, earlier.at)
+    needed = NEEDS_FIRST.get(kind)
+    if needed is not None and needed.value not in marks:
+        return Marked(Mark.TOO_SOON, booked)
     now = ctx.now()
     uow.add(SessionEvent(session_id=booked.id, kind=kind.value, at=now, by_person_id=worker.id))
     await uow.flush()

@@ -311,6 +311,15 @@ async def test_parent_left_a_no_meet_session_the_carer_is_told_to_come_in_once(
     assert "Mon 23 Nov, 14:00–15:00 · A.B. · going ahead" in mine.text  # T2: the usual times
     assert "11:00" not in mine.text
 
+    await h.press_data(WORKER, f"t:pl:{await session_id(h, 'T1')}")  # a slip: not here yet
+    (too_soon,) = h.unread(WORKER)
+    assert too_soon.text == (
+        "Parent arrived isn't marked yet (session T1): tap Parent arrived first, then Parent left."
+    )
+    assert h.unread(CARER) == []  # nobody is told to come in while the parent may be on the way
+    for ref in ("T1", "T2"):
+        await h.press_data(WORKER, f"t:pa:{await session_id(h, ref)}")
+        h.unread(WORKER)
     await h.press_data(WORKER, f"t:pl:{await session_id(h, 'T1')}")
     (marked,) = h.unread(WORKER)
     assert marked.text == (
