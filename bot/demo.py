@@ -74,25 +74,47 @@ def demo_sessions(now: datetime) -> str:
     """Sessions around a local wall-clock `now`: one under way, one later, tomorrow, this week."""
     rows = [
         _row("DEMO-S1", "coffee-hall", "Room 2", *_under_way(now), "DEMO-CH1;DEMO-CH2", "full"),
-        _row("DEMO-S2", "greenleys", "Garden room", *_later(now), "DEMO-CH3", "supported"),
+        # Kit and C.E.'s parent must not meet: each has their own arrival and departure times.
+        _row("DEMO-S2", "greenleys", "Garden room", *_later(now), "DEMO-CH3", "supported",
+             no_meet=True),
         _row("DEMO-S3", "coffee-hall", "Room 1", *_on(now, 1, time(10), 90), "DEMO-CH1", "full"),
+        # In the community: the worker is asked "All OK?" while it runs.
         _row("DEMO-S4", "greenleys", "Garden room", *_on(now, 3, time(14), 60), "DEMO-CH1;DEMO-CH2",
-             "supported"),
+             "supported", setting="community"),
     ]  # fmt: skip
     return (
-        "ref,venue,room,date,start,end,worker_ref,child_refs,supervision,attendees\n"
+        "ref,venue,room,date,start,end,worker_ref,child_refs,supervision,attendees,no_meet,"
+        "parent_arrives,parent_leaves,carer_arrives,carer_leaves,setting\n"
         + "\n".join(rows)
         + "\n"
     )
 
 
 def _row(
-    ref: str, venue: str, room: str, start: datetime, end: datetime, children: str, level: str
+    ref: str,
+    venue: str,
+    room: str,
+    start: datetime,
+    end: datetime,
+    children: str,
+    level: str,
+    *,
+    no_meet: bool = False,
+    setting: str = "",
 ) -> str:
     attendees = "P.E.:DEMO-P1" if "DEMO-CH1" in children else "Q.E.:DEMO-P2"
+    windows = ",,,,"
+    if no_meet:  # the parent comes first and leaves last; the carer brings the child between
+        midnight = start.replace(hour=0, minute=0)
+        parent_arrives = max(start - timedelta(minutes=30), midnight)
+        carer_arrives = max(start - timedelta(minutes=15), midnight)
+        parent_leaves = _within_day(start, end + timedelta(minutes=15))
+        windows = (
+            f"{parent_arrives:%H:%M},{parent_leaves:%H:%M},{carer_arrives:%H:%M},{end:%H:%M}"
+        )
     return (
         f"{ref},{venue},{room},{start:%Y-%m-%d},{start:%H:%M},{end:%H:%M},DEMO-WORKER,"
-        f"{children},{level},{attendees}"
+        f"{children},{level},{attendees},{'yes' if no_meet else ''},{windows},{setting}"
     )
 
 
