@@ -8,7 +8,7 @@ For a no-meet session nothing of the carer (who, or when they came and went) is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -155,11 +155,18 @@ def _brought_by(booked: Session) -> str:
     return ", ".join(f"{p.first_name} (carer)" for p in carers.values()) or "not recorded"
 
 
+# An end marked "on time" further than this from the booked end says the booked end beside it.
+ON_TIME_LEEWAY = timedelta(minutes=10)
+
+
 def _ending(booked: Session, ctx: ServiceContext) -> str:
     if booked.ended_at is None:
         return "Not ended on the record."
     at = _clock(booked.ended_at, ctx)
     if booked.end_kind != EndKind.EARLY.value:
+        if abs(booked.ended_at - booked.ends_at) > ON_TIME_LEEWAY:
+            booked_end = _clock(booked.ends_at, ctx)
+            return f"Ended on time at {at}, as the worker marked it (booked until {booked_end})."
         return f"Ended on time at {at}."
     return f"Ended early at {at}. Reason: {early_end_words(booked)}."
 

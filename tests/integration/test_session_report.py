@@ -320,3 +320,15 @@ async def test_a_report_names_no_phone_for_a_missed_welfare_check_nor_a_no_meet_
     assert "a concern from the child's carer (withheld: parent and carer must not meet)" in text
     for leaked in ("07700", "phone", "bruise", "The carer says"):
         assert leaked not in text
+
+
+async def test_an_end_marked_on_time_long_before_the_booked_end_says_the_booked_end(
+    database: Database, service_config: ServiceConfig
+) -> None:
+    ctx = await _record_s0(database, service_config)
+    async with database.unit_of_work() as uow:
+        s0 = await uow.scalar(select(Session).where(Session.ref == "S0"))
+        assert s0 is not None
+        s0.end_kind, s0.end_reason, s0.ended_at = "on_time", None, _at(10, 0)  # booked to 11:00
+    _, text = await _report_text(database, ctx, "S0")
+    assert "Ended on time at 10:00, as the worker marked it (booked until 11:00)." in text
