@@ -6,6 +6,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from aiohttp import web
+from multidict import MultiMapping
+
 
 class ApiError(Exception):
     """A Bot API error reply: HTTP status, Telegram's description and optional retry_after."""
@@ -129,3 +132,30 @@ class Params:
         if value is None or isinstance(value, UploadedFile):
             return value
         return str(value)
+
+
+async def read_params(request: web.Request) -> Params:
+    """The request's parameters: its query, then its JSON, form or multipart body."""
+    values: dict[str, Any] = dict(request.query)
+    if request.can_read_body:
+        if request.content_type == "application/json":
+            try:
+                body = await request.json()
+            except json.JSONDecodeError:
+                raise ApiError(400, "Bad Request: can't parse JSON request body") from None
+            if not isinstance(body, dict):
+                raise ApiError(400, "Bad Request: JSON request body must be an object")
+            values.update(body)
+        else:
+            values.update(_form_values(await request.post()))
+    return Params(values)
+
+
+def _form_values(form: MultiMapping[Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in form.items():
+        if isinstance(value, web.FileField):
+            values[key] = UploadedFile(value.filename or key, value.file.read())
+        else:
+            values[key] = value
+    return values

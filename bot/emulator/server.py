@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 from collections.abc import Iterable
@@ -12,11 +11,10 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from multidict import MultiMapping
 
 from bot.emulator.control import control_routes
 from bot.emulator.methods import METHODS, message_json
-from bot.emulator.params import ApiError, Params, UploadedFile
+from bot.emulator.params import ApiError, Params, UploadedFile, read_params
 from bot.emulator.state import (
     CallbackAnswer,
     EmulatedMessage,
@@ -88,7 +86,7 @@ class BotApiEmulator:
         if method is None:
             return web.json_response(ApiError(404, "Not Found").body(), status=404)
         try:
-            params = await _read_params(request)
+            params = await read_params(request)
             self.state.calls.append((name, _loggable(params)))
             await self._apply_fault(name, params)
             if self._is_closing and name.lower() == "getupdates":
@@ -265,32 +263,6 @@ class BotApiEmulator:
     def commands(self, chat_id: int | None = None) -> list[tuple[str, str]]:
         """The command menu published for a chat (or the default one)."""
         return list(self.state.commands.get(f"chat:{chat_id}" if chat_id else "default", []))
-
-
-async def _read_params(request: web.Request) -> Params:
-    values: dict[str, Any] = dict(request.query)
-    if request.can_read_body:
-        if request.content_type == "application/json":
-            try:
-                body = await request.json()
-            except json.JSONDecodeError:
-                raise ApiError(400, "Bad Request: can't parse JSON request body") from None
-            if not isinstance(body, dict):
-                raise ApiError(400, "Bad Request: JSON request body must be an object")
-            values.update(body)
-        else:
-            values.update(_form_values(await request.post()))
-    return Params(values)
-
-
-def _form_values(form: MultiMapping[Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for key, value in form.items():
-        if isinstance(value, web.FileField):
-            values[key] = UploadedFile(value.filename or key, value.file.read())
-        else:
-            values[key] = value
-    return values
 
 
 def _loggable(params: Params) -> dict[str, Any]:
