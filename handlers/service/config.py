@@ -8,8 +8,20 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from handlers.service.config_model import Strict
+from handlers.service.config_sessions import (
+    Arrivals,
+    Cancellation,
+    Handover,
+    Illness,
+    MySessions,
+    Notes,
+    Reminders,
+    Reports,
+    Welfare,
+)
 from storage.alerts import Severity
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -19,11 +31,7 @@ class ServiceConfigError(ValueError):
     """The service config cannot be used; the message names the file and the field."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-class Contacts(_Strict):
+class Contacts(Strict):
     """Public phone numbers; safe to give to anyone who messages the bot."""
 
     office_phone: str = Field(min_length=5)
@@ -32,7 +40,7 @@ class Contacts(_Strict):
     invite_help: str = Field(min_length=5)
 
 
-class OpeningTimes(_Strict):
+class OpeningTimes(Strict):
     """One day's opening, local wall-clock time."""
 
     opens: time
@@ -45,7 +53,7 @@ class OpeningTimes(_Strict):
         return self
 
 
-class Hours(_Strict):
+class Hours(Strict):
     """When the office answers; outside these, people get the out-of-hours number."""
 
     monday: OpeningTimes | None = None
@@ -66,7 +74,7 @@ class Hours(_Strict):
         return opening
 
 
-class Venue(_Strict):
+class Venue(Strict):
     """A place where family time happens."""
 
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
@@ -76,7 +84,7 @@ class Venue(_Strict):
     arrival: str = ""
 
 
-class EscalationLevel(_Strict):
+class EscalationLevel(Strict):
     """One rung of the alert chain: who is pinged and how long before the next rung."""
 
     roles: tuple[str, ...] = Field(min_length=1)
@@ -103,7 +111,7 @@ DEFAULT_LEVELS = (
 DEFAULT_OUTCOMES = ("Advice given", "Social worker informed", "No further action")
 
 
-class Escalation(_Strict):
+class Escalation(Strict):
     """The safeguarding alert chain (used by the alerts feature)."""
 
     levels: tuple[EscalationLevel, ...] = Field(default=DEFAULT_LEVELS, min_length=1)
@@ -115,106 +123,7 @@ class Escalation(_Strict):
     session_margin_minutes: float = Field(default=30, ge=0)
 
 
-class Reminders(_Strict):
-    """When session reminders go out (used by the reminders feature)."""
-
-    carer_evening_before: time = time(18, 0)
-    carer_minutes_before: int = Field(default=120, ge=0)
-    worker_briefing: time = time(8, 0)
-    worker_minutes_before: int = Field(default=30, ge=0)
-    lookahead_days: float = Field(default=2, gt=0)
-    illness_lookback_days: float = Field(default=7, ge=0)
-
-
-class Handover(_Strict):
-    """Which sessions a carer can send a handover card for, and a worker a return card for."""
-
-    lookahead_days: float = Field(default=2, gt=0)
-    return_card_days: float = Field(default=2, gt=0)
-
-
-class MySessions(_Strict):
-    """How far ahead a carer's /mysessions (and its calendar file) looks."""
-
-    lookahead_days: float = Field(default=28, gt=0, le=366)
-
-
-class Illness(_Strict):
-    """Which session an illness report is about: without a lookahead, the child's next one."""
-
-    lookahead_days: float | None = Field(default=None, gt=0)
-    # The child's sessions starting within this are listed for the carer to say which it affects.
-    affects_days: float = Field(default=7, gt=0)
-
-
-class Cancellation(_Strict):
-    """A carer calling off a session: which they can pick, late notice, repeated refusals."""
-
-    lookahead_days: float = Field(default=14, gt=0)
-    late_notice_hours: float = Field(default=24, ge=0)
-    refusal_repeat_count: int = Field(default=2, ge=2)
-    refusal_period_days: int = Field(default=28, ge=1)
-
-
-class Arrivals(_Strict):
-    """The 15-minute rule: when the worker is asked about a parent not yet here, and no-shows."""
-
-    parent_deadline_minutes: int = Field(default=15, ge=0, le=120)
-    # A parent's second no-show (cancelled for lateness) within this is flagged.
-    no_show_period_days: int = Field(default=28, ge=1)
-
-
-class Welfare(_Strict):
-    """Welfare check-ins for lone or community sessions: how often "All OK?", how long to answer.
-
-    From the session's start (or its "started" mark) until it is ended, the worker is asked
-    every `interval_minutes`; no answer within `grace_minutes` raises an urgent alert.
-    """
-
-    interval_minutes: int = Field(default=30, ge=5, le=240)
-    grace_minutes: int = Field(default=10, ge=1, le=120)
-
-    @model_validator(mode="after")
-    def _answer_before_the_next(self) -> Welfare:
-        if self.grace_minutes >= self.interval_minutes:
-            raise ValueError("grace_minutes must be less than interval_minutes")
-        return self
-
-
-class Notes(_Strict):
-    """The worker's notes: which session is "now", and words that read as an opinion.
-
-    A session is "now" from `before_minutes` before its start until `after_minutes` after its
-    end; an *observed* note with one of `opinion_words` gets a nudge asking what was seen.
-    """
-
-    before_minutes: int = Field(default=30, ge=0, le=24 * 60)
-    after_minutes: int = Field(default=60, ge=0, le=24 * 60)
-    opinion_words: tuple[str, ...] = (
-        "appeared",
-        "seemed",
-        "looked like",
-        "clearly",
-        "obviously",
-        "upset",
-        "angry",
-        "inappropriate",
-    )
-
-
-class Reports(_Strict):
-    """The session report: whether a senior signs it off first, and when it is overdue.
-
-    A report not submitted within `due_working_days` working days (the office's opening days,
-    bank holidays and closed dates left out) after its session reminds the worker once, and a
-    working day later tells the coordinators.
-    """
-
-    sign_off: bool = False
-    due_working_days: int = Field(default=5, ge=1, le=30)
-
-
-class Watchdog(_Strict):
+class Watchdog(Strict):
     """When the bot counts as behind (health turns red, the coordinators are warned)."""
 
     unsent_minutes: float = Field(default=2, gt=0)
@@ -222,7 +131,7 @@ class Watchdog(_Strict):
     warn_every_minutes: int = Field(default=15, ge=1)
 
 
-class PrevisitVenue(_Strict):
+class PrevisitVenue(Strict):
     """One venue's pre-visit slots, where they differ from the service's defaults."""
 
     slot_minutes: int | None = Field(default=None, ge=15, le=240)
@@ -230,7 +139,7 @@ class PrevisitVenue(_Strict):
     hours: Hours | None = None
 
 
-class Previsits(_Strict):
+class Previsits(Strict):
     """Pre-visit bookings: how far ahead, how long a slot, how many carers at once, and when.
 
     `hours` are the bookable hours (left out: the office hours); a day is offered only when the
@@ -244,7 +153,7 @@ class Previsits(_Strict):
     venues: dict[str, PrevisitVenue] = Field(default_factory=dict)
 
 
-class Retention(_Strict):
+class Retention(Strict):
     """How many days operational records are kept (the audit timeline is never purged).
 
     At least a week: an update id can come back from Telegram for a day, and a reminder's
@@ -259,7 +168,7 @@ class Retention(_Strict):
     report_days: int = Field(default=730, ge=30)
 
 
-class ServiceConfig(_Strict):
+class ServiceConfig(Strict):
     """Everything a council sets for its Family Time service."""
 
     service_name: str = Field(min_length=1)

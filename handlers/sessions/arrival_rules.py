@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 
-from handlers.service.config import Arrivals
+from handlers.service.config_sessions import Arrivals
 from storage.models import EventKind
 
 # Marks after which nobody asks whether the parent is here.

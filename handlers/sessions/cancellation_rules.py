@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from handlers.service.config import Cancellation
+from handlers.service.config_sessions import Cancellation
 from storage.models import CancelReason
 
 # How each reason reads to staff, after "cancelled by carer Casey: ".

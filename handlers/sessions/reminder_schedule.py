@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers.service.config import Reminders
+from handlers.service.config_sessions import Reminders
 
 CARER_EVENING, CARER_SOON, WORKER_BRIEFING, WORKER_SOON = (
     "carer-evening",

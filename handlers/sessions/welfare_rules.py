@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from handlers.service.config import Welfare
+from handlers.service.config_sessions import Welfare
 from storage.models import Setting
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handlers.service.config import Arrivals
+from handlers.service.config_sessions import Arrivals
 from handlers.sessions.arrival_rules import (
     is_parent_question_due,
     parent_question_at,

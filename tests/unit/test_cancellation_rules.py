@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handlers.service.config import Cancellation
+from handlers.service.config_sessions import Cancellation
 from handlers.sessions.cancellation_rules import is_late_notice, repeated_refusals
 
 STARTS = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handlers.service.config import Notes
+from handlers.service.config_sessions import Notes
 from handlers.sessions.note_rules import is_now, opinion_nudge, opinion_words_in, sessions_now
 
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

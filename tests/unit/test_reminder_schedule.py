@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.service.config import Reminders
+from handlers.service.config_sessions import Reminders
 from handlers.sessions.reminder_schedule import (
     CARER_EVENING,
     CARER_SOON,

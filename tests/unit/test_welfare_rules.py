@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handlers.service.config import Welfare
+from handlers.service.config_sessions import Welfare
 from handlers.sessions.welfare_rules import (
     has_welfare_checks,
     is_answer_overdue,
