@@ -29,12 +29,12 @@ from bench.stats import peak_rss_mb
 from bot.settings import EXAMPLE_SERVICE_CONFIG
 from handlers.delivery.message_limits import split_text
 from handlers.people import import_records
+from handlers.reports.facts import ReportFacts, gather_report
+from handlers.reports.pdf import report_pdf, report_summary
 from handlers.service.clock import FakeClock
 from handlers.service.config import load_service_config
 from handlers.service.context import ServiceContext
 from handlers.sessions.notes import SESSION_NOTE_MAX_LENGTH
-from handlers.sessions.report_facts import ReportFacts, gather_report
-from handlers.sessions.report_pdf import report_pdf, report_summary
 from storage.database import Database
 from storage.migrate import upgrade_database
 from storage.models import Alert, EventKind, NoteKind, Person, Session, SessionEvent, SessionNote

@@ -12,6 +12,11 @@ import typer
 
 from bot.cli_support import checked_settings, with_database
 from bot.wiring import load_config
+from handlers.reports import (
+    CHRONOLOGY_COLUMNS,
+    SentReport,
+    session_chronology,
+)
 from handlers.service.clock import SystemClock
 from handlers.service.context import ServiceContext
 from handlers.service.export_files import (
@@ -21,12 +26,9 @@ from handlers.service.export_files import (
     write_export_text,
 )
 from handlers.sessions import (
-    CHRONOLOGY_COLUMNS,
     SERVICE_REASONS,
-    SentReport,
     StaffCancelled,
     cancel_session_by_service,
-    session_chronology,
 )
 from storage.database import Database
 

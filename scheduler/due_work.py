@@ -18,11 +18,13 @@ from handlers.alerts import (
     readiness_checked,
 )
 from handlers.delivery.watchdog import watch_delivery
+from handlers.reports import (
+    chase_overdue_reports,
+)
 from handlers.service.context import ServiceContext
 from handlers.sessions import (
     ask_about_missing_parents,
     ask_welfare_checks,
-    chase_overdue_reports,
     claim_missed_checks,
     record_welfare_alert,
     send_due_reminders,

@@ -17,14 +17,14 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from handlers.service.context import ServiceContext
-from handlers.sessions import (
+from handlers.reports import (
     ReportToMake,
     deliver_made_report,
     next_report_to_make,
     render_report_pdf,
     report_not_made,
 )
+from handlers.service.context import ServiceContext
 from storage.database import Database
 
 log = logging.getLogger(__name__)

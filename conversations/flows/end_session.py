@@ -13,12 +13,14 @@ from conversations.flows.alert import ALERT
 from conversations.flows.session_choice import chosen_session_label, session_options
 from conversations.registry import Capability, Done, FlowSpec
 from handlers.delivery.start_buttons import start_button
+from handlers.reports import (
+    REPORT_START,
+)
 from handlers.service.context import ServiceContext
 from handlers.sessions import (
     END_NOTE_MAX_LENGTH,
     END_REASONS,
     END_START,
-    REPORT_START,
     EndKind,
     EndReason,
     NotYourSessionNow,

@@ -13,8 +13,7 @@ from conversations.engine import Choose, Data, Flow, FreeText, Option, Step
 from conversations.flows.notes import WORKERS
 from conversations.flows.session_choice import session_options
 from conversations.registry import Begin, ButtonFamily, Call, Capability, FlowSpec
-from handlers.service.context import ServiceContext
-from handlers.sessions import (
+from handlers.reports import (
     REPORT_SIGNERS,
     REPORT_START,
     SEND_BACK_REASON_MAX_LENGTH,
@@ -27,6 +26,7 @@ from handlers.sessions import (
     sessions_to_report,
     submit_report,
 )
+from handlers.service.context import ServiceContext
 from storage.models import Person
 
 SUBMIT = "submit"

@@ -14,16 +14,16 @@ from sqlalchemy import select, text
 from handlers.alerts.raising import raise_alert
 from handlers.people.identity import find_person
 from handlers.people.importing import import_records
-from handlers.service.clock import FakeClock
-from handlers.service.config import ServiceConfig
-from handlers.service.context import ServiceContext
-from handlers.sessions import (
+from handlers.reports import (
     ReportToMake,
     deliver_made_report,
     next_report_to_make,
     render_report_pdf,
     submit_report,
 )
+from handlers.service.clock import FakeClock
+from handlers.service.config import ServiceConfig
+from handlers.service.context import ServiceContext
 from scheduler.report_pdfs import ReportPdfs
 from storage.database import Database
 from storage.models import (

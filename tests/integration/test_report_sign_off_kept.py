@@ -6,11 +6,11 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.reports.sign_off import APPROVE, SignOff, press_sign_off, sign_data
+from handlers.reports.submitting import submit_report
 from handlers.service.config import ServiceConfig
 from handlers.service.config_sessions import Reports
 from handlers.service.context import ServiceContext
-from handlers.sessions.report_sign_off import APPROVE, SignOff, press_sign_off, sign_data
-from handlers.sessions.reports import submit_report
 from scheduler.report_pdfs import ReportPdfs
 from storage.database import Database
 from storage.models import OutboxMessage, Person, ReportStatus, Session, SessionReport

@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from handlers.delivery.retention import purge_report_pdfs
 from handlers.people import import_records
+from handlers.reports.export import session_chronology
+from handlers.reports.facts import gather_report
+from handlers.reports.pdf import report_pdf
 from handlers.service.clock import FakeClock
 from handlers.service.config import ServiceConfig
 from handlers.service.context import ServiceContext
-from handlers.sessions.report_export import session_chronology
-from handlers.sessions.report_facts import gather_report
-from handlers.sessions.report_pdf import report_pdf
 from storage.database import Database
 from storage.models import (
     Alert,

@@ -8,11 +8,11 @@ import pytest
 
 from handlers.alerts.messages import parse_alert_button
 from handlers.delivery.chat import button_number
+from handlers.reports.sign_off import parse_sign
 from handlers.sessions.handover import parse_read
 from handlers.sessions.illness_plan import parse_decide
 from handlers.sessions.lateness import parse_noted
 from handlers.sessions.parent_deadline import parse_parent
-from handlers.sessions.report_sign_off import parse_sign
 from handlers.sessions.today import parse_today
 from handlers.sessions.welfare import parse_welfare
 

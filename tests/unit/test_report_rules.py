@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from handlers.reports.due import report_deadlines, working_day_after
+from handlers.reports.sign_off import APPROVE, SEND_BACK, parse_sign, sign_data
 from handlers.service.clock import FakeClock
 from handlers.service.config import ServiceConfig
 from handlers.service.context import ServiceContext
-from handlers.sessions.report_due import report_deadlines, working_day_after
-from handlers.sessions.report_sign_off import APPROVE, SEND_BACK, parse_sign, sign_data
 
 
 def test_sign_off_button_data_round_trips() -> None:
@@ -52,7 +52,7 @@ def test_a_report_is_due_at_the_close_of_the_last_working_day(
 
 
 def test_an_amendment_quoted_in_the_report_never_ends_with_two_full_stops() -> None:
-    from handlers.sessions.report_pdf import _quoted, _sentence
+    from handlers.reports.pdf import _quoted, _sentence
 
     assert _quoted("She hugged mum.") == '"She hugged mum."'
     assert _quoted("She hugged mum") == '"She hugged mum".'

@@ -17,10 +17,10 @@ from handlers.delivery.chat import Button, SendDocument, SendMessage, button_num
 from handlers.delivery.coordinators import tell_coordinators
 from handlers.delivery.outbox import decided_text, mark_copies_decided, queue_delivery
 from handlers.delivery.start_buttons import start_button
+from handlers.reports.facts import ReportFacts, gather_report
+from handlers.reports.sending import REPORT_START, report_filename, send_report
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
-from handlers.sessions.report_facts import ReportFacts, gather_report
-from handlers.sessions.report_sending import REPORT_START, report_filename, send_report
 from storage.models import OutboxMessage, Person, ReportStatus, Role, Session, SessionReport
 
 SIGN_PREFIX = "rpt:"  # rpt:<report id>:<version>:<a|b>

@@ -1,9 +1,9 @@
 """The session report: the worker reviews it, submits it, and it goes to whom it may.
 
 Sent, it is a protected PDF to each child's social worker and to the coordinators, nobody
-else. With `reports.sign_off` a senior approves it first (handlers/sessions/report_sign_off.py).
+else. With `reports.sign_off` a senior approves it first (handlers/reports/sign_off.py).
 Submitting only records it: the scheduler makes the PDF, outside any transaction, and sends it
-(handlers/sessions/report_making.py), so a long report never holds up an alert.
+(handlers/reports/making.py), so a long report never holds up an alert.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from handlers.reports.facts import gather_report
+from handlers.reports.pdf import report_summary
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
-from handlers.sessions.report_facts import gather_report
-from handlers.sessions.report_pdf import report_summary
 from storage.models import (
     Person,
     ReportStatus,

@@ -11,8 +11,8 @@ from datetime import datetime
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from handlers.reports.facts import ReportFacts, ReportNote
 from handlers.sessions.note_rules import KIND_WORDS
-from handlers.sessions.report_facts import ReportFacts, ReportNote
 from storage.models import NoteKind
 
 PDF_MEDIA_TYPE = "application/pdf"

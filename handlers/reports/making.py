@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.delivery.chat import SendMessage
 from handlers.delivery.coordinators import tell_coordinators
 from handlers.delivery.outbox import queue_delivery
+from handlers.reports.facts import ReportFacts, gather_report
+from handlers.reports.pdf import report_pdf
+from handlers.reports.sending import send_report
+from handlers.reports.sign_off import ask_for_sign_off
 from handlers.service.context import ServiceContext
 from handlers.service.labels import counted
-from handlers.sessions.report_facts import ReportFacts, gather_report
-from handlers.sessions.report_pdf import report_pdf
-from handlers.sessions.report_sending import send_report
-from handlers.sessions.report_sign_off import ask_for_sign_off
 from storage.models import Person, ReportStatus, Session, SessionReport
 
 

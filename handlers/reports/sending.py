@@ -9,9 +9,9 @@ from sqlalchemy.orm import selectinload
 from handlers.delivery.chat import SendDocument
 from handlers.delivery.coordinators import active_coordinators
 from handlers.delivery.outbox import queue_delivery
+from handlers.reports.facts import ReportFacts
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
-from handlers.sessions.report_facts import ReportFacts
 from storage.models import Person, ReportStatus, Session, SessionReport
 
 REPORT_START = "report"  # the command, and the code of "Review the report" (argument: session)

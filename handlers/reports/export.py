@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from handlers.reports.sending import report_filename
 from handlers.service.context import ServiceContext
 from handlers.sessions.ending import EndKind, early_end_words
-from handlers.sessions.report_sending import report_filename
 from storage.models import ReportStatus, Session, SessionNote, SessionReport, SessionStatus
 
 CHRONOLOGY_COLUMNS = (

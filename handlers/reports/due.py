@@ -17,12 +17,12 @@ from handlers.delivery.chat import SendMessage
 from handlers.delivery.coordinators import tell_coordinators
 from handlers.delivery.outbox import queue_delivery
 from handlers.delivery.start_buttons import start_button
+from handlers.reports.sending import REPORT_START
+from handlers.reports.submitting import DONE_STATUSES
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.config import ServiceConfig
 from handlers.service.context import ServiceContext
 from handlers.service.hours import is_closed_day
-from handlers.sessions.report_sending import REPORT_START
-from handlers.sessions.reports import DONE_STATUSES
 from storage.models import Person, ReportStatus, Session, SessionReport, SessionStatus
 
 LOOKBACK_DAYS = 90  # an ended session older than this is past any reminder
