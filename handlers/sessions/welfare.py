@@ -23,13 +23,13 @@ from handlers.delivery.reachability import can_reach
 from handlers.service.audit import audit_subject, record_audit
 from handlers.service.context import ServiceContext
 from handlers.service.labels import place_line
-from handlers.sessions.session_marks import marks_of
 from handlers.sessions.welfare_rules import is_answer_overdue, latest_check_due
 from storage.models import (
     EventKind,
     Person,
     Priority,
     Session,
+    SessionEvent,
     SessionStatus,
     Setting,
     WelfareCheck,
@@ -98,18 +98,28 @@ async def ask_welfare_checks(uow: AsyncSession, ctx: ServiceContext, now: dateti
         )
         .order_by(Session.starts_at, Session.id)
     )
+    sessions = list(running)
+    ids = [booked.id for booked in sessions]
+    # Two queries for every running session at once, not two for each, on every tick.
+    started_rows = await uow.execute(
+        select(SessionEvent.session_id, SessionEvent.at).where(
+            SessionEvent.session_id.in_(ids), SessionEvent.kind == EventKind.STARTED.value
+        )
+    )
+    started = {session_id: at for session_id, at in started_rows}
+    asked_rows = await uow.execute(
+        select(WelfareCheck.session_id, WelfareCheck.due_at).where(
+            WelfareCheck.session_id.in_(ids)
+        )
+    )
+    already = {(session_id, due_at) for session_id, due_at in asked_rows}
     asked = 0
-    for booked in running:
+    for booked in sessions:
         worker_id = booked.worker_id
         assert worker_id is not None
-        started = (await marks_of(uow, booked.id)).get(EventKind.STARTED.value)
-        began = started.at if started is not None else booked.starts_at
+        began = started.get(booked.id, booked.starts_at)
         due = latest_check_due(began, booked.ends_at, now, rules)
-        if due is None or await uow.scalar(
-            select(WelfareCheck.id).where(
-                WelfareCheck.session_id == booked.id, WelfareCheck.due_at == due
-            )
-        ):
+        if due is None or (booked.id, due) in already:
             continue
         # Kept even when the worker can't be reached: then nobody answers and the alert goes.
         check = WelfareCheck(session_id=booked.id, worker_id=worker_id, due_at=due, asked_at=now)
